@@ -1,0 +1,191 @@
+"""Turning loop sites (and, when profiled, their measured evidence) into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from advisor.advice.decision import (
+    available_cores,
+    choose_io_workers,
+    classify_loop,
+    predict_thread_pool_loop_time,
+    predict_whole_run_speedup,
+)
+from advisor.model import Evidence, Finding, FixSafety, LoopSite
+
+# Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
+MIN_SHARE_OF_RUN = 0.05
+# A suggestion must promise at least this whole-run speedup to be worth a code change.
+MIN_SPEEDUP = 1.1
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceSettings:
+    min_share: float = MIN_SHARE_OF_RUN
+    min_speedup: float = MIN_SPEEDUP
+    cores: int = 0  # 0: the cores this process may use
+
+    def core_count(self) -> int:
+        return self.cores or available_cores()
+
+
+def fix_safety_of(site: LoopSite) -> tuple[FixSafety, tuple[str, ...]]:
+    """Unsafe reasons win over a missing rewrite: the user must learn why it cannot be automated."""
+    if site.unsafe_reasons:
+        return "unsafe", site.unsafe_reasons
+    if site.unsupported_reason:
+        return "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
+    return "safe", ()
+
+
+def _encloses(outer: LoopSite, inner: LoopSite) -> bool:
+    return (
+        outer is not inner
+        and outer.path == inner.path
+        and outer.line <= inner.line
+        and inner.end_line <= outer.end_line
+        and (outer.line, outer.end_line) != (inner.line, inner.end_line)
+    )
+
+
+def _drop_nested_in_safe(findings: list[tuple[LoopSite, Finding]]) -> list[Finding]:
+    """An inner loop is noise when the loop around it can take the rewrite."""
+    kept = []
+    for site, finding in findings:
+        covered = any(
+            _encloses(other_site, site) and other.fix_safety == "safe"
+            for other_site, other in findings
+        )
+        if not covered:
+            kept.append(finding)
+    return kept
+
+
+def _calls_text(site: LoopSite) -> str:
+    names = ", ".join(f"`{c}`" for c in site.io_calls[:3])
+    return f" ({names})" if names else ""
+
+
+def static_findings(sites: Sequence[LoopSite]) -> list[Finding]:
+    """CA101 from source alone: a `for` loop or comprehension whose per-item work blocks on I/O."""
+    found: list[tuple[LoopSite, Finding]] = []
+    for site in sites:
+        if not site.io_calls or site.unsupported_reason == "a `while` loop":
+            continue
+        safety, reasons = fix_safety_of(site)
+        message = (
+            f"serial loop blocks on I/O in every iteration{_calls_text(site)}; "
+            "run the iterations in a ThreadPoolExecutor"
+        )
+        finding = Finding(
+            rule="CA101",
+            path=site.path,
+            line=site.line,
+            end_line=site.end_line,
+            message=message,
+            kind="io",
+            suggestion="thread_pool",
+            fix_safety=safety,
+            reasons=reasons,
+        )
+        found.append((site, finding))
+    return _drop_nested_in_safe(found)
+
+
+def profiled_findings(
+    evidence: dict[LoopSite, Evidence], run_wall_s: float, settings: AdviceSettings
+) -> list[Finding]:
+    """Findings for the hot loops of a profiled run, with workers and a predicted speedup."""
+    found: list[tuple[LoopSite, Finding]] = []
+    cores = settings.core_count()
+    for site, ev in evidence.items():
+        if ev.share_of_run < settings.min_share:
+            continue
+        kind = classify_loop(ev)
+        finding = _finding_for(site, ev, kind, run_wall_s, cores, settings)
+        if finding is not None:
+            found.append((site, finding))
+    found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
+    return _drop_nested_in_safe(found)
+
+
+def _finding_for(
+    site: LoopSite,
+    ev: Evidence,
+    kind: str,
+    run_wall_s: float,
+    cores: int,
+    settings: AdviceSettings,
+) -> Finding | None:
+    share = f"{ev.share_of_run:.0%} of the run"
+    if kind in ("io", "native", "mixed"):
+        workers = choose_io_workers(ev, cores)
+        speedup = predict_whole_run_speedup(
+            run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers)
+        )
+        rule = "CA103" if kind == "native" else "CA101"
+        if speedup < settings.min_speedup:
+            return _no_gain(site, ev, kind, rule, share, speedup)
+        safety, reasons = fix_safety_of(site)
+        what = {
+            "io": f"waits on I/O {ev.waiting:.0%} of its time",
+            "native": f"runs native code {ev.cpu_native:.0%} of its time",
+            "mixed": f"waits {ev.waiting:.0%}, runs Python {ev.cpu_python:.0%} of its time",
+        }[kind]
+        message = (
+            f"serial loop ({share}) {what}{_calls_text(site)}: {workers} threads "
+            f"would make the whole run ~{speedup:.1f}x faster"
+        )
+        return Finding(
+            rule=rule,
+            path=site.path,
+            line=site.line,
+            end_line=site.end_line,
+            message=message,
+            kind=kind,
+            suggestion="thread_pool",
+            fix_safety=safety,
+            reasons=reasons,
+            workers=workers,
+            predicted_speedup=round(speedup, 2),
+            evidence=ev,
+        )
+    if kind == "cpu":
+        message = (
+            f"serial loop ({share}) runs Python {ev.cpu_python:.0%} of its time: threads "
+            f"cannot help under the GIL; processes could use the {cores} cores"
+        )
+        return Finding(
+            rule="CA102",
+            path=site.path,
+            line=site.line,
+            end_line=site.end_line,
+            message=message,
+            kind="cpu",
+            suggestion="process_pool",
+            fix_safety="none",
+            reasons=("the process-pool rewrite is not available yet",),
+            workers=cores,
+            evidence=ev,
+        )
+    return None
+
+
+def _no_gain(
+    site: LoopSite, ev: Evidence, kind: str, rule: str, share: str, speedup: float
+) -> Finding:
+    return Finding(
+        rule=rule,
+        path=site.path,
+        line=site.line,
+        end_line=site.end_line,
+        message=f"serial loop ({share}) is too small to gain from concurrency "
+        f"(at best ~{speedup:.2f}x for the whole run)",
+        kind=kind,
+        suggestion="none",
+        fix_safety="none",
+        reasons=(),
+        evidence=ev,
+        predicted_speedup=round(speedup, 2),
+    )

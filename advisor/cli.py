@@ -1,0 +1,153 @@
+"""The command line: parse arguments, call one pipeline function, render. No logic lives here."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from advisor import __version__
+from advisor.advice.findings import MIN_SHARE_OF_RUN, AdviceSettings
+from advisor.errors import ConcadviseError
+from advisor.model import Report
+from advisor.pipeline import ProfileRequest, apply_and_verify, check_paths, profile_script
+from advisor.report.console import render_console
+from advisor.report.json_report import render_json
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find the hot serial loops of a Python program, advise threads, processes or asyncio, "
+    "rewrite them and prove the speedup.",
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _emit(report: Report, output_format: OutputFormat) -> None:
+    if output_format is OutputFormat.json:
+        sys.stdout.write(render_json(report))
+    else:
+        # Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the table.
+        console = Console() if sys.stdout.isatty() else Console(width=120)
+        render_console(report, console)
+
+
+def _status_console(output_format: OutputFormat) -> Console:
+    """Progress goes to stderr, and only on a terminal, so stdout stays parseable."""
+    return Console(stderr=True, quiet=not sys.stderr.isatty())
+
+
+@app.command()
+def profile(
+    script: Annotated[str, typer.Argument(help="The Python script to run and profile.")],
+    script_args: Annotated[
+        list[str] | None, typer.Argument(help="Arguments for the script, after `--`.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.table,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="Rewrite safe loops, verify by timed runs, keep winners."),
+    ] = False,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=50, help="Timed runs of each version with --apply.")
+    ] = 5,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, help="Seconds before the script's process group is killed."
+        ),
+    ] = 600.0,
+    min_share: Annotated[
+        float,
+        typer.Option(
+            "--min-share", min=0.0, max=1.0, help="Ignore loops under this share of the run."
+        ),
+    ] = MIN_SHARE_OF_RUN,
+) -> None:
+    """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
+    request = ProfileRequest(
+        script=script,
+        args=tuple(script_args or ()),
+        timeout=timeout,
+        settings=AdviceSettings(min_share=min_share),
+    )
+    status = _status_console(output_format)
+    with status.status(f"Profiling {script} under scalene…"):
+        report = profile_script(request)
+    if apply:
+        eligible = sum(1 for f in report.findings if f.fix_safety == "safe" and f.workers)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=status,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(
+                "Verifying rewrites (before/after runs)", total=eligible * 2 * (runs + 1)
+            )
+            report = apply_and_verify(
+                report, request, runs, on_run=lambda _label: progress.advance(task)
+            )
+    _emit(report, output_format)
+    if any(e.kind == "script" for e in report.errors):
+        raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories to analyse.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.table,
+) -> None:
+    """Find serial loops that block on I/O, statically (nothing is run). Exit 1 when found."""
+    report = check_paths(paths)
+    _emit(report, output_format)
+    if report.findings:
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    try:
+        outcome = app(standalone_mode=False)
+    except ConcadviseError as exc:
+        print(f"concadvise: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("concadvise: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours: still one line, with what to report
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        print(f"concadvise: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(outcome if isinstance(outcome, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The commands as functions: each wires the stages together and returns a Report.
+
+The CLI only parses arguments, calls one of these and renders what it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from advisor import __version__
+from advisor.advice.findings import AdviceSettings, profiled_findings, static_findings
+from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.analysis.loops import find_loop_sites
+from advisor.analysis.source import read_source
+from advisor.codemods.apply import rewrite_file_bytes
+from advisor.codemods.thread_pool import RewriteError
+from advisor.errors import ScriptFailed, SourceError, UsageError
+from advisor.model import ErrorEntry, Finding, LoopSite, Report, RunInfo, Verification
+from advisor.profiling.attribution import evidence_by_site, user_files
+from advisor.profiling.runner import CompletedRun
+from advisor.profiling.scalene_adapter import profile_with_scalene
+from advisor.verify.verifier import verify_rewrite
+
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "__pycache__",
+        "node_modules",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "build",
+        "dist",
+        "site-packages",
+    }
+)
+
+
+def display_path(path: str) -> str:
+    """Paths under the working directory are shown relative to it."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(replace(f, path=display_path(f.path)) for f in findings)
+
+
+def _sites_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> list[LoopSite]:
+    try:
+        return find_loop_sites(read_source(path), knowledge)
+    except SourceError as exc:
+        errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
+    except RecursionError:
+        errors.append(ErrorEntry(display_path(path), "syntax", "code is nested too deeply"))
+    return []
+
+
+# ----------------------------------------------------------------------------- check
+
+
+def python_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorEntry]]:
+    files: list[str] = []
+    errors: list[ErrorEntry] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                files.extend(str(Path(root) / n) for n in sorted(names) if n.endswith(".py"))
+        elif path.exists():
+            files.append(str(path))
+        else:
+            errors.append(ErrorEntry(given, "io", "no such file or directory"))
+    return files, errors
+
+
+def check_paths(paths: Sequence[str]) -> Report:
+    """Static CA101 over files and directories; nothing is executed."""
+    knowledge = load_knowledge()
+    files, errors = python_files(paths)
+    findings: list[Finding] = []
+    for file in files:
+        findings.extend(static_findings(_sites_of(file, knowledge, errors)))
+    findings.sort(key=lambda f: (f.path, f.line))
+    return Report(tool_version=__version__, findings=_relative(findings), errors=tuple(errors))
+
+
+# ----------------------------------------------------------------------------- profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRequest:
+    script: str
+    args: tuple[str, ...] = ()
+    timeout: float | None = None
+    settings: AdviceSettings = field(default_factory=AdviceSettings)
+
+
+def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
+    if run.timed_out:
+        return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+    if run.exit_code != 0:
+        tail = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        last = next((line for line in reversed(tail) if line.strip()), "")
+        detail = f": {last.strip()}" if last else ""
+        return f"the script exited with code {run.exit_code}{detail}"
+    return None
+
+
+def validate_script(script: str) -> str:
+    path = Path(script)
+    if not path.exists():
+        raise UsageError(f"no such script: {script}")
+    if not path.is_file():
+        raise UsageError(f"not a file: {script}")
+    read_source(path)  # a script that does not parse is reported before anything runs
+    return str(path.resolve())
+
+
+def profile_script(request: ProfileRequest) -> Report:
+    """Run the script under the profiler and advise on its hot loops."""
+    script = validate_script(request.script)
+    knowledge = load_knowledge()
+    profile, run = profile_with_scalene(
+        request.script, request.args, cwd=None, timeout=request.timeout
+    )
+    failure = _script_failure(run, request.timeout)
+    if profile is None:
+        reason = failure or _profiler_failure(run)
+        raise ScriptFailed(f"{reason}; nothing was measured")
+    errors: list[ErrorEntry] = []
+    if failure:
+        errors.append(
+            ErrorEntry(
+                display_path(script), "script", f"{failure}; the findings cover what ran before"
+            )
+        )
+    sites: list[LoopSite] = []
+    for path in user_files(profile) or [script]:
+        sites.extend(_sites_of(path, knowledge, errors))
+    evidence = evidence_by_site(profile, sites)
+    findings = profiled_findings(evidence, profile.wall_s, request.settings)
+    return Report(
+        tool_version=__version__,
+        findings=_relative(findings),
+        errors=tuple(errors),
+        run=RunInfo(wall_s=profile.wall_s, profiler=profile.profiler, exit_code=run.exit_code),
+    )
+
+
+def _profiler_failure(run: CompletedRun) -> str:
+    lines = run.stderr.decode("utf-8", "replace").strip().splitlines()
+    return "the profiler failed" + (f": {lines[-1].strip()}" if lines else "")
+
+
+# ----------------------------------------------------------------------------- apply
+
+
+def apply_and_verify(
+    report: Report,
+    request: ProfileRequest,
+    runs: int,
+    on_run: Callable[[str], None] | None = None,
+) -> Report:
+    """Rewrite each safe thread-pool finding, verify it by timed runs, keep it only if it wins.
+
+    Loops are rewritten bottom-up within a file so a kept rewrite never moves a later target.
+    """
+    command = [sys.executable, request.script, *request.args]
+    verifications: list[Verification] = []
+    errors = list(report.errors)
+    eligible = [
+        (index, f)
+        for index, f in enumerate(report.findings)
+        if f.fix_safety == "safe" and f.suggestion == "thread_pool" and f.workers
+    ]
+    eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
+    for index, finding in eligible:
+        original = Path(finding.path).read_bytes()
+        try:
+            rewritten = rewrite_file_bytes(finding.path, original, {finding.line: finding.workers})
+        except (RewriteError, SyntaxError) as exc:
+            errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
+            continue
+        outcome = verify_rewrite(
+            finding.path,
+            original,
+            rewritten,
+            command,
+            cwd=None,
+            runs=runs,
+            timeout=request.timeout,
+            on_run=on_run,
+        )
+        verifications.append(
+            Verification(
+                finding=index,
+                before_s=outcome.before_s,
+                after_s=outcome.after_s,
+                speedup=round(outcome.speedup, 3),
+                same_output=outcome.same_output,
+                kept=outcome.kept,
+                reason=outcome.reason,
+            )
+        )
+    verifications.sort(key=lambda v: v.finding)
+    return replace(report, verification=tuple(verifications), errors=tuple(errors))

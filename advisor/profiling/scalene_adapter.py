@@ -1,0 +1,114 @@
+"""Scalene behind our ProfileResult: the only module that knows scalene's command line and JSON.
+
+Scalene (CPU-only mode) samples wall time per line and splits it into Python, native (C) and
+"system" time; system time is wall time the process did not spend on a CPU, i.e. waiting. Time in
+library code is charged to the innermost line of the profiled program, and its stacks tell which
+user lines called that line, so a loop is charged for everything its iterations caused.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import ProfilerUnavailable
+from advisor.model import ProfileResult, StackSample
+from advisor.profiling.runner import CompletedRun, run_in_process_group
+
+NAME = "scalene"
+
+
+def scalene_available() -> bool:
+    return importlib.util.find_spec("scalene") is not None
+
+
+def scalene_command(script: str, args: Sequence[str], outfile: str) -> list[str]:
+    # --cpu-only: we need time kinds, not memory; it also keeps scalene's overhead low.
+    command = [sys.executable, "-m", "scalene", "run", "--cpu-only", "-o", outfile, script]
+    if args:
+        command += ["---", *args]
+    return command
+
+
+def _parse_frame(frame: str) -> tuple[str, int] | None:
+    """Scalene writes a frame as ``"/path/to/file.py function:line;"``."""
+    text = frame.rstrip(";")
+    head, _, line = text.rpartition(":")
+    path, _, _function = head.rpartition(" ")
+    if not path or not line.isdigit():
+        return None
+    return path, int(line)
+
+
+def stacks_from_scalene(data: dict[str, Any]) -> tuple[StackSample, ...]:
+    """Charge each line's measured seconds to the user stacks that ended on it."""
+    elapsed = float(data.get("elapsed_time_sec") or 0.0)
+    line_seconds: dict[tuple[str, int], tuple[float, float, float]] = {}
+    for path, file_data in (data.get("files") or {}).items():
+        for line in file_data.get("lines", []):
+            python = line.get("n_cpu_percent_python", 0.0) * elapsed / 100
+            native = line.get("n_cpu_percent_c", 0.0) * elapsed / 100
+            waiting = line.get("n_sys_percent", 0.0) * elapsed / 100
+            if python + native + waiting > 0:
+                line_seconds[(os.path.realpath(path), int(line["lineno"]))] = (
+                    python,
+                    native,
+                    waiting,
+                )
+
+    weights: dict[tuple[str, int], list[tuple[tuple[tuple[str, int], ...], float]]] = defaultdict(
+        list
+    )
+    for entry in data.get("stacks") or []:
+        if not (isinstance(entry, list) and len(entry) == 2):
+            continue
+        frames = tuple(f for f in (_parse_frame(s) for s in entry[0]) if f is not None)
+        frames = tuple((os.path.realpath(p), n) for p, n in frames)
+        if not frames:
+            continue
+        stats = entry[1] if isinstance(entry[1], dict) else {}
+        weight = float(stats.get("cpu_samples") or stats.get("count") or 0.0)
+        if weight > 0:
+            weights[frames[-1]].append((frames, weight))
+
+    stacks: list[StackSample] = []
+    for leaf, (python, native, waiting) in line_seconds.items():
+        callers = weights.get(leaf) or [((leaf,), 1.0)]
+        total = sum(w for _, w in callers)
+        for frames, weight in callers:
+            share = weight / total
+            stacks.append(StackSample(frames, python * share, native * share, waiting * share))
+    return tuple(stacks)
+
+
+def profile_with_scalene(
+    script: str, args: Sequence[str], *, cwd: str | None, timeout: float | None
+) -> tuple[ProfileResult | None, CompletedRun]:
+    """Run ``script`` under scalene; the profile is None when scalene wrote none."""
+    if not scalene_available():
+        raise ProfilerUnavailable("scalene is not installed in this Python environment")
+    with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
+        outfile = str(Path(tmp) / "profile.json")
+        run = run_in_process_group(scalene_command(script, args, outfile), cwd=cwd, timeout=timeout)
+        try:
+            data = json.loads(Path(outfile).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None, run
+    if not isinstance(data, dict):
+        return None, run
+    profile = ProfileResult(
+        profiler=NAME,
+        script=os.path.realpath(script),
+        wall_s=float(data.get("elapsed_time_sec") or run.wall_s),
+        exit_code=run.exit_code,
+        stacks=stacks_from_scalene(data),
+        complete=run.exit_code == 0 and not run.timed_out,
+    )
+    return profile, run

@@ -1,0 +1,123 @@
+"""The terminal renderer: rich tables of findings, errors and before/after timings."""
+
+from __future__ import annotations
+
+import statistics
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from advisor.model import Finding, Report
+
+_SAFETY_STYLE = {"safe": "green", "unsafe": "red", "none": "dim"}
+_KIND_STYLE = {
+    "io": "cyan",
+    "cpu": "magenta",
+    "native": "yellow",
+    "mixed": "blue",
+    "unknown": "dim",
+}
+_SUGGESTION_TEXT = {
+    "thread_pool": "ThreadPoolExecutor",
+    "process_pool": "ProcessPoolExecutor",
+    "asyncio_gather": "asyncio.gather",
+    "to_thread": "asyncio.to_thread",
+    "asyncio_sleep": "asyncio.sleep",
+    "bounded_pool": "bounded pool",
+    "dask": "Dask executor",
+    "none": "—",
+}
+
+
+def _findings_table(report: Report, profiled: bool) -> Table:
+    table = Table(title="Hot serial loops" if profiled else "Findings", title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Loop", no_wrap=True)
+    table.add_column("Rule")
+    if profiled:
+        table.add_column("Share", justify="right")
+    table.add_column("Kind")
+    table.add_column("Suggestion")
+    if profiled:
+        table.add_column("Workers", justify="right")
+        table.add_column("Speedup", justify="right")
+    table.add_column("Safety")
+    for index, f in enumerate(report.findings):
+        row: list[str | Text] = [str(index), f"{f.path}:{f.line}", f.rule]
+        if profiled:
+            row.append(f"{f.evidence.share_of_run:.0%}" if f.evidence else "—")
+        row += [Text(f.kind, style=_KIND_STYLE[f.kind]), _SUGGESTION_TEXT[f.suggestion]]
+        if profiled:
+            row.append(str(f.workers) if f.workers and f.suggestion != "none" else "—")
+            row.append(f"{f.predicted_speedup:.1f}x" if f.predicted_speedup else "—")
+        row.append(Text(f.fix_safety, style=_SAFETY_STYLE[f.fix_safety]))
+        table.add_row(*row)
+    return table
+
+
+def _details(console: Console, findings: tuple[Finding, ...]) -> None:
+    for index, f in enumerate(findings):
+        console.print(f"[dim]{index}[/dim] {f.path}:{f.line} {f.message}", highlight=False)
+        for reason in f.reasons:
+            console.print(f"    [red]•[/red] {reason}", highlight=False)
+
+
+def _spread(samples: tuple[float, ...]) -> str:
+    if not samples:
+        return "—"
+    return f"{statistics.median(samples):.2f} s ({min(samples):.2f}-{max(samples):.2f})"
+
+
+def _verification_table(report: Report) -> Table:
+    table = Table(title="Before / after (median, min-max)", title_justify="left")
+    for name, justify in (
+        ("#", "right"),
+        ("Loop", "left"),
+        ("Before", "right"),
+        ("After", "right"),
+        ("Speedup", "right"),
+        ("Predicted", "right"),
+        ("Same output", "left"),
+        ("Result", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for v in report.verification:
+        f = report.findings[v.finding]
+        result = (
+            Text("kept", style="green")
+            if v.kept
+            else Text(f"rolled back: {v.reason}", style="yellow")
+        )
+        table.add_row(
+            str(v.finding),
+            f"{f.path}:{f.line}",
+            _spread(v.before_s),
+            _spread(v.after_s),
+            f"{v.speedup:.2f}x" if v.after_s else "—",
+            f"{f.predicted_speedup:.1f}x" if f.predicted_speedup else "—",
+            "yes" if v.same_output else Text("no", style="red"),
+            result,
+        )
+    return table
+
+
+def render_console(report: Report, console: Console) -> None:
+    profiled = report.run is not None
+    if report.run is not None:
+        console.print(
+            f"Profiled with {report.run.profiler}: {report.run.wall_s:.2f} s wall, "
+            f"exit code {report.run.exit_code}",
+            highlight=False,
+        )
+    if report.findings:
+        console.print(_findings_table(report, profiled))
+        _details(console, report.findings)
+    else:
+        console.print("No hot serial loops found." if profiled else "No findings.")
+    if report.verification:
+        console.print(_verification_table(report))
+    for error in report.errors:
+        console.print(
+            f"[yellow]{error.kind} error[/yellow] {error.path}: {error.message}", highlight=False
+        )

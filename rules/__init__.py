@@ -1,0 +1,1 @@
+"""The rule catalog and call knowledge, as data (installed as ``advisor.rules``)."""

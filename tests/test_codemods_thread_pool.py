@@ -1,0 +1,604 @@
+"""The thread-pool codemod: exact before/after source for every loop form, the same result when
+both versions run, idempotence, and the reasons it gives for loops it will not touch."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import libcst as cst
+import pytest
+
+from advisor.codemods.thread_pool import (
+    LoopShape,
+    RewriteError,
+    recognise_loop_shape,
+    rewrite_loops_to_thread_pool,
+)
+
+IMPORT = "from concurrent.futures import ThreadPoolExecutor"
+
+
+def _line(source: str, start: str) -> int:
+    """The 1-based number of the first line that starts (after indentation) with ``start``."""
+    for number, text in enumerate(source.splitlines(), start=1):
+        if text.lstrip().startswith(start):
+            return number
+    raise AssertionError(f"no line starts with {start!r}")
+
+
+def _rewrite(source: str, loops: dict[str, int]) -> str:
+    """Rewrite the loops named by the start of their first line; check the result compiles,
+    holds the import once and is left alone by a second run."""
+    rewritten = rewrite_loops_to_thread_pool(
+        source, {_line(source, start): workers for start, workers in loops.items()}
+    )
+    compile(rewritten, "<rewritten>", "exec", dont_inherit=True)
+    assert rewritten.count(IMPORT) == 1
+    assert rewrite_loops_to_thread_pool(rewritten, {}) == rewritten
+    return rewritten
+
+
+# --- exact rewrites ---------------------------------------------------------------------------
+
+
+def test_for_append_passes_the_function_to_map() -> None:
+    before = textwrap.dedent(
+        '''\
+        """Download pages."""
+        import json
+
+        urls = ["a", "b"]
+        pages = []
+        # fetch every page
+        for url in urls:
+            pages.append(fetch(url))
+        print(json.dumps(pages))  # done
+        '''
+    )
+    after = textwrap.dedent(
+        '''\
+        """Download pages."""
+        import json
+        from concurrent.futures import ThreadPoolExecutor
+
+        urls = ["a", "b"]
+        pages = []
+        # fetch every page
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            pages.extend(executor.map(fetch, urls))
+        print(json.dumps(pages))  # done
+        '''
+    )
+    assert _rewrite(before, {"for url": 8}) == after
+
+
+def test_for_append_in_a_function_uses_a_lambda() -> None:
+    before = textwrap.dedent(
+        """\
+        import requests
+
+
+        def sizes(urls):
+            pages = []
+            for url in urls:
+                pages.append(len(fetch(url, timeout=3)))
+            return pages
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import requests
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def sizes(urls):
+            pages = []
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                pages.extend(executor.map(lambda url: len(fetch(url, timeout=3)), urls))
+            return pages
+        """
+    )
+    assert _rewrite(before, {"for url": 4}) == after
+
+
+def test_for_append_with_an_attribute_chain_passes_it_directly() -> None:
+    before = textwrap.dedent(
+        """\
+        for url in urls:
+            pages.append(client.session.get(url))
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=3) as executor:
+            pages.extend(executor.map(client.session.get, urls))
+        """
+    )
+    assert _rewrite(before, {"for url": 3}) == after
+
+
+def test_for_dict_item() -> None:
+    before = textwrap.dedent(
+        """\
+        import os
+
+        def stat_all(paths):
+            sizes = {}
+            for path in paths:
+                sizes[path] = os.stat(path).st_size
+            return sizes
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        def stat_all(paths):
+            sizes = {}
+            with ThreadPoolExecutor(max_workers=16) as executor:
+                sizes.update(executor.map(lambda path: (path, os.stat(path).st_size), paths))
+            return sizes
+        """
+    )
+    assert _rewrite(before, {"for path": 16}) == after
+
+
+def test_for_augassign_keeps_the_reduction_order() -> None:
+    before = textwrap.dedent(
+        """\
+        total = 0
+        for name in files:
+            total += count_lines(name)
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        total = 0
+        with ThreadPoolExecutor(max_workers=5) as executor:
+            for result in executor.map(count_lines, files):
+                total += result
+        """
+    )
+    assert _rewrite(before, {"for name": 5}) == after
+
+
+def test_list_comp_with_a_filter_keeps_the_filter_serial() -> None:
+    before = textwrap.dedent(
+        """\
+        def bodies(urls):
+            pages = [fetch(u) for u in urls if u.startswith("https")]
+            return pages
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        def bodies(urls):
+            with ThreadPoolExecutor(max_workers=6) as executor:
+                pages = list(executor.map(fetch, [u for u in urls if u.startswith("https")]))
+            return pages
+        """
+    )
+    assert _rewrite(before, {"pages =": 6}) == after
+
+
+def test_list_comp_return_form() -> None:
+    before = textwrap.dedent(
+        """\
+        def lengths(urls):
+            return [len(fetch(u)) for u in urls]
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        def lengths(urls):
+            with ThreadPoolExecutor(max_workers=2) as executor:
+                return list(executor.map(lambda u: len(fetch(u)), urls))
+        """
+    )
+    assert _rewrite(before, {"return": 2}) == after
+
+
+def test_dict_comp_on_an_attribute_in_a_method() -> None:
+    before = textwrap.dedent(
+        """\
+        class Checker:
+            def run(self, paths):
+                # one checksum per file
+                self.sums = {p: checksum(p) for p in paths}
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        class Checker:
+            def run(self, paths):
+                # one checksum per file
+                with ThreadPoolExecutor(max_workers=4) as executor:
+                    self.sums = dict(executor.map(lambda p: (p, checksum(p)), paths))
+        """
+    )
+    assert _rewrite(before, {"self.sums": 4}) == after
+
+
+def test_comments_in_and_around_the_loop_are_kept() -> None:
+    before = textwrap.dedent(
+        """\
+        import sys  # first
+
+        def main(urls):
+            pages = []
+
+            # fetch them all
+            for url in urls:  # slow part
+                # one request per url
+                pages.append(fetch(url))  # network
+                # nothing else here
+            # after the loop
+            return pages
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import sys  # first
+        from concurrent.futures import ThreadPoolExecutor
+
+        def main(urls):
+            pages = []
+
+            # fetch them all
+            with ThreadPoolExecutor(max_workers=8) as executor:  # slow part
+                # one request per url
+                pages.extend(executor.map(fetch, urls))  # network
+                # nothing else here
+            # after the loop
+            return pages
+        """
+    )
+    assert _rewrite(before, {"for url": 8}) == after
+
+
+def test_a_comment_between_comprehension_clauses_moves_in_front() -> None:
+    before = textwrap.dedent(
+        """\
+        pages = [
+            fetch(u)  # the slow call
+            for u in urls
+        ]
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        # the slow call
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            pages = list(executor.map(fetch, urls))
+        """
+    )
+    assert _rewrite(before, {"pages =": 2}) == after
+
+
+def test_an_existing_from_import_is_not_duplicated() -> None:
+    before = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        for url in urls:
+            pages.append(fetch(url))
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            pages.extend(executor.map(fetch, urls))
+        """
+    )
+    assert _rewrite(before, {"for url": 2}) == after
+
+
+def test_import_concurrent_futures_gets_the_from_import_once() -> None:
+    before = textwrap.dedent(
+        """\
+        import concurrent.futures
+
+        for url in urls:
+            pages.append(fetch(url))
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import concurrent.futures
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            pages.extend(executor.map(fetch, urls))
+        """
+    )
+    assert _rewrite(before, {"for url": 2}) == after
+
+
+def test_names_executor_and_result_in_use_get_a_suffix() -> None:
+    before = textwrap.dedent(
+        """\
+        executor = "local"
+        result_1 = None
+        result = 0
+        total = 0
+        for name in files:
+            total -= size(name, executor)
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor = "local"
+        result_1 = None
+        result = 0
+        total = 0
+        with ThreadPoolExecutor(max_workers=3) as executor_1:
+            for result_2 in executor_1.map(lambda name: size(name, executor), files):
+                total -= result_2
+        """
+    )
+    assert _rewrite(before, {"for name": 3}) == after
+
+
+def test_loops_in_nested_blocks_and_several_at_once() -> None:
+    before = textwrap.dedent(
+        """\
+        def outer(batches, retry):
+            for batch in batches:
+                if batch:
+                    try:
+                        out = []
+                        for item in batch: out.append(load(item))
+                        counts = {item: len(item) for item in out}
+                    except OSError:
+                        retry()
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        def outer(batches, retry):
+            for batch in batches:
+                if batch:
+                    try:
+                        out = []
+                        with ThreadPoolExecutor(max_workers=2) as executor:
+                            out.extend(executor.map(load, batch))
+                        with ThreadPoolExecutor(max_workers=3) as executor:
+                            counts = dict(executor.map(lambda item: (item, len(item)), out))
+                    except OSError:
+                        retry()
+        """
+    )
+    assert _rewrite(before, {"for item": 2, "counts =": 3}) == after
+
+
+def test_a_bare_tuple_is_parenthesised() -> None:
+    before = textwrap.dedent(
+        """\
+        for key in keys:
+            table[key] = key.upper(), fetch(key)
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            table.update(executor.map(lambda key: (key, (key.upper(), fetch(key))), keys))
+        """
+    )
+    assert _rewrite(before, {"for key": 2}) == after
+
+
+def test_a_function_that_depends_on_the_item_is_not_passed_directly() -> None:
+    before = "for job in jobs:\n    done.append(job.run(job))\n"
+    after = (
+        f"{IMPORT}\n\nwith ThreadPoolExecutor(max_workers=2) as executor:\n"
+        "    done.extend(executor.map(lambda job: job.run(job), jobs))\n"
+    )
+    assert _rewrite(before, {"for job": 2}) == after
+
+
+def test_rewriting_the_output_again_keeps_one_import() -> None:
+    source = textwrap.dedent(
+        """\
+        for url in urls:
+            pages.append(fetch(url))
+        sizes = [len(p) for p in pages]
+        """
+    )
+    twice = textwrap.dedent(
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            pages.extend(executor.map(fetch, urls))
+        with ThreadPoolExecutor(max_workers=3) as executor_1:
+            sizes = list(executor_1.map(len, pages))
+        """
+    )
+    once = _rewrite(source, {"for url": 2})
+    # `executor` is now a name the module uses, so the second pool takes the next free one.
+    assert _rewrite(once, {"sizes =": 3}) == twice
+
+
+def test_no_loops_requested_returns_the_source_unchanged() -> None:
+    source = "for url in urls:\n    pages.append(fetch(url))\n"
+    assert rewrite_loops_to_thread_pool(source, {}) == source
+
+
+# --- the rewritten code computes the same result ------------------------------------------
+
+_PRELUDE = textwrap.dedent(
+    """\
+    LOG = []
+
+    def fetch(item):
+        LOG.append(item)
+        return f"<{item}>" * (len(str(item)) % 3 + 1)
+
+    def checksum(item):
+        return sum(map(ord, str(item))) % 97
+
+    items = [f"item{i}" for i in range(40)] + ["item3", "x"]
+    """
+)
+
+_PROGRAMS: dict[str, tuple[str, str]] = {
+    "for_append": (
+        "out = []\nfor it in items:\n    out.append(fetch(it))\n",
+        "for it",
+    ),
+    "for_append_lambda": (
+        "out = []\nfor it in items:\n    out.append((it, len(fetch(it)) * 2))\n",
+        "for it",
+    ),
+    "for_dict_item": (
+        "out = {}\nfor it in items:\n    out[it] = checksum(it) + len(fetch(it))\n",
+        "for it",
+    ),
+    "for_augassign": (
+        "out = ''\nfor it in items:\n    out += fetch(it)\n",
+        "for it",
+    ),
+    "for_augassign_other_operator": (
+        "out = 1\nfor it in items:\n    out *= checksum(it) + 1\n",
+        "for it",
+    ),
+    "list_comp": (
+        "out = [fetch(it) for it in items if checksum(it) % 2]\n",
+        "out =",
+    ),
+    "list_comp_return": (
+        "def run(xs):\n    return [checksum(fetch(x)) for x in xs]\nout = run(items)\n",
+        "return [",
+    ),
+    "dict_comp": (
+        "out = {fetch(it): checksum(it) for it in items if it != 'x'}\n",
+        "out =",
+    ),
+    "in_a_function": (
+        "def run(xs):\n    acc = {}\n    for x in xs:\n        acc[x] = fetch(x)\n"
+        "    return acc\nout = run(items)\n",
+        "for x",
+    ),
+}
+
+
+def _run(program: str) -> Any:
+    namespace: dict[str, Any] = {}
+    exec(compile(program, "<program>", "exec", dont_inherit=True), namespace)
+    return namespace["out"]
+
+
+@pytest.mark.parametrize("name", sorted(_PROGRAMS))
+def test_the_rewrite_computes_the_same_result(name: str) -> None:
+    body, loop = _PROGRAMS[name]
+    original = _PRELUDE + body
+    rewritten = _rewrite(original, {loop: 4})
+    assert "executor.map(" in rewritten
+    expected = _run(original)
+    assert _run(rewritten) == expected
+    if isinstance(expected, dict):
+        assert list(_run(rewritten)) == list(expected)  # insertion order too
+
+
+# --- shapes and reasons -------------------------------------------------------------------
+
+
+def _statement(source: str) -> cst.CSTNode:
+    """The first statement of ``source``, or the first statement inside it if it is a def."""
+    statement: cst.CSTNode = cst.parse_module(textwrap.dedent(source)).body[0]
+    if isinstance(statement, cst.FunctionDef):
+        statement = statement.body.body[0]
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("for a, b in pairs:\n    out.append(a)\n", "loop target is a tuple"),
+        ("for a in xs:\n    out.append(a)\nelse:\n    pass\n", "loop has an else clause"),
+        ("for a in xs:\n    out.append(a)\n    out.append(a)\n", "body has several statements"),
+        ("for a in xs:\n    out.append(a); log(a)\n", "body has several statements"),
+        ("for a in xs:\n    if a:\n        break\n    out.append(a)\n", "body contains break"),
+        ("async def f():\n    async for a in xs:\n        out.append(a)\n", "loop is async"),
+        ("out = [a for b in xs for a in b]\n", "comprehension has several for clauses"),
+        ("out = [a async for a in xs]\n", "comprehension is async"),
+        ("for a in xs:\n    out.append(len(out))\n", "expression reads the accumulator"),
+        ("for a in out:\n    out.append(a)\n", "iterable reads the accumulator"),
+        ("for a in xs:\n    out.append(lambda: a)\n", "closure over the loop variable"),
+        ("for a in xs:\n    d[a.id] = a\n", "dict key is not the loop variable"),
+        ("for a in xs:\n    print(a)\n", "body is not"),
+        ("out = {a for a in xs}\n", "set comprehensions"),
+        ("out = [a for a in xs] + [1]\n", "not the whole assigned value"),
+        ("out = [y for a in xs if (y := f(a))]\n", "assignment expression"),
+        ("x = 1\n", "holds no loop or comprehension"),
+        ("while x:\n    pass\n", "while loops are not rewritten"),
+    ],
+)
+def test_recognise_loop_shape_gives_a_reason(source: str, reason: str) -> None:
+    shape = recognise_loop_shape(_statement(source))
+    assert isinstance(shape, str)
+    assert reason in shape
+
+
+@pytest.mark.parametrize(
+    ("source", "form", "accumulator"),
+    [
+        ("for u in urls:\n    pages.append(fetch(u))\n", "for_append", "pages"),
+        ("for u in urls:\n    pages[u] = fetch(u)\n", "for_dict_item", "pages"),
+        ("for u in urls:\n    total += fetch(u)\n", "for_augassign", "total"),
+        ("self.pages = [fetch(u) for u in urls if u]\n", "list_comp", "self.pages"),
+        ("def f():\n    return [fetch(u) for u in urls]\n", "list_comp", None),
+        ("pages = {u: fetch(u) for u in urls}\n", "dict_comp", "pages"),
+    ],
+)
+def test_recognise_loop_shape_takes_the_loop_apart(
+    source: str, form: str, accumulator: str | None
+) -> None:
+    shape = recognise_loop_shape(_statement(source))
+    assert isinstance(shape, LoopShape)
+    assert (shape.form, shape.target, shape.accumulator) == (form, "u", accumulator)
+    assert cst.Module([]).code_for_node(shape.iterable) == "urls"
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "workers", "message"),
+    [
+        ("x = 1\ny = 2\n", 2, 4, "line 2: statement holds no loop or comprehension"),
+        ("x = 1\n\n# note\n", 3, 4, "line 3: no loop starts on this line"),
+        ("for a, b in xs:\n    out.append(a)\n", 1, 4, "line 1: loop target is a tuple"),
+        ("class A:\n    for a in xs:\n        out.append(a)\n", 2, 4, "line 2: loop is directly"),
+        ("list = []\nout = [f(a) for a in xs]\n", 2, 4, "line 2: the module rebinds"),
+        ("out = [f(a) for a in xs]\n", 1, 0, "line 1: max_workers must be a positive"),
+        ("if xs: out = [f(a) for a in xs]\n", 1, 4, "line 1: statement is on the same line"),
+    ],
+)
+def test_rewrite_error_names_the_line_and_reason(
+    source: str, line: int, workers: int, message: str
+) -> None:
+    with pytest.raises(RewriteError, match=message):
+        rewrite_loops_to_thread_pool(source, {line: workers})

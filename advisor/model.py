@@ -126,6 +126,7 @@ class RunInfo:
     wall_s: float
     profiler: str
     exit_code: int
+    timed_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)

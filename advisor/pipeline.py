@@ -6,6 +6,7 @@ The CLI only parses arguments, calls one of these and renders what it returns.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -113,11 +114,26 @@ def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
         return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
     if run.exit_code != 0:
-        tail = run.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = next((line for line in reversed(tail) if line.strip()), "")
-        detail = f": {last.strip()}" if last else ""
+        last = last_error_line(run.stderr)
+        detail = f": {last}" if last else ""
         return f"the script exited with code {run.exit_code}{detail}"
     return None
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
+
+
+def last_error_line(stderr: bytes) -> str:
+    """The script's own last words: its exception line if it raised, else its last line.
+
+    Profilers add their own banner after the script's output; those lines are skipped.
+    """
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Scalene:", "To view"))]
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.match(line):
+            return line
+    return lines[-1] if lines else ""
 
 
 def validate_script(script: str) -> str:
@@ -157,7 +173,12 @@ def profile_script(request: ProfileRequest) -> Report:
         tool_version=__version__,
         findings=_relative(findings),
         errors=tuple(errors),
-        run=RunInfo(wall_s=profile.wall_s, profiler=profile.profiler, exit_code=run.exit_code),
+        run=RunInfo(
+            wall_s=profile.wall_s,
+            profiler=profile.profiler,
+            exit_code=run.exit_code,
+            timed_out=run.timed_out,
+        ),
     )
 
 

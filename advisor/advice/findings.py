@@ -12,6 +12,7 @@ from advisor.advice.decision import (
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
+from advisor.analysis.loops import WHILE_LOOP
 from advisor.model import Evidence, Finding, FixSafety, LoopSite
 
 # Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
@@ -71,7 +72,7 @@ def static_findings(sites: Sequence[LoopSite]) -> list[Finding]:
     """CA101 from source alone: a `for` loop or comprehension whose per-item work blocks on I/O."""
     found: list[tuple[LoopSite, Finding]] = []
     for site in sites:
-        if not site.io_calls or site.unsupported_reason == "a `while` loop":
+        if not site.io_calls or site.unsupported_reason == WHILE_LOOP:
             continue
         safety, reasons = fix_safety_of(site)
         message = (
@@ -119,6 +120,21 @@ def _finding_for(
     settings: AdviceSettings,
 ) -> Finding | None:
     share = f"{ev.share_of_run:.0%} of the run"
+    if site.unsupported_reason == WHILE_LOOP:
+        # a while loop has no independent items to hand to a pool: show where the time goes only
+        return Finding(
+            rule="CA101" if kind == "io" else "CA102",
+            path=site.path,
+            line=site.line,
+            end_line=site.end_line,
+            kind=kind,
+            suggestion="none",
+            fix_safety="none",
+            message=f"hot `while` loop ({share}); its iterations are not a list of independent "
+            "items, so no pool applies: look inside it for a serial loop over items",
+            reasons=(),
+            evidence=ev,
+        )
     if kind in ("io", "native", "mixed"):
         workers = choose_io_workers(ev, cores)
         speedup = predict_whole_run_speedup(

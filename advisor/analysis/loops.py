@@ -18,6 +18,7 @@ from advisor.analysis.source import SourceFile
 from advisor.codemods.thread_pool import LoopShape, recognise_loop_shape
 from advisor.model import LoopSite
 
+WHILE_LOOP = "a `while` loop"  # the unsupported reason every while loop gets
 _COMPREHENSIONS = (cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -123,7 +124,7 @@ def _site(
     scope: _Scope,
     analyzer: EffectAnalyzer,
 ) -> LoopSite:
-    shape = recognise_loop_shape(node) if not isinstance(node, cst.While) else "a `while` loop"
+    shape = recognise_loop_shape(node) if not isinstance(node, cst.While) else WHILE_LOOP
     form = shape.form if isinstance(shape, LoopShape) else "other"
     unsupported = None if isinstance(shape, LoopShape) else shape
     if isinstance(node, cst.For):

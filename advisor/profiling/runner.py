@@ -22,6 +22,7 @@ class CompletedRun:
     stderr: bytes
     wall_s: float
     timed_out: bool = False
+    pgid: int = 0  # the process group that was run (and killed at the end)
 
 
 def _signal_group(pgid: int, signum: int) -> None:
@@ -73,4 +74,5 @@ def run_in_process_group(
         stderr=stderr,
         wall_s=time.perf_counter() - started,
         timed_out=timed_out,
+        pgid=process.pid,
     )

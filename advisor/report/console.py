@@ -32,17 +32,14 @@ _SUGGESTION_TEXT = {
 
 def _findings_table(report: Report, profiled: bool) -> Table:
     table = Table(title="Hot serial loops" if profiled else "Findings", title_justify="left")
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("Loop", no_wrap=True)
-    table.add_column("Rule")
-    if profiled:
-        table.add_column("Share", justify="right")
-    table.add_column("Kind")
-    table.add_column("Suggestion")
-    if profiled:
-        table.add_column("Workers", justify="right")
-        table.add_column("Speedup", justify="right")
-    table.add_column("Safety")
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    # the location may fold over lines; the short columns never do
+    table.add_column("Loop", overflow="fold", ratio=1)
+    columns = ["Rule", *(["Share"] if profiled else []), "Kind", "Suggestion"]
+    columns += [*(["Workers", "Speedup"] if profiled else []), "Safety"]
+    for name in columns:
+        right = name in ("Share", "Workers", "Speedup")
+        table.add_column(name, justify="right" if right else "left", no_wrap=True)
     for index, f in enumerate(report.findings):
         row: list[str | Text] = [str(index), f"{f.path}:{f.line}", f.rule]
         if profiled:
@@ -107,7 +104,11 @@ def render_console(report: Report, console: Console) -> None:
     if report.run is not None:
         console.print(
             f"Profiled with {report.run.profiler}: {report.run.wall_s:.2f} s wall, "
-            f"exit code {report.run.exit_code}",
+            + (
+                "stopped at the timeout"
+                if report.run.timed_out
+                else f"exit code {report.run.exit_code}"
+            ),
             highlight=False,
         )
     if report.findings:

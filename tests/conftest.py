@@ -1,0 +1,53 @@
+"""Shared test helpers: paths, a CLI runner in a real subprocess, a latency server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+
+from latency_server import start_server  # noqa: E402
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run the installed CLI the way a user does, as a real process."""
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+@pytest.fixture
+def fixture_copy(tmp_path: Path):
+    """Copy fixture scripts into a temporary directory so rewrites never touch the repository."""
+
+    def copy(*names: str) -> Path:
+        for name in (*names, "latency_server.py"):
+            shutil.copy(FIXTURES / name, tmp_path / name)
+        return tmp_path / names[0]
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def pages_server() -> Iterator[str]:
+    server, url = start_server(latency=0.1)
+    yield url
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,230 @@
+"""Loop sites, their shapes and fix-safety reasons, on exact snippets."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from advisor.analysis.knowledge import load_knowledge
+from advisor.analysis.loops import find_loop_sites
+from advisor.analysis.source import parse_source
+from advisor.model import LoopSite
+
+
+def sites(code: str) -> list[LoopSite]:
+    return find_loop_sites(parse_source("m.py", textwrap.dedent(code)), load_knowledge())
+
+
+def only(code: str) -> LoopSite:
+    found = [s for s in sites(code) if s.io_calls]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "import urllib.request as ur\nfor u in us:\n    out.append(ur.urlopen(u))\n",
+            ("urllib.request.urlopen",),
+        ),
+        (
+            "from urllib.request import urlopen as get\nfor u in us:\n    out.append(get(u))\n",
+            ("urllib.request.urlopen",),
+        ),
+        (
+            "import requests\ns = requests.Session()\nfor u in us:\n    out.append(s.get(u))\n",
+            ("requests.Session().get",),
+        ),
+        ("from time import sleep\nfor u in us:\n    total += sleep(u)\n", ("time.sleep",)),
+        ("for p in ps:\n    out.append(open(p).read())\n", ("builtins.open",)),
+        (
+            "import subprocess as sp\nr = [sp.check_output(c) for c in cs]\n",
+            ("subprocess.check_output",),
+        ),
+    ],
+)
+def test_blocking_calls_resolve_through_import_aliases(
+    code: str, expected: tuple[str, ...]
+) -> None:
+    assert only(code).io_calls == expected
+
+
+def test_blocking_call_is_followed_through_same_module_functions() -> None:
+    site = only(
+        """
+        import socket
+
+        def connect(host):
+            return socket.create_connection((host, 80))
+
+        def probe(host):
+            return connect(host)
+
+        for host in hosts:
+            results.append(probe(host))
+        """
+    )
+    assert (site.line, site.end_line, site.form, site.target) == (10, 11, "for_append", "host")
+    assert site.io_calls == ("socket.create_connection",)
+    assert site.unsafe_reasons == ()
+
+
+def test_a_shadowed_name_is_not_a_blocking_call() -> None:
+    assert [
+        s
+        for s in sites("def sleep(x):\n    return x\nfor i in r:\n    t += sleep(i)\n")
+        if s.io_calls
+    ] == []
+
+
+def test_constructors_listed_as_exceptions_do_not_block() -> None:
+    assert [
+        s for s in sites("import requests\nc = [requests.Session() for _ in r]\n") if s.io_calls
+    ] == []
+
+
+UNSAFE_CASES = [
+    (
+        "carried",
+        """
+        import time
+        token = "start"
+        for _ in range(20):
+            token = fetch(token)
+        def fetch(t):
+            time.sleep(0.1)
+            return t
+        """,
+        ("`token` is carried from one iteration to the next",),
+    ),
+    (
+        "break",
+        """
+        import time
+        for a in accounts:
+            if time.sleep(a):
+                found = a
+                break
+        """,
+        ("`break` ends the loop early (a search): later items must not run",),
+    ),
+    (
+        "print",
+        """
+        import time
+        for u in urls:
+            print(u)
+            out.append(time.sleep(u))
+        """,
+        (
+            "per-item work produces ordered output (`builtins.print`): concurrent items would "
+            "interleave it",
+        ),
+    ),
+    (
+        "print-in-callee",
+        """
+        import time, logging
+        log = logging.getLogger(__name__)
+        def get(u):
+            log.info("getting %s", u)
+            return time.sleep(u)
+        out = [get(u) for u in urls]
+        """,
+        (
+            "per-item work produces ordered output (`logging.getLogger().info`): concurrent items "
+            "would interleave it",
+        ),
+    ),
+    (
+        "global-write-in-callee",
+        """
+        import time
+        seen = set()
+        def get(u):
+            seen.add(u)
+            return time.sleep(u)
+        for u in urls:
+            out.append(get(u))
+        """,
+        ("per-item work mutates `seen` in `get()`",),
+    ),
+    (
+        "else",
+        """
+        import time
+        for u in urls:
+            out.append(time.sleep(u))
+        else:
+            done = True
+        """,
+        ("the loop has an `else` clause that depends on how it ends",),
+    ),
+    (
+        "target-after",
+        """
+        import time
+        for u in urls:
+            out.append(time.sleep(u))
+        print(u)
+        """,
+        ("the loop variable `u` is read after the loop",),
+    ),
+    (
+        "attribute-write",
+        """
+        import time
+        for u in urls:
+            self.last = time.sleep(u)
+        """,
+        ("the loop body writes into `self`: shared state",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "reasons"), UNSAFE_CASES, ids=[c[0] for c in UNSAFE_CASES]
+)
+def test_unsafe_loops_list_their_reasons(name: str, code: str, reasons: tuple[str, ...]) -> None:
+    assert only(code).unsafe_reasons == reasons
+
+
+def test_a_temporary_written_before_it_is_read_is_not_carried() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            body = time.sleep(u)
+            out.append(body)
+        """
+    )
+    assert site.unsafe_reasons == ()
+    assert site.unsupported_reason == "body has several statements"
+
+
+def test_a_loop_variable_rebound_before_it_is_read_again_is_fine() -> None:
+    site = only(
+        """
+        import time
+        pages = []
+        for url in urls:
+            pages.append(time.sleep(url))
+        for url, page in zip(urls, pages):
+            print(url, page)
+        """
+    )
+    assert site.unsafe_reasons == ()
+    assert site.form == "for_append"
+
+
+def test_with_as_binding_in_the_body_is_not_carried() -> None:
+    site = only(
+        """
+        for name in names:
+            with open(name, "w") as f:
+                f.write(name)
+        """
+    )
+    assert site.unsafe_reasons == ()

@@ -1,0 +1,121 @@
+"""`concadvise profile` end to end: the real CLI, the real profiler, real scripts, real rewrites."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def run_script(script: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, timeout=60)
+
+
+def test_profile_json_finds_the_download_loop(fixture_copy, pages_server: str) -> None:
+    script = fixture_copy("download_pages.py")
+    result = run_cli("profile", str(script), "--format", "json", "--", pages_server)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # stdout holds the report and nothing else
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["line"], finding["kind"]) == ("CA101", 44, "io")
+    assert finding["suggestion"] == "thread_pool" and finding["fix_safety"] == "safe"
+    assert finding["evidence"]["share_of_run"] > 0.7
+    assert finding["predicted_speedup"] > 2
+    assert report["run"]["profiler"] == "scalene" and report["run"]["exit_code"] == 0
+
+
+def test_profile_apply_keeps_a_verified_faster_rewrite(fixture_copy, pages_server: str) -> None:
+    script = fixture_copy("fetch_records.py")
+    serial_output = run_script(script, pages_server).stdout
+    result = run_cli(
+        "profile", str(script), "--apply", "--runs", "2", "--format", "json", "--", pages_server
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [verification] = report["verification"]
+    assert verification["same_output"] and verification["kept"]
+    assert verification["speedup"] > 2  # 20 requests of 0.1 s overlap
+    assert len(verification["before_s"]) == len(verification["after_s"]) == 2
+    rewritten = script.read_text()
+    assert "with ThreadPoolExecutor(max_workers=" in rewritten
+    assert "for result in executor.map(fetch_amount, record_ids):" in rewritten
+    assert run_script(script, pages_server).stdout == serial_output
+
+
+def test_unsafe_loops_are_reported_but_never_rewritten(fixture_copy) -> None:
+    script = fixture_copy("unsafe_loops.py")
+    before = script.read_bytes()
+    result = run_cli("profile", str(script), "--apply", "--format", "json", "--min-share", "0.1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    by_line = {f["line"]: f for f in report["findings"]}
+    assert {line: by_line[line]["fix_safety"] for line in (42, 50, 61)} == {
+        42: "unsafe",
+        50: "unsafe",
+        61: "unsafe",
+    }
+    assert by_line[42]["reasons"] == ["`token` is carried from one iteration to the next"]
+    assert by_line[50]["reasons"][0].startswith("`break` ends the loop early")
+    assert "`builtins.print`" in by_line[61]["reasons"][0]
+    assert "verification" not in report
+    assert script.read_bytes() == before
+
+
+def test_console_table_shows_the_advice(fixture_copy) -> None:
+    script = fixture_copy("checksum_files.py")
+    result = run_cli("profile", str(script))
+    assert result.returncode == 0, result.stderr
+    assert "checksum_files.py:32" in result.stdout
+    assert "ThreadPoolExecutor" in result.stdout and "safe" in result.stdout
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_missing_script_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("profile", str(tmp_path / "nope.py"))
+    assert result.returncode == 2
+    assert one_line_error(result) == f"concadvise: error: no such script: {tmp_path / 'nope.py'}"
+
+
+def test_syntax_error_is_one_line_and_nothing_runs() -> None:
+    result = run_cli("profile", str(FIXTURES / "broken" / "syntax_error.py"))
+    assert result.returncode == 2
+    assert one_line_error(result).endswith("syntax error at line 8: expected ':'")
+
+
+def test_a_crashing_script_still_reports_what_was_measured(fixture_copy) -> None:
+    script = fixture_copy("crashes_midway.py")
+    result = run_cli("profile", str(script), "--format", "json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["run"]["exit_code"] == 1
+    [error] = report["errors"]
+    assert error["kind"] == "script"
+    assert "RuntimeError: could not save 10 results" in error["message"]
+    assert [f["line"] for f in report["findings"]] == [24]
+
+
+def test_a_hanging_script_is_killed_at_the_timeout(fixture_copy) -> None:
+    script = fixture_copy("hangs.py")
+    result = run_cli("profile", str(script), "--timeout", "2", "--format", "json", timeout=60)
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["run"]["timed_out"] is True
+    assert (
+        "ran past --timeout 2s; its whole process group was killed"
+        in (report["errors"][0]["message"])
+    )
+    leftovers = subprocess.run(["pgrep", "-f", f"{script}"], capture_output=True, text=True)
+    assert leftovers.stdout == ""

@@ -1,0 +1,61 @@
+"""`concadvise check`: exact findings on the fixtures, exit codes, and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+from advisor.pipeline import check_paths
+from conftest import FIXTURES, ROOT, run_cli
+
+
+def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    report = check_paths(["fixtures"])
+    got = [(f.rule, f.path, f.line, f.fix_safety) for f in report.findings]
+    assert got == [
+        ("CA101", "fixtures/checksum_files.py", 32, "safe"),
+        ("CA101", "fixtures/checksum_files.py", 39, "none"),
+        ("CA101", "fixtures/crashes_midway.py", 24, "safe"),
+        ("CA101", "fixtures/download_pages.py", 44, "safe"),
+        ("CA101", "fixtures/fetch_records.py", 48, "safe"),
+        ("CA101", "fixtures/unsafe_loops.py", 42, "unsafe"),
+        ("CA101", "fixtures/unsafe_loops.py", 50, "unsafe"),
+        ("CA101", "fixtures/unsafe_loops.py", 61, "unsafe"),
+    ]
+    assert [(e.path, e.kind) for e in report.errors] == [
+        ("fixtures/broken/syntax_error.py", "syntax")
+    ]
+
+
+def test_check_json_is_the_report_contract_and_exit_1_on_findings() -> None:
+    result = run_cli("check", str(FIXTURES / "download_pages.py"), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["schema_version"] == 1
+    assert report["tool"]["name"] == "concadvise"
+    [finding] = report["findings"]
+    assert finding["rule"] == "CA101"
+    assert finding["line"] == 44 and finding["end_line"] == 45
+    assert finding["kind"] == "io" and finding["suggestion"] == "thread_pool"
+    assert finding["fix_safety"] == "safe" and finding["reasons"] == []
+    assert report["errors"] == []
+
+
+def test_check_exits_0_on_clean_code(tmp_path) -> None:
+    clean = tmp_path / "clean.py"
+    clean.write_text("total = 0\nfor i in range(10):\n    total += i\n")
+    result = run_cli("check", str(clean))
+    assert result.returncode == 0
+    assert "No findings." in result.stdout
+
+
+def test_check_reports_unreadable_input_without_a_traceback(tmp_path) -> None:
+    (tmp_path / "bad.py").write_bytes(b"x = 1\x00\n")
+    (tmp_path / "latin.py").write_bytes(b"s = '\xe9'\n")
+    result = run_cli("check", str(tmp_path), str(tmp_path / "missing.py"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = {
+        (e["path"].rsplit("/", 1)[-1], e["kind"]) for e in json.loads(result.stdout)["errors"]
+    }
+    assert errors == {("bad.py", "syntax"), ("latin.py", "encoding"), ("missing.py", "io")}

@@ -46,6 +46,7 @@ class LoopSite:
         None  # why no rewrite exists for this shape (fix_safety "none")
     )
     enclosing_function: str | None = None
+    literal_items: int | None = None  # element count when iterating a literal tuple/list/set
 
     @property
     def lines(self) -> range:

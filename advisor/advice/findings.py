@@ -17,6 +17,8 @@ from advisor.model import Evidence, Finding, FixSafety, LoopSite
 
 # Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
 MIN_SHARE_OF_RUN = 0.05
+# A loop over a literal of fewer items than this (`for f in (a, b):`) is not worth a pool.
+MIN_STATIC_ITEMS = 4
 # A suggestion must promise at least this whole-run speedup to be worth a code change.
 MIN_SPEEDUP = 1.1
 
@@ -73,6 +75,8 @@ def static_findings(sites: Sequence[LoopSite]) -> list[Finding]:
     found: list[tuple[LoopSite, Finding]] = []
     for site in sites:
         if not site.io_calls or site.unsupported_reason == WHILE_LOOP:
+            continue
+        if site.literal_items is not None and site.literal_items < MIN_STATIC_ITEMS:
             continue
         safety, reasons = fix_safety_of(site)
         message = (

@@ -103,6 +103,23 @@ class _ComprehensionFinder(cst.CSTVisitor):
         return not isinstance(node, cst.Lambda)
 
 
+def _literal_length(node: cst.CSTNode) -> int | None:
+    """How many items a loop over a literal ``(a, b)`` / ``[a, b]`` / ``{a, b}`` has."""
+    if isinstance(node, cst.For):
+        iterable = node.iter
+    else:
+        finder = _ComprehensionFinder()
+        node.visit(finder)
+        if not finder.found:
+            return None
+        iterable = finder.found[0].for_in.iter
+    if isinstance(iterable, (cst.Tuple, cst.List, cst.Set)) and not any(
+        isinstance(e, cst.StarredElement) for e in iterable.elements
+    ):
+        return len(iterable.elements)
+    return None
+
+
 def find_loop_sites(source: SourceFile, knowledge: CallKnowledge) -> list[LoopSite]:
     """Every loop of the module, outermost first, with static facts for advice and rewriting."""
     wrapper = MetadataWrapper(source.module, unsafe_skip_copy=True)
@@ -149,6 +166,7 @@ def _site(
         ]
         body_blocking = frozenset().union(*(analyzer.effects_of(e).blocking for e in elements))
     return LoopSite(
+        literal_items=_literal_length(node),
         path=path,
         line=start,
         end_line=end,

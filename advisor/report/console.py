@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -55,9 +56,11 @@ def _findings_table(report: Report, profiled: bool) -> Table:
 
 def _details(console: Console, findings: tuple[Finding, ...]) -> None:
     for index, f in enumerate(findings):
-        console.print(f"[dim]{index}[/dim] {f.path}:{f.line} {f.message}", highlight=False)
+        console.print(
+            f"[dim]{index}[/dim] {escape(f.path)}:{f.line} {escape(f.message)}", highlight=False
+        )
         for reason in f.reasons:
-            console.print(f"    [red]•[/red] {reason}", highlight=False)
+            console.print(f"    [red]•[/red] {escape(reason)}", highlight=False)
 
 
 def _spread(samples: tuple[float, ...]) -> str:
@@ -118,7 +121,21 @@ def render_console(report: Report, console: Console) -> None:
         console.print("No hot serial loops found." if profiled else "No findings.")
     if report.verification:
         console.print(_verification_table(report))
+        for v in report.verification:
+            f = report.findings[v.finding]
+            if v.kept:
+                console.print(
+                    f"[green]Rewrote[/green] {escape(f.path)}:{f.line} to a ThreadPoolExecutor "
+                    f"({f.workers} workers); review it with your diff tool.",
+                    highlight=False,
+                )
+            else:
+                console.print(
+                    f"Left {escape(f.path)}:{f.line} unchanged: {escape(v.reason)}.",
+                    highlight=False,
+                )
     for error in report.errors:
         console.print(
-            f"[yellow]{error.kind} error[/yellow] {error.path}: {error.message}", highlight=False
+            f"[yellow]{error.kind} error[/yellow] {escape(error.path)}: {escape(error.message)}",
+            highlight=False,
         )

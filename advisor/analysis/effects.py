@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import NameResolver, dotted_name
+from advisor.analysis.names import NameResolver, bound_names, dotted_name
 
 # Methods that mutate their receiver in place: calling one on shared state is a write.
 MUTATING_METHODS = frozenset(
@@ -60,17 +60,17 @@ def _bound_names(function: cst.FunctionDef) -> set[str]:
 
     class Binder(cst.CSTVisitor):
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            names.update(_target_names(node.target))
+            names.update(bound_names(node.target))
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            names.update(_target_names(node.target))
+            names.update(bound_names(node.target))
 
         def visit_For(self, node: cst.For) -> None:
-            names.update(_target_names(node.target))
+            names.update(bound_names(node.target))
 
         def visit_WithItem(self, node: cst.WithItem) -> None:
             if node.asname is not None:
-                names.update(_target_names(node.asname.name))
+                names.update(bound_names(node.asname.name))
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             names.add(node.name.value)
@@ -78,19 +78,6 @@ def _bound_names(function: cst.FunctionDef) -> set[str]:
 
     function.body.visit(Binder())
     return names
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: set[str] = set()
-        for element in target.elements:
-            out |= _target_names(element.value)
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
 
 
 @dataclass

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import build_resolver
+from advisor.analysis.names import bound_name_nodes, build_resolver
 from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.analysis.source import SourceFile
 from advisor.codemods.thread_pool import LoopShape, recognise_loop_shape
@@ -62,14 +62,14 @@ class _LoopCollector(cst.CSTVisitor):
         self._scopes.pop()
 
     def visit_For(self, node: cst.For) -> None:
-        self._stores.update(id(n) for n in _names_in(node.target))
+        self._stores.update(id(n) for n in bound_name_nodes(node.target))
         self._record(node)
 
     def visit_While(self, node: cst.While) -> None:
         self._record(node)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._stores.update(id(n) for n in _names_in(node.target))
+        self._stores.update(id(n) for n in bound_name_nodes(node.target))
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         finder = _ComprehensionFinder()
@@ -82,14 +82,6 @@ class _LoopCollector(cst.CSTVisitor):
         self._scopes[-1].names.append(
             (start.line, start.column, node.value, id(node) in self._stores)
         )
-
-
-def _names_in(target: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for element in target.elements for n in _names_in(element.value)]
-    return []
 
 
 class _ComprehensionFinder(cst.CSTVisitor):
@@ -148,7 +140,7 @@ def _site(
         dict_target = getattr(shape, "accumulator", None) if form == "for_dict_item" else None
         reasons = for_loop_reasons(node, analyzer, dict_target)
         target = cst.Module([]).code_for_node(node.target)
-        for name in sorted({n.value for n in _names_in(node.target)}):
+        for name in sorted({n.value for n in bound_name_nodes(node.target)}):
             if scope.read_after(name, end):
                 reasons.append(f"the loop variable `{name}` is read after the loop")
         body_blocking = analyzer.effects_of(node.body).blocking

@@ -26,6 +26,21 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def bound_name_nodes(target: cst.BaseExpression) -> list[cst.Name]:
+    """The names an assignment or loop target binds: ``a``, ``a, (b, *c)`` → a, b, c."""
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in bound_name_nodes(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return bound_name_nodes(target.value)
+    return []
+
+
+def bound_names(target: cst.BaseExpression) -> set[str]:
+    return {node.value for node in bound_name_nodes(target)}
+
+
 def _module_name(node: cst.BaseExpression) -> str:
     return dotted_name(node) or ""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from advisor.analysis.effects import MUTATING_METHODS, EffectAnalyzer, Effects, _target_names
-from advisor.analysis.names import dotted_name
+from advisor.analysis.effects import MUTATING_METHODS, EffectAnalyzer, Effects
+from advisor.analysis.names import bound_name_nodes, bound_names, dotted_name
 
 
 class _EarlyExitFinder(cst.CSTVisitor):
@@ -79,7 +79,7 @@ class _NameUse(cst.CSTVisitor):
         }
 
     def _store(self, target: cst.BaseExpression, kind: str = "write") -> None:
-        names = _name_nodes(target)
+        names = bound_name_nodes(target)
         if names:
             for node in names:
                 self._use(node.value, kind)
@@ -155,16 +155,6 @@ class _NameUse(cst.CSTVisitor):
         return False
 
 
-def _name_nodes(target: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _name_nodes(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _name_nodes(target.value)
-    return []
-
-
 def effect_reasons(effects: Effects) -> list[str]:
     reasons = [
         f"per-item work produces ordered output (`{name}`): concurrent items would interleave it"
@@ -189,7 +179,7 @@ def for_loop_reasons(loop: cst.For, analyzer: EffectAnalyzer, dict_target: str |
 
     use = _NameUse()
     loop.body.visit(use)
-    targets = _target_names(loop.target)
+    targets = bound_names(loop.target)
     carried = use.carried() - targets
     for name in sorted(carried):
         reasons.append(f"`{name}` is carried from one iteration to the next")

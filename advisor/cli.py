@@ -127,26 +127,21 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
+
+    typer (standalone mode) reports bad options itself, with usage, and exits 2.
+    """
     try:
-        outcome = app(standalone_mode=False)
+        app()
     except ConcadviseError as exc:
         print(f"concadvise: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         print("concadvise: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # a bug of ours: still one line, with what to report
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         print(f"concadvise: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(2)
-    sys.exit(outcome if isinstance(outcome, int) else 0)
 
 
 if __name__ == "__main__":

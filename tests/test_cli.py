@@ -1,0 +1,23 @@
+"""The CLI's edges: bad options and bad input end in one clear message, never a traceback."""
+
+from __future__ import annotations
+
+from conftest import run_cli
+
+
+def test_a_bad_option_value_is_a_usage_error_without_traceback() -> None:
+    result = run_cli("profile", "--format", "xml", "x.py")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "'xml' is not one of 'table', 'json'" in result.stderr
+
+
+def test_a_directory_given_as_script_is_one_line(tmp_path) -> None:
+    result = run_cli("profile", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"concadvise: error: not a file: {tmp_path}"
+
+
+def test_version() -> None:
+    result = run_cli("version")
+    assert result.returncode == 0 and result.stdout.strip() == "0.1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from advisor import __version__
 from conftest import run_cli
 
 
@@ -20,4 +21,4 @@ def test_a_directory_given_as_script_is_one_line(tmp_path) -> None:
 
 def test_version() -> None:
     result = run_cli("version")
-    assert result.returncode == 0 and result.stdout.strip() == "0.1.0"
+    assert result.returncode == 0 and result.stdout.strip() == __version__

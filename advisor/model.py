@@ -46,6 +46,8 @@ class LoopSite:
         None  # why no rewrite exists for this shape (fix_safety "none")
     )
     enclosing_function: str | None = None
+    native_calls: tuple[str, ...] = ()  # known GIL-releasing native calls reached from the body
+    cpu_calls: tuple[str, ...] = ()  # known GIL-holding Python-CPU calls reached from the body
     literal_items: int | None = None  # element count when iterating a literal tuple/list/set
 
     @property

@@ -59,9 +59,14 @@ def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(replace(f, path=display_path(f.path)) for f in findings)
 
 
-def _sites_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> list[LoopSite]:
+def _sites_of(
+    path: str,
+    knowledge: CallKnowledge,
+    errors: list[ErrorEntry],
+    wants_shape: Callable[[LoopSite], bool] | None = None,
+) -> list[LoopSite]:
     try:
-        return find_loop_sites(read_source(path), knowledge)
+        return find_loop_sites(read_source(path), knowledge, wants_shape)
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:
@@ -94,7 +99,8 @@ def check_paths(paths: Sequence[str]) -> Report:
     files, errors = python_files(paths)
     findings: list[Finding] = []
     for file in files:
-        findings.extend(static_findings(_sites_of(file, knowledge, errors)))
+        sites = _sites_of(file, knowledge, errors, wants_shape=lambda s: bool(s.io_calls))
+        findings.extend(static_findings(sites))
     findings.sort(key=lambda f: (f.path, f.line))
     return Report(tool_version=__version__, findings=_relative(findings), errors=tuple(errors))
 

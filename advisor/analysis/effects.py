@@ -1,198 +1,185 @@
-"""What a piece of code does when it runs: blocking calls, ordered output, writes to shared state.
+"""What a piece of code does when it runs: blocking calls, ordered output, GIL-releasing native
+calls, Python-CPU calls, and writes to shared state.
 
 Facts of same-module functions are followed transitively, so ``for u in urls: fetch(u)`` is known
-to block when ``fetch`` calls ``urlopen`` three calls down.
+to block when ``fetch`` calls ``urlopen`` three calls down. Nested definitions and lambdas do
+nothing until called, so they are not entered.
 """
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import libcst as cst
 
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.analysis.names import NameResolver, bound_names, dotted_name
 
 # Methods that mutate their receiver in place: calling one on shared state is a write.
 MUTATING_METHODS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "add",
-        "update",
-        "pop",
-        "popitem",
-        "remove",
-        "discard",
-        "clear",
-        "setdefault",
-        "sort",
-        "reverse",
-        "write",
-        "writelines",
-    }
-)
+    {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
+     "clear", "setdefault", "sort", "reverse", "write", "writelines"}
+)  # fmt: skip
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
 class Effects:
     blocking: frozenset[str] = frozenset()
     output: frozenset[str] = frozenset()
+    native: frozenset[str] = frozenset()
+    cpu: frozenset[str] = frozenset()
     shared_writes: frozenset[str] = frozenset()
 
     def __or__(self, other: Effects) -> Effects:
         return Effects(
             self.blocking | other.blocking,
             self.output | other.output,
+            self.native | other.native,
+            self.cpu | other.cpu,
             self.shared_writes | other.shared_writes,
         )
 
 
-def _bound_names(function: cst.FunctionDef) -> set[str]:
-    """Parameters and names assigned in a function: its locals (nested scopes ignored)."""
-    names = {p.name.value for p in function.params.params}
-    names |= {p.name.value for p in function.params.kwonly_params}
-    names |= {p.name.value for p in function.params.posonly_params}
-    for star in (function.params.star_arg, function.params.star_kwarg):
-        if isinstance(star, cst.Param):
-            names.add(star.name.value)
+def iter_without_scopes(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Every node under ``nodes`` (themselves included), not entering nested defs or lambdas."""
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            child for child in reversed(list(ast.iter_child_nodes(node)))
+            if not isinstance(child, SCOPE_NODES)
+        )  # fmt: skip
 
-    class Binder(cst.CSTVisitor):
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            names.update(bound_names(node.target))
 
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_For(self, node: cst.For) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_WithItem(self, node: cst.WithItem) -> None:
-            if node.asname is not None:
-                names.update(bound_names(node.asname.name))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            names.add(node.name.value)
-            return False
-
-    function.body.visit(Binder())
+def local_names(function: FunctionNode) -> set[str]:
+    """Parameters and names bound in a function: its locals (nested scopes ignored)."""
+    args = function.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for node in iter_without_scopes(function.body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                names |= bound_names(target)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+            names |= bound_names(node.target)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            names |= bound_names(node.optional_vars)
+        elif isinstance(node, ast.NamedExpr):
+            names.add(node.target.id)
+    for statement in ast.walk(function):
+        if statement is not function and isinstance(statement, (*SCOPE_NODES[:2], ast.ClassDef)):
+            names.add(statement.name)
     return names
+
+
+def parameter_names(function: FunctionNode) -> set[str]:
+    args = function.args
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
 
 
 @dataclass
 class EffectAnalyzer:
     """Computes Effects of code in one module, memoising same-module functions."""
 
-    module: cst.Module
+    tree: ast.Module
     resolver: NameResolver
     knowledge: CallKnowledge
-    _functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    functions: dict[str, FunctionNode] = field(default_factory=dict)
     _memo: dict[str, Effects] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for statement in self.module.body:
-            if isinstance(statement, cst.FunctionDef):
-                self._functions[statement.name.value] = statement
+        for statement in self.tree.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[statement.name] = statement
 
     def function_effects(self, name: str) -> Effects:
         if name in self._memo:
             return self._memo[name]
         self._memo[name] = Effects()  # guards recursion
-        function = self._functions[name]
-        local = _bound_names(function)
-        effects = self.effects_of(function.body, local_names=local, in_function=name)
+        function = self.functions[name]
+        effects = self._collect(function.body, function)
         self._memo[name] = effects
         return effects
 
-    def effects_of(
-        self, node: cst.CSTNode, local_names: set[str] | None = None, in_function: str | None = None
-    ) -> Effects:
-        collector = _EffectCollector(self, local_names, in_function)
-        node.visit(collector)
-        return collector.effects
+    def effects_of(self, nodes: ast.AST | Iterable[ast.AST]) -> Effects:
+        """Effects of running ``nodes`` (a loop body, an expression) in place."""
+        return self._collect([nodes] if isinstance(nodes, ast.AST) else nodes, None)
 
+    def classify_call(self, qualified: str) -> Effects:
+        k = self.knowledge
+        one = frozenset({qualified})
+        return Effects(
+            blocking=one if k.blocking_io.matches(qualified) else frozenset(),
+            output=one if k.ordered_output.matches(qualified) else frozenset(),
+            native=one if k.releases_gil.matches(qualified) else frozenset(),
+            cpu=one if k.cpu_bound.matches(qualified) else frozenset(),
+        )
 
-class _EffectCollector(cst.CSTVisitor):
-    def __init__(
-        self, analyzer: EffectAnalyzer, local_names: set[str] | None, in_function: str | None
-    ) -> None:
-        self.analyzer = analyzer
-        self.local_names = local_names  # None: the loop body itself (its writes are judged apart)
-        self.in_function = in_function
-        self.effects = Effects()
+    def _collect(self, nodes: Iterable[ast.AST], function: FunctionNode | None) -> Effects:
+        effects = Effects()
+        locals_ = local_names(function) if function is not None else None
+        params = parameter_names(function) if function is not None else set()
+        where = f" in `{function.name}()`" if function is not None else ""
+        writes: set[str] = set()
+        for node in iter_without_scopes(nodes):
+            if isinstance(node, ast.Call):
+                effects = effects | self._call_effects(node)
+                if locals_ is not None:
+                    writes |= _mutation_of(node, locals_, params, where)
+            elif isinstance(node, ast.Global):
+                writes.add(f"writes global `{', '.join(node.names)}`{where}")
+            elif isinstance(node, ast.Nonlocal):
+                writes.add(f"writes nonlocal `{', '.join(node.names)}`{where}")
+            elif locals_ is not None and isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    writes |= _shared_target_write(target, locals_, params, where)
+        if writes:
+            effects = effects | Effects(shared_writes=frozenset(writes))
+        return effects
 
-    def _where(self) -> str:
-        return f" in `{self.in_function}()`" if self.in_function else ""
-
-    def _add(self, **kinds: frozenset[str]) -> None:
-        self.effects = self.effects | Effects(**kinds)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        knowledge = self.analyzer.knowledge
-        qualified = self.analyzer.resolver.qualify(node.func)
+    def _call_effects(self, node: ast.Call) -> Effects:
+        qualified = self.resolver.qualify(node.func)
         if qualified is not None:
-            if knowledge.blocking_io.matches(qualified):
-                self._add(blocking=frozenset({qualified}))
-            if knowledge.ordered_output.matches(qualified):
-                self._add(output=frozenset({qualified}))
-        if (
-            qualified is None
-            and isinstance(node.func, cst.Name)
-            and node.func.value in self.analyzer._functions
-        ):
-            self.effects = self.effects | self.analyzer.function_effects(node.func.value)
-        if (
-            self.local_names is not None
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in MUTATING_METHODS
-        ):
-            receiver = dotted_name(node.func.value)
-            root = receiver.split(".")[0] if receiver else None
-            if root is not None and (root not in self.local_names or "." in receiver):
-                self._add(shared_writes=frozenset({f"mutates `{receiver}`{self._where()}"}))
-            elif root is not None and self._is_parameter(root):
-                self._add(shared_writes=frozenset({f"mutates argument `{root}`{self._where()}"}))
+            return self.classify_call(qualified)
+        if isinstance(node.func, ast.Name) and node.func.id in self.functions:
+            return self.function_effects(node.func.id)
+        return Effects()
 
-    def _is_parameter(self, name: str) -> bool:
-        function = self.analyzer._functions.get(self.in_function or "")
-        return function is not None and any(p.name.value == name for p in function.params.params)
 
-    def visit_Global(self, node: cst.Global) -> None:
-        names = ", ".join(n.name.value for n in node.names)
-        self._add(shared_writes=frozenset({f"writes global `{names}`{self._where()}"}))
+def _mutation_of(node: ast.Call, locals_: set[str], params: set[str], where: str) -> set[str]:
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS):
+        return set()
+    receiver = dotted_name(func.value)
+    if receiver is None:
+        return set()
+    root = receiver.split(".")[0]
+    if root not in locals_ or "." in receiver:
+        return {f"mutates `{receiver}`{where}"}
+    if root in params:
+        return {f"mutates argument `{root}`{where}"}
+    return set()
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        names = ", ".join(n.name.value for n in node.names)
-        self._add(shared_writes=frozenset({f"writes nonlocal `{names}`{self._where()}"}))
 
-    def _judge_target(self, target: cst.BaseExpression) -> None:
-        if self.local_names is None:
-            return
-        if isinstance(target, cst.Attribute):
-            self._add(
-                shared_writes=frozenset(
-                    {f"writes `{dotted_name(target) or 'an attribute'}`{self._where()}"}
-                )
-            )
-        elif isinstance(target, cst.Subscript):
-            base = dotted_name(target.value)
-            if base is None or base.split(".")[0] not in self.local_names or "." in base:
-                self._add(
-                    shared_writes=frozenset(
-                        {f"writes into `{base or 'a container'}[...]`{self._where()}"}
-                    )
-                )
-            elif self._is_parameter(base):
-                self._add(
-                    shared_writes=frozenset({f"writes into argument `{base}`{self._where()}"})
-                )
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._judge_target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._judge_target(node.target)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested definition does nothing until called
+def _shared_target_write(
+    target: ast.expr, locals_: set[str], params: set[str], where: str
+) -> set[str]:
+    if isinstance(target, ast.Attribute):
+        return {f"writes `{dotted_name(target) or 'an attribute'}`{where}"}
+    if isinstance(target, ast.Subscript):
+        base = dotted_name(target.value)
+        if base is None or base.split(".")[0] not in locals_ or "." in base:
+            return {f"writes into `{base or 'a container'}[...]`{where}"}
+        if base in params:
+            return {f"writes into argument `{base}`{where}"}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        out: set[str] = set()
+        for element in target.elts:
+            out |= _shared_target_write(element, locals_, params, where)
+        return out
+    return set()

@@ -1,38 +1,62 @@
-"""Call knowledge loaded from ``rules/knowledge/*.toml``: which qualified names block, which print.
+"""Call knowledge loaded from ``rules/knowledge/*.toml``: which qualified names block, print,
+release the GIL or burn Python CPU, and what replaces a blocking call inside ``async def``.
 
-Knowledge is data so that teaching concadvise a new blocking call is a one-line TOML change.
+Knowledge is data so that teaching concadvise a new call is a one-line TOML change.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
+
+_CALL_SET_KEYS = ("calls", "prefixes", "exceptions")
 
 
 @dataclass(frozen=True, slots=True)
 class CallSet:
     """A set of qualified call names: exact names, name prefixes, and exact exceptions."""
 
-    calls: frozenset[str]
-    prefixes: tuple[str, ...]
-    exceptions: frozenset[str]
+    calls: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    exceptions: frozenset[str] = frozenset()
 
     def matches(self, qualified_name: str) -> bool:
         if qualified_name in self.exceptions:
             return False
         if qualified_name in self.calls:
             return True
-        return qualified_name.startswith(self.prefixes)
+        return qualified_name.startswith(self.prefixes) if self.prefixes else False
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncReplacement:
+    call: str
+    replacement: str
+    suggestion: str
 
 
 @dataclass(frozen=True, slots=True)
 class CallKnowledge:
-    blocking_io: CallSet
-    ordered_output: CallSet
+    blocking_io: CallSet = field(default_factory=CallSet)
+    ordered_output: CallSet = field(default_factory=CallSet)
+    releases_gil: CallSet = field(default_factory=CallSet)
+    cpu_bound: CallSet = field(default_factory=CallSet)
+    async_replacements: tuple[AsyncReplacement, ...] = ()
+
+    def async_replacement(self, qualified_name: str) -> AsyncReplacement | None:
+        """The most specific replacement whose call is this name or a prefix of it."""
+        best: AsyncReplacement | None = None
+        for entry in self.async_replacements:
+            exact = qualified_name == entry.call
+            prefix = entry.call.endswith(".") and qualified_name.startswith(entry.call)
+            if (exact or prefix) and (best is None or len(entry.call) > len(best.call)):
+                best = entry
+        return best
 
 
-def _call_set(table: dict) -> CallSet:
+def _call_set(table: dict[str, list[str]]) -> CallSet:
     return CallSet(
         calls=frozenset(table.get("calls", ())),
         prefixes=tuple(table.get("prefixes", ())),
@@ -42,16 +66,24 @@ def _call_set(table: dict) -> CallSet:
 
 def load_knowledge() -> CallKnowledge:
     """Merge every knowledge file shipped in the ``advisor.rules`` package."""
-    tables: dict[str, dict] = {}
+    sets: dict[str, dict[str, list[str]]] = {}
+    replacements: list[AsyncReplacement] = []
     folder = resources.files("advisor.rules").joinpath("knowledge")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
-        for section, table in tomllib.loads(entry.read_text(encoding="utf-8")).items():
-            merged = tables.setdefault(section, {"calls": [], "prefixes": [], "exceptions": []})
-            for key in merged:
+        data: dict[str, Any] = tomllib.loads(entry.read_text(encoding="utf-8"))
+        for section, table in data.items():
+            if section == "async_replacements":
+                replacements += [AsyncReplacement(**item) for item in table.get("map", ())]
+                continue
+            merged = sets.setdefault(section, {key: [] for key in _CALL_SET_KEYS})
+            for key in _CALL_SET_KEYS:
                 merged[key].extend(table.get(key, ()))
     return CallKnowledge(
-        blocking_io=_call_set(tables.get("blocking_io", {})),
-        ordered_output=_call_set(tables.get("ordered_output", {})),
+        blocking_io=_call_set(sets.get("blocking_io", {})),
+        ordered_output=_call_set(sets.get("ordered_output", {})),
+        releases_gil=_call_set(sets.get("releases_gil", {})),
+        cpu_bound=_call_set(sets.get("cpu_bound", {})),
+        async_replacements=tuple(replacements),
     )

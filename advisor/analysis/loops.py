@@ -1,10 +1,16 @@
 """Finding loop sites in a module: every `for`, `while` and comprehension statement.
 
-Each site carries its line span, its rewritable shape (if any), the blocking calls it reaches and
-why a rewrite may be unsafe."""
+The facts come from Python's ``ast`` (fast: every file of a tree can afford it). Only the sites a
+caller cares about (candidates of a rule, hot loops of a profile) are then parsed with libcst to
+learn whether the codemod can rewrite their shape, since that is the expensive step.
+"""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -12,14 +18,15 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import bound_name_nodes, build_resolver
+from advisor.analysis.names import bound_names, build_resolver
 from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.analysis.source import SourceFile
 from advisor.codemods.thread_pool import LoopShape, recognise_loop_shape
 from advisor.model import LoopSite
 
 WHILE_LOOP = "a `while` loop"  # the unsupported reason every while loop gets
-_COMPREHENSIONS = (cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp)
+_COMPREHENSIONS = (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass
@@ -29,143 +36,200 @@ class _Scope:
 
     def read_after(self, name: str, line: int) -> bool:
         """Is ``name`` read after ``line`` before anything binds it again?"""
-        for used_line, _column, used, is_store in self.names:
+        for used_line, _column, used, is_store in sorted(self.names):
             if used == name and used_line > line:
                 return not is_store
         return False
 
 
-class _LoopCollector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+@dataclass
+class _RawLoop:
+    node: ast.stmt
+    comprehension: ast.expr | None
+    function: str | None
+    scope: _Scope
 
+
+class _LoopCollector(ast.NodeVisitor):
     def __init__(self) -> None:
-        self.loops: list[tuple[cst.CSTNode, int, int, str | None, _Scope]] = []
+        self.loops: list[_RawLoop] = []
         self._functions: list[str] = []
         self._scopes: list[_Scope] = [_Scope()]
-        self._stores: set[int] = set()
 
-    def _span(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.get_metadata(PositionProvider, node)
-        return position.start.line, position.end.line
-
-    def _record(self, node: cst.CSTNode) -> None:
-        start, end = self._span(node)
+    def _record(self, node: ast.stmt, comprehension: ast.expr | None = None) -> None:
         function = self._functions[-1] if self._functions else None
-        self.loops.append((node, start, end, function, self._scopes[-1]))
+        self.loops.append(_RawLoop(node, comprehension, function, self._scopes[-1]))
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._functions.append(node.name)
         self._scopes.append(_Scope())
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.generic_visit(node)
         self._functions.pop()
         self._scopes.pop()
 
-    def visit_For(self, node: cst.For) -> None:
-        self._stores.update(id(n) for n in bound_name_nodes(node.target))
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_For(self, node: ast.For) -> None:
         self._record(node)
+        self.generic_visit(node)
 
-    def visit_While(self, node: cst.While) -> None:
+    def visit_While(self, node: ast.While) -> None:
         self._record(node)
+        self.generic_visit(node)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._stores.update(id(n) for n in bound_name_nodes(node.target))
+    def generic_visit(self, node: ast.AST) -> None:
+        # a simple statement holding a comprehension (`x = [f(u) for u in us]`)
+        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            comprehension = _first_comprehension(node)
+            if comprehension is not None:
+                self._record(node, comprehension)
+        super().generic_visit(node)
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        finder = _ComprehensionFinder()
-        node.visit(finder)
-        if finder.found:
-            self._record(node)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        start = self.get_metadata(PositionProvider, node).start
-        self._scopes[-1].names.append(
-            (start.line, start.column, node.value, id(node) in self._stores)
-        )
+    def visit_Name(self, node: ast.Name) -> None:
+        store = isinstance(node.ctx, (ast.Store, ast.Del))
+        self._scopes[-1].names.append((node.lineno, node.col_offset, node.id, store))
 
 
-class _ComprehensionFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
+def _first_comprehension(statement: ast.stmt) -> ast.expr | None:
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
         if isinstance(node, _COMPREHENSIONS):
-            self.found.append(node)
-            return False
-        return not isinstance(node, cst.Lambda)
-
-
-def _literal_length(node: cst.CSTNode) -> int | None:
-    """How many items a loop over a literal ``(a, b)`` / ``[a, b]`` / ``{a, b}`` has."""
-    if isinstance(node, cst.For):
-        iterable = node.iter
-    else:
-        finder = _ComprehensionFinder()
-        node.visit(finder)
-        if not finder.found:
-            return None
-        iterable = finder.found[0].for_in.iter
-    if isinstance(iterable, (cst.Tuple, cst.List, cst.Set)) and not any(
-        isinstance(e, cst.StarredElement) for e in iterable.elements
-    ):
-        return len(iterable.elements)
+            return node
+        if not isinstance(node, ast.Lambda):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
     return None
 
 
-def find_loop_sites(source: SourceFile, knowledge: CallKnowledge) -> list[LoopSite]:
-    """Every loop of the module, outermost first, with static facts for advice and rewriting."""
-    wrapper = MetadataWrapper(source.module, unsafe_skip_copy=True)
-    collector = _LoopCollector()
-    wrapper.visit(collector)
-    analyzer = EffectAnalyzer(source.module, build_resolver(source.module), knowledge)
-    sites: list[LoopSite] = []
-    for node, start, end, function, scope in collector.loops:
-        sites.append(_site(source.path, node, start, end, function, scope, analyzer))
-    return sites
+def _literal_length(iterable: ast.expr) -> int | None:
+    """How many items a loop over a literal ``(a, b)`` / ``[a, b]`` / ``{a, b}`` has."""
+    if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)) and not any(
+        isinstance(e, ast.Starred) for e in iterable.elts
+    ):
+        return len(iterable.elts)
+    return None
 
 
-def _site(
-    path: str,
-    node: cst.CSTNode,
-    start: int,
-    end: int,
-    function: str | None,
-    scope: _Scope,
-    analyzer: EffectAnalyzer,
-) -> LoopSite:
-    shape = recognise_loop_shape(node) if not isinstance(node, cst.While) else WHILE_LOOP
-    form = shape.form if isinstance(shape, LoopShape) else "other"
-    unsupported = None if isinstance(shape, LoopShape) else shape
-    if isinstance(node, cst.For):
-        dict_target = getattr(shape, "accumulator", None) if form == "for_dict_item" else None
-        reasons = for_loop_reasons(node, analyzer, dict_target)
-        target = cst.Module([]).code_for_node(node.target)
-        for name in sorted({n.value for n in bound_name_nodes(node.target)}):
-            if scope.read_after(name, end):
+def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
+    node = raw.node
+    start, end = node.lineno, node.end_lineno or node.lineno
+    literal: int | None = None
+    unsupported: str | None = None
+    if isinstance(node, ast.For):
+        reasons = for_loop_reasons(node, analyzer)
+        target = ast.unparse(node.target)
+        for name in sorted(bound_names(node.target)):
+            if raw.scope.read_after(name, end):
                 reasons.append(f"the loop variable `{name}` is read after the loop")
-        body_blocking = analyzer.effects_of(node.body).blocking
-    elif isinstance(node, cst.While):
-        reasons, target = [], ""
-        body_blocking = analyzer.effects_of(node.body).blocking
+        effects = analyzer.effects_of(node.body)
+        literal = _literal_length(node.iter)
+    elif isinstance(node, ast.While):
+        reasons, target, unsupported = [], "", WHILE_LOOP
+        effects = analyzer.effects_of(node.body)
     else:
-        finder = _ComprehensionFinder()
-        node.visit(finder)
-        comprehension = finder.found[0]
+        comprehension = raw.comprehension
+        assert comprehension is not None
         reasons = comprehension_reasons(comprehension, analyzer)
-        target = cst.Module([]).code_for_node(comprehension.for_in.target)
+        target = ast.unparse(comprehension.generators[0].target)  # type: ignore[attr-defined]
         elements = [
             getattr(comprehension, a) for a in ("elt", "key", "value") if hasattr(comprehension, a)
         ]
-        body_blocking = frozenset().union(*(analyzer.effects_of(e).blocking for e in elements))
+        effects = analyzer.effects_of(elements)
+        literal = _literal_length(comprehension.generators[0].iter)  # type: ignore[attr-defined]
     return LoopSite(
-        literal_items=_literal_length(node),
         path=path,
         line=start,
         end_line=end,
-        form=form,
+        form="other",
         target=target,
-        io_calls=tuple(sorted(body_blocking)),
+        io_calls=tuple(sorted(effects.blocking)),
+        native_calls=tuple(sorted(effects.native)),
+        cpu_calls=tuple(sorted(effects.cpu)),
         unsafe_reasons=tuple(dict.fromkeys(reasons)),
         unsupported_reason=unsupported,
-        enclosing_function=function,
+        enclosing_function=raw.function,
+        literal_items=literal,
     )
+
+
+def find_loop_sites(
+    source: SourceFile,
+    knowledge: CallKnowledge,
+    wants_shape: Callable[[LoopSite], bool] | None = None,
+) -> list[LoopSite]:
+    """Every loop of the module, in source order, with static facts for advice and rewriting.
+
+    ``wants_shape`` picks the sites whose rewritable shape is worth a libcst parse (all if None).
+    """
+    collector = _LoopCollector()
+    collector.visit(source.tree)
+    analyzer = EffectAnalyzer(source.tree, build_resolver(source.tree), knowledge)
+    sites = [_site(source.path, raw, analyzer) for raw in collector.loops]
+    wanted = [
+        s for s in sites if s.unsupported_reason is None and (wants_shape is None or wants_shape(s))
+    ]
+    if not wanted:
+        return sites
+    shapes = loop_shapes(source.text, {s.line: s.end_line for s in wanted})
+    return [_with_shape(site, shapes.get(site.line)) if site in wanted else site for site in sites]
+
+
+def _with_shape(site: LoopSite, shape: LoopShape | str | None) -> LoopSite:
+    if isinstance(shape, LoopShape):
+        return dataclasses.replace(site, form=shape.form)
+    return dataclasses.replace(site, unsupported_reason=shape or "no loop statement found here")
+
+
+class _ShapeCollector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, lines: set[int]) -> None:
+        self.lines = lines
+        self.shapes: dict[int, LoopShape | str] = {}
+
+    def _consider(self, node: cst.CSTNode) -> None:
+        line = self.get_metadata(PositionProvider, node).start.line
+        if line in self.lines and line not in self.shapes:
+            self.shapes[line] = recognise_loop_shape(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._consider(node)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._consider(node)
+
+
+def _statement_shape(lines: list[str], start: int, end: int) -> LoopShape | str | None:
+    """Parse only the statement's own lines: far cheaper than positions for a whole module.
+
+    None when the snippet cannot stand alone (it shares its line with another statement, or a
+    multi-line string breaks the dedent); the caller then parses the whole module.
+    """
+    snippet = textwrap.dedent("".join(lines[start - 1 : end]))
+    try:
+        module = cst.parse_module(snippet)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    if len(module.body) != 1:
+        return None
+    return recognise_loop_shape(module.body[0])
+
+
+def loop_shapes(text: str, spans: dict[int, int]) -> dict[int, LoopShape | str]:
+    """The codemod's verdict (shape or reason) for the loops at ``spans`` (first → last line)."""
+    lines = text.splitlines(keepends=True)
+    shapes: dict[int, LoopShape | str] = {}
+    for start, end in spans.items():
+        shape = _statement_shape(lines, start, end)
+        if shape is not None:
+            shapes[start] = shape
+    missing = set(spans) - shapes.keys()
+    if not missing:
+        return shapes
+    try:
+        module = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return shapes | {line: "libcst cannot parse this file" for line in missing}
+    collector = _ShapeCollector(missing)
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    return shapes | collector.shapes

@@ -7,55 +7,40 @@ same-module callees, and no use of the loop variable after the loop (the pool do
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
-from advisor.analysis.effects import MUTATING_METHODS, EffectAnalyzer, Effects
+from advisor.analysis.effects import MUTATING_METHODS, SCOPE_NODES, EffectAnalyzer, Effects
 from advisor.analysis.names import bound_name_nodes, bound_names, dotted_name
 
 
-class _EarlyExitFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[str] = []
-        self._depth = 0  # nested loops own their break/continue
+def _early_exits(body: list[ast.stmt]) -> list[str]:
+    found: list[str] = []
 
-    def visit_Break(self, node: cst.Break) -> None:
-        if self._depth == 0:
-            self.found.append("`break` ends the loop early (a search): later items must not run")
+    def walk(nodes: list[ast.AST], loop_depth: int) -> None:
+        for node in nodes:
+            if isinstance(node, SCOPE_NODES):
+                continue
+            if isinstance(node, ast.Break) and loop_depth == 0:
+                found.append("`break` ends the loop early (a search): later items must not run")
+            elif isinstance(node, ast.Return):
+                found.append("`return` inside the loop ends it early")
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                found.append("`yield` inside the loop hands control back on every item")
+            elif isinstance(node, ast.Await):
+                found.append("`await` inside the loop: a thread pool cannot run it")
+            inner = loop_depth + isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+            walk(list(ast.iter_child_nodes(node)), inner)
 
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found.append("`return` inside the loop ends it early")
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found.append("`yield` inside the loop hands control back on every item")
-
-    def visit_Await(self, node: cst.Await) -> None:
-        self.found.append("`await` inside the loop: a thread pool cannot run it")
-
-    def visit_For(self, node: cst.For) -> None:
-        self._depth += 1
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self._depth -= 1
-
-    def visit_While(self, node: cst.While) -> None:
-        self._depth += 1
-
-    def leave_While(self, original_node: cst.While) -> None:
-        self._depth -= 1
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    walk(list(body), 0)
+    return list(dict.fromkeys(found))
 
 
-class _NameUse(cst.CSTVisitor):
+class _NameUse(ast.NodeVisitor):
     """Names read and written in a loop body, in evaluation order.
 
     A name is carried from one iteration to the next when the body reads it before writing it
     (``token = fetch_next(token)``); ``x = f(u); out.append(x)`` writes first, so it is not.
-    ``acc += v`` and ``acc.append(v)`` are reductions: fine unless ``acc`` is also read.
+    ``acc += v``, ``acc.append(v)`` and ``d[k] = v`` are reductions: fine unless ``acc`` is read.
     """
 
     def __init__(self) -> None:
@@ -70,89 +55,81 @@ class _NameUse(cst.CSTVisitor):
         {"read": self.reads, "write": self.writes, "reduce": self.reductions}[kind].add(name)
 
     def carried(self) -> set[str]:
-        written = self.writes | self.reductions
         return {
             name
-            for name in written
+            for name in self.writes | self.reductions
             if self.first_use.get(name) == "read"
             or (name in self.reductions and name in self.reads)
         }
 
-    def _store(self, target: cst.BaseExpression, kind: str = "write") -> None:
+    def _store(self, target: ast.expr, kind: str = "write") -> None:
         names = bound_name_nodes(target)
         if names:
             for node in names:
-                self._use(node.value, kind)
+                self._use(node.id, kind)
             return
-        if isinstance(target, (cst.Attribute, cst.Subscript)):
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
             self.body_writes.append(dotted_name(target.value) or "")
-            if isinstance(target, cst.Subscript):
-                for element in target.slice:
-                    element.visit(self)
-                if isinstance(target.value, cst.Name):
+            if isinstance(target, ast.Subscript):
+                self.visit(target.slice)
+                if isinstance(target.value, ast.Name):
                     # `d[k] = v` writes into d; reading d elsewhere in the body is a dependency
-                    self._use(target.value.value, "reduce")
+                    self._use(target.value.id, "reduce")
                     return
-            target.value.visit(self)
+            self.visit(target.value)
 
-    def visit_Assign(self, node: cst.Assign) -> bool:
-        node.value.visit(self)
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
         for target in node.targets:
-            self._store(target.target)
-        return False
+            self._store(target)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            node.value.visit(self)
+            self.visit(node.value)
         self._store(node.target)
-        return False
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
-        node.value.visit(self)
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
         self._store(node.target, "reduce")
-        return False
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
-        node.value.visit(self)
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
         self._store(node.target)
-        return False
 
-    def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
         self._store(node.target)
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
+        for statement in (*node.body, *node.orelse):
+            self.visit(statement)
 
-    def visit_WithItem(self, node: cst.WithItem) -> bool:
-        node.item.visit(self)
-        if node.asname is not None:
-            self._store(node.asname.name)
-        return False
+    visit_AsyncFor = visit_For
 
-    def visit_Call(self, node: cst.Call) -> bool:
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.visit(node.context_expr)
+        if node.optional_vars is not None:
+            self._store(node.optional_vars)
+
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in MUTATING_METHODS
-            and isinstance(func.value, cst.Name)
+            isinstance(func, ast.Attribute)
+            and func.attr in MUTATING_METHODS
+            and isinstance(func.value, ast.Name)
         ):
-            for arg in node.args:
-                arg.visit(self)
-            self._use(func.value.value, "reduce")
-            return False
-        return True
+            for arg in (*node.args, *node.keywords):
+                self.visit(arg)
+            self._use(func.value.id, "reduce")
+            return
+        self.generic_visit(node)
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self._use(node.value, "read")
+    def visit_Name(self, node: ast.Name) -> None:
+        self._use(node.id, "read")
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # the attribute's own name is not a variable
-        return False
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        return None
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
 
 
 def effect_reasons(effects: Effects) -> list[str]:
@@ -164,37 +141,48 @@ def effect_reasons(effects: Effects) -> list[str]:
     return reasons
 
 
-def for_loop_reasons(loop: cst.For, analyzer: EffectAnalyzer, dict_target: str | None) -> list[str]:
+def for_loop_reasons(loop: ast.For, analyzer: EffectAnalyzer) -> list[str]:
     """Reasons a `for` loop's iterations are not independent.
 
-    An accumulator (``acc.append(x)``, ``acc += x``, ``d[key] = x``) is written but never read in
-    the body, so it is not a carried dependency; ``dict_target`` names the recognised dict whose
-    item write is allowed."""
+    An accumulator (``acc.append(x)``, ``acc += x``, ``d[key] = x``) is written but never read
+    in the body, so it is not a carried dependency.
+    """
     reasons: list[str] = []
-    if loop.orelse is not None:
+    if loop.orelse:
         reasons.append("the loop has an `else` clause that depends on how it ends")
-    exits = _EarlyExitFinder()
-    loop.body.visit(exits)
-    reasons += list(dict.fromkeys(exits.found))
-
+    reasons += _early_exits(loop.body)
     use = _NameUse()
-    loop.body.visit(use)
-    targets = bound_names(loop.target)
-    carried = use.carried() - targets
-    for name in sorted(carried):
+    for statement in loop.body:
+        use.visit(statement)
+    for name in sorted(use.carried() - bound_names(loop.target)):
         reasons.append(f"`{name}` is carried from one iteration to the next")
+    dict_item = _dict_item_base(loop)
     for base in use.body_writes:
-        if dict_target is not None and base == dict_target:
-            continue
-        reasons.append(f"the loop body writes into `{base or 'an object'}`: shared state")
-
+        if base != dict_item:
+            reasons.append(f"the loop body writes into `{base or 'an object'}`: shared state")
     reasons += effect_reasons(analyzer.effects_of(loop.body))
     return reasons
 
 
-def comprehension_reasons(comprehension: cst.CSTNode, analyzer: EffectAnalyzer) -> list[str]:
+def _dict_item_base(loop: ast.For) -> str | None:
+    """``d`` when the body is exactly ``d[<loop variable>] = value`` (the recognised dict form)."""
+    if len(loop.body) != 1 or not isinstance(loop.body[0], ast.Assign):
+        return None
+    [target] = loop.body[0].targets if len(loop.body[0].targets) == 1 else [None]
+    if (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and isinstance(target.slice, ast.Name)
+        and isinstance(loop.target, ast.Name)
+        and target.slice.id == loop.target.id
+    ):
+        return target.value.id
+    return None
+
+
+def comprehension_reasons(comprehension: ast.expr, analyzer: EffectAnalyzer) -> list[str]:
     use = _NameUse()
-    comprehension.visit(use)
+    use.visit(comprehension)
     reasons = [f"`{n}` is assigned with `:=` inside the comprehension" for n in sorted(use.writes)]
     reasons += [f"the comprehension mutates `{n}`" for n in sorted(use.reductions)]
     return reasons + effect_reasons(analyzer.effects_of(comprehension))

@@ -1,4 +1,4 @@
-"""Reading and parsing one Python file into a libcst module, with failures as SourceError."""
+"""Reading and parsing one Python file, with every failure as a SourceError of a known kind."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
-
 from advisor.errors import SourceError
 
 
@@ -18,7 +16,7 @@ from advisor.errors import SourceError
 class SourceFile:
     path: str
     text: str
-    module: cst.Module
+    tree: ast.Module
 
 
 def decode_source(path: str, data: bytes) -> str:
@@ -31,26 +29,19 @@ def decode_source(path: str, data: bytes) -> str:
 
 
 def parse_source(path: str, text: str) -> SourceFile:
+    """Parse with Python's own parser: its messages are the ones users know, and it is fast."""
     if "\x00" in text:
         raise SourceError(path, "syntax", "source contains a NUL byte")
     try:
-        # Python's own parser gives the message users know; only the AST, no bytecode.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to print
-            compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise SourceError(path, "syntax", f"syntax error at line {exc.lineno}: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
-        raise SourceError(path, "syntax", str(exc)) from None
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise SourceError(
-            path, "syntax", f"syntax error at line {exc.raw_line}, column {exc.raw_column}"
-        ) from None
-    except RecursionError:
-        raise SourceError(path, "syntax", "code is nested too deeply to parse") from None
-    return SourceFile(path=path, text=text, module=module)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        message = str(exc) or "code is nested too deeply to parse"
+        raise SourceError(path, "syntax", message) from None
+    return SourceFile(path=path, text=text, tree=tree)
 
 
 def read_source(path: str | Path) -> SourceFile:

@@ -12,11 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from advisor import __version__
 from advisor.advice.findings import MIN_SHARE_OF_RUN, AdviceSettings
+from advisor.catalog import get_rule, load_catalog
+from advisor.check import CheckRequest, check_paths
 from advisor.errors import ConcadviseError
 from advisor.model import Report
-from advisor.pipeline import ProfileRequest, apply_and_verify, check_paths, profile_script
+from advisor.pipeline import ProfileRequest, apply_and_verify, profile_script
 from advisor.report.console import render_console
 from advisor.report.json_report import render_json
+from advisor.report.rules_doc import render_rule, render_rule_list
 
 app = typer.Typer(
     add_completion=False,
@@ -112,12 +115,54 @@ def check(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.table,
+    select: Annotated[
+        str | None, typer.Option(help="Only these rules (codes or prefixes, comma-separated).")
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Skip these rules (comma-separated).")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Analyse every file again, ignoring the cache.")
+    ] = False,
 ) -> None:
-    """Find serial loops that block on I/O, statically (nothing is run). Exit 1 when found."""
-    report = check_paths(paths)
+    """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
+    request = CheckRequest(
+        paths=tuple(paths),
+        select=tuple(select.split(",")) if select else None,
+        ignore=tuple(ignore.split(",")) if ignore else (),
+        exclude=tuple(exclude or ()),
+        use_cache=not no_cache,
+    )
+    status = _status_console(output_format)
+    with Progress(
+        TextColumn("Checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        console=status,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("check", total=None)
+        report = check_paths(
+            request,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     _emit(report, output_format)
     if report.findings:
         raise typer.Exit(1)
+
+
+@app.command()
+def rules(
+    code: Annotated[str | None, typer.Argument(help="A rule code, e.g. CA101.")] = None,
+) -> None:
+    """List the rule catalog, or explain one rule."""
+    console = Console() if sys.stdout.isatty() else Console(width=100)
+    if code is None:
+        render_rule_list(load_catalog(), console)
+    else:
+        render_rule(get_rule(code), console)
 
 
 @app.command()

@@ -5,54 +5,27 @@ The CLI only parses arguments, calls one of these and renders what it returns.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from advisor import __version__
-from advisor.advice.findings import AdviceSettings, profiled_findings, static_findings
+from advisor.advice.findings import AdviceSettings, profiled_findings
+from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
 from advisor.codemods.apply import rewrite_file_bytes
 from advisor.codemods.thread_pool import RewriteError
+from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
 from advisor.model import ErrorEntry, Finding, LoopSite, Report, RunInfo, Verification
 from advisor.profiling.attribution import evidence_by_site, user_files
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.scalene_adapter import profile_with_scalene
 from advisor.verify.verifier import verify_rewrite
-
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "__pycache__",
-        "node_modules",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        "build",
-        "dist",
-        "site-packages",
-    }
-)
-
-
-def display_path(path: str) -> str:
-    """Paths under the working directory are shown relative to it."""
-    try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else path
-    except ValueError:
-        return path
 
 
 def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -66,43 +39,12 @@ def _sites_of(
     wants_shape: Callable[[LoopSite], bool] | None = None,
 ) -> list[LoopSite]:
     try:
-        return find_loop_sites(read_source(path), knowledge, wants_shape)
+        return find_loop_sites(module_facts(read_source(path), knowledge), wants_shape)
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:
         errors.append(ErrorEntry(display_path(path), "syntax", "code is nested too deeply"))
     return []
-
-
-# ----------------------------------------------------------------------------- check
-
-
-def python_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorEntry]]:
-    files: list[str] = []
-    errors: list[ErrorEntry] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                files.extend(str(Path(root) / n) for n in sorted(names) if n.endswith(".py"))
-        elif path.exists():
-            files.append(str(path))
-        else:
-            errors.append(ErrorEntry(given, "io", "no such file or directory"))
-    return files, errors
-
-
-def check_paths(paths: Sequence[str]) -> Report:
-    """Static CA101 over files and directories; nothing is executed."""
-    knowledge = load_knowledge()
-    files, errors = python_files(paths)
-    findings: list[Finding] = []
-    for file in files:
-        sites = _sites_of(file, knowledge, errors, wants_shape=lambda s: bool(s.io_calls))
-        findings.extend(static_findings(sites))
-    findings.sort(key=lambda f: (f.path, f.line))
-    return Report(tool_version=__version__, findings=_relative(findings), errors=tuple(errors))
 
 
 # ----------------------------------------------------------------------------- profile

@@ -33,6 +33,18 @@ def run_cli(
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests (and the CLI processes they start) never write to the user's cache."""
+    previous = os.environ.get("CONCADVISE_CACHE_DIR")
+    os.environ["CONCADVISE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        del os.environ["CONCADVISE_CACHE_DIR"]
+    else:
+        os.environ["CONCADVISE_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def fixture_copy(tmp_path: Path):
     """Copy fixture scripts into a temporary directory so rewrites never touch the repository."""

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import parse_source
@@ -13,7 +14,8 @@ from advisor.model import LoopSite
 
 
 def sites(code: str) -> list[LoopSite]:
-    return find_loop_sites(parse_source("m.py", textwrap.dedent(code)), load_knowledge())
+    source = parse_source("m.py", textwrap.dedent(code))
+    return find_loop_sites(module_facts(source, load_knowledge()))
 
 
 def only(code: str) -> LoopSite:

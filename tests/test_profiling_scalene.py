@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from advisor.advice.decision import classify_loop
+from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
@@ -25,7 +26,7 @@ def test_scalene_charges_the_external_command_loop_and_calls_it_io() -> None:
     profile, run = profile_with_scalene(script, [], cwd=None, timeout=120)
     assert run.exit_code == 0 and profile is not None
     assert profile.profiler == "scalene" and profile.complete
-    sites = find_loop_sites(read_source(script), load_knowledge())
+    sites = find_loop_sites(module_facts(read_source(script), load_knowledge()))
     evidence = evidence_by_site(profile, sites)
     [hot] = [s for s in sites if s.line == 32]
     # time spent inside checksum() and subprocess is charged to the comprehension's line

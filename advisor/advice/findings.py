@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from advisor.advice.decision import (
@@ -12,13 +11,12 @@ from advisor.advice.decision import (
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
+from advisor.analysis.loop_rules import calls_text, drop_nested_in_safe, fix_safety_of
 from advisor.analysis.loops import WHILE_LOOP
-from advisor.model import Evidence, Finding, FixSafety, LoopSite
+from advisor.model import Evidence, Finding, LoopSite
 
 # Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
 MIN_SHARE_OF_RUN = 0.05
-# A loop over a literal of fewer items than this (`for f in (a, b):`) is not worth a pool.
-MIN_STATIC_ITEMS = 4
 # A suggestion must promise at least this whole-run speedup to be worth a code change.
 MIN_SPEEDUP = 1.1
 
@@ -31,71 +29,6 @@ class AdviceSettings:
 
     def core_count(self) -> int:
         return self.cores or available_cores()
-
-
-def fix_safety_of(site: LoopSite) -> tuple[FixSafety, tuple[str, ...]]:
-    """Unsafe reasons win over a missing rewrite: the user must learn why it cannot be automated."""
-    if site.unsafe_reasons:
-        return "unsafe", site.unsafe_reasons
-    if site.unsupported_reason:
-        return "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
-    return "safe", ()
-
-
-def _encloses(outer: LoopSite, inner: LoopSite) -> bool:
-    return (
-        outer is not inner
-        and outer.path == inner.path
-        and outer.line <= inner.line
-        and inner.end_line <= outer.end_line
-        and (outer.line, outer.end_line) != (inner.line, inner.end_line)
-    )
-
-
-def _drop_nested_in_safe(findings: list[tuple[LoopSite, Finding]]) -> list[Finding]:
-    """An inner loop is noise when the loop around it can take the rewrite."""
-    kept = []
-    for site, finding in findings:
-        covered = any(
-            _encloses(other_site, site) and other.fix_safety == "safe"
-            for other_site, other in findings
-        )
-        if not covered:
-            kept.append(finding)
-    return kept
-
-
-def _calls_text(site: LoopSite) -> str:
-    names = ", ".join(f"`{c}`" for c in site.io_calls[:3])
-    return f" ({names})" if names else ""
-
-
-def static_findings(sites: Sequence[LoopSite]) -> list[Finding]:
-    """CA101 from source alone: a `for` loop or comprehension whose per-item work blocks on I/O."""
-    found: list[tuple[LoopSite, Finding]] = []
-    for site in sites:
-        if not site.io_calls or site.unsupported_reason == WHILE_LOOP:
-            continue
-        if site.literal_items is not None and site.literal_items < MIN_STATIC_ITEMS:
-            continue
-        safety, reasons = fix_safety_of(site)
-        message = (
-            f"serial loop blocks on I/O in every iteration{_calls_text(site)}; "
-            "run the iterations in a ThreadPoolExecutor"
-        )
-        finding = Finding(
-            rule="CA101",
-            path=site.path,
-            line=site.line,
-            end_line=site.end_line,
-            message=message,
-            kind="io",
-            suggestion="thread_pool",
-            fix_safety=safety,
-            reasons=reasons,
-        )
-        found.append((site, finding))
-    return _drop_nested_in_safe(found)
 
 
 def profiled_findings(
@@ -112,7 +45,7 @@ def profiled_findings(
         if finding is not None:
             found.append((site, finding))
     found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
-    return _drop_nested_in_safe(found)
+    return drop_nested_in_safe(found)
 
 
 def _finding_for(
@@ -154,7 +87,7 @@ def _finding_for(
             "mixed": f"waits {ev.waiting:.0%}, runs Python {ev.cpu_python:.0%} of its time",
         }[kind]
         message = (
-            f"serial loop ({share}) {what}{_calls_text(site)}: {workers} threads "
+            f"serial loop ({share}) {what}{calls_text(site)}: {workers} threads "
             f"would make the whole run ~{speedup:.1f}x faster"
         )
         return Finding(

@@ -17,10 +17,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from advisor.analysis.effects import EffectAnalyzer
-from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import bound_names, build_resolver
+from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.names import bound_names
 from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
-from advisor.analysis.source import SourceFile
 from advisor.codemods.thread_pool import LoopShape, recognise_loop_shape
 from advisor.model import LoopSite
 
@@ -153,24 +152,21 @@ def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
 
 
 def find_loop_sites(
-    source: SourceFile,
-    knowledge: CallKnowledge,
-    wants_shape: Callable[[LoopSite], bool] | None = None,
+    facts: ModuleFacts, wants_shape: Callable[[LoopSite], bool] | None = None
 ) -> list[LoopSite]:
     """Every loop of the module, in source order, with static facts for advice and rewriting.
 
     ``wants_shape`` picks the sites whose rewritable shape is worth a libcst parse (all if None).
     """
     collector = _LoopCollector()
-    collector.visit(source.tree)
-    analyzer = EffectAnalyzer(source.tree, build_resolver(source.tree), knowledge)
-    sites = [_site(source.path, raw, analyzer) for raw in collector.loops]
+    collector.visit(facts.source.tree)
+    sites = [_site(facts.path, raw, facts.effects) for raw in collector.loops]
     wanted = [
         s for s in sites if s.unsupported_reason is None and (wants_shape is None or wants_shape(s))
     ]
     if not wanted:
         return sites
-    shapes = loop_shapes(source.text, {s.line: s.end_line for s in wanted})
+    shapes = loop_shapes(facts.source.text, {s.line: s.end_line for s in wanted})
     return [_with_shape(site, shapes.get(site.line)) if site in wanted else site for site in sites]
 
 

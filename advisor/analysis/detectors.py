@@ -1,0 +1,57 @@
+"""The static rule engine: every detector over one file, with suppressions applied.
+
+A detector takes a module's facts and returns findings; each rule family has one detector in its
+own module. Adding a family means adding one line to DETECTORS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from advisor.analysis.cache import CachedResult
+from advisor.analysis.facts import module_facts
+from advisor.analysis.knowledge import CallKnowledge
+from advisor.analysis.loop_rules import detect_loop_rules
+from advisor.analysis.source import decode_source, parse_source
+from advisor.analysis.suppression import is_suppressed, suppressed_lines
+from advisor.errors import SourceError
+from advisor.model import ErrorEntry, Finding
+
+Detector = Callable[..., list[Finding]]
+
+# (rules a detector may report, the detector)
+DETECTORS: tuple[tuple[frozenset[str], Detector], ...] = (
+    (frozenset({"CA101", "CA102", "CA103"}), detect_loop_rules),
+)
+
+
+def implemented_rules() -> frozenset[str]:
+    return frozenset().union(*(rules for rules, _ in DETECTORS))
+
+
+def analyse_content(path: str, content: bytes, knowledge: CallKnowledge) -> CachedResult:
+    """All static findings of one file, suppressions applied; never raises.
+
+    A bug of ours on one file becomes an `internal` error entry so the rest of the tree is still
+    analysed.
+    """
+    try:
+        source = parse_source(path, decode_source(path, content))
+        facts = module_facts(source, knowledge)
+        findings: list[Finding] = []
+        for _rules, detector in DETECTORS:
+            findings.extend(detector(facts))
+        suppressions = suppressed_lines(source.text)
+        kept = tuple(
+            f
+            for f in sorted(findings, key=lambda f: (f.line, f.rule))
+            if not is_suppressed(suppressions, f.rule, f.line, f.end_line)
+        )
+        return CachedResult(findings=kept)
+    except SourceError as exc:
+        return CachedResult(errors=(ErrorEntry(path, exc.kind, exc.detail),))  # type: ignore[arg-type]
+    except RecursionError:
+        return CachedResult(errors=(ErrorEntry(path, "syntax", "code is nested too deeply"),))
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        return CachedResult(errors=(ErrorEntry(path, "internal", message),))

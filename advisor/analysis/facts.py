@@ -1,0 +1,33 @@
+"""Everything a detector may ask of one module, computed once: its source and syntax tree, how
+its names resolve, and what its code does (effects, followed through same-module functions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.analysis.effects import EffectAnalyzer
+from advisor.analysis.knowledge import CallKnowledge
+from advisor.analysis.names import NameResolver, build_resolver
+from advisor.analysis.source import SourceFile
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    source: SourceFile
+    knowledge: CallKnowledge
+    resolver: NameResolver
+    effects: EffectAnalyzer
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+
+def module_facts(source: SourceFile, knowledge: CallKnowledge) -> ModuleFacts:
+    resolver = build_resolver(source.tree)
+    return ModuleFacts(
+        source=source,
+        knowledge=knowledge,
+        resolver=resolver,
+        effects=EffectAnalyzer(source.tree, resolver, knowledge),
+    )

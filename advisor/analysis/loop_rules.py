@@ -1,0 +1,111 @@
+"""The loop rules from source alone (CA101 I/O, CA102 Python CPU, CA103 GIL-releasing native).
+
+What a loop's items do is known only from the call knowledge in ``rules/knowledge``: an unknown
+callee gives no finding rather than a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
+from advisor.model import Finding, FixSafety, LoopSite
+
+# A loop over a literal of fewer items than this (`for f in (a, b):`) is not worth a pool.
+MIN_STATIC_ITEMS = 4
+
+
+def fix_safety_of(site: LoopSite) -> tuple[FixSafety, tuple[str, ...]]:
+    """Unsafe reasons win over a missing rewrite: the user must learn why it cannot be automated."""
+    if site.unsafe_reasons:
+        return "unsafe", site.unsafe_reasons
+    if site.unsupported_reason:
+        return "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
+    return "safe", ()
+
+
+def _encloses(outer: LoopSite, inner: LoopSite) -> bool:
+    return (
+        outer is not inner
+        and outer.path == inner.path
+        and outer.line <= inner.line
+        and inner.end_line <= outer.end_line
+        and (outer.line, outer.end_line) != (inner.line, inner.end_line)
+    )
+
+
+def drop_nested_in_safe(findings: list[tuple[LoopSite, Finding]]) -> list[Finding]:
+    """An inner loop is noise when the loop around it can take the rewrite."""
+    kept = []
+    for site, finding in findings:
+        covered = any(
+            _encloses(other_site, site) and other.fix_safety == "safe"
+            for other_site, other in findings
+        )
+        if not covered:
+            kept.append(finding)
+    return kept
+
+
+def calls_text(site: LoopSite) -> str:
+    calls = site.io_calls or site.native_calls or site.cpu_calls
+    names = ", ".join(f"`{c}`" for c in calls[:3])
+    return f" ({names})" if names else ""
+
+
+def is_static_candidate(site: LoopSite) -> bool:
+    """A loop worth the libcst pass: its per-item work reaches known blocking/native/CPU calls."""
+    if site.unsupported_reason == WHILE_LOOP:
+        return False
+    if site.literal_items is not None and site.literal_items < MIN_STATIC_ITEMS:
+        return False
+    return bool(site.io_calls or site.native_calls or site.cpu_calls)
+
+
+def _static_finding(site: LoopSite) -> Finding:
+    safety, reasons = fix_safety_of(site)
+    where = dict(path=site.path, line=site.line, end_line=site.end_line)
+    if site.io_calls:
+        return Finding(
+            rule="CA101",
+            **where,
+            kind="io",
+            suggestion="thread_pool",
+            fix_safety=safety,
+            reasons=reasons,
+            message=f"serial loop blocks on I/O in every iteration{calls_text(site)}; "
+            "run the iterations in a ThreadPoolExecutor",
+        )
+    if site.native_calls:
+        return Finding(
+            rule="CA103",
+            **where,
+            kind="native",
+            suggestion="thread_pool",
+            fix_safety=safety,
+            reasons=reasons,
+            message=f"serial loop runs native code that releases the GIL{calls_text(site)}; "
+            "threads can run the iterations on every core",
+        )
+    return Finding(
+        rule="CA102",
+        **where,
+        kind="cpu",
+        suggestion="process_pool",
+        fix_safety="none",
+        reasons=(*reasons, "the process-pool rewrite is not available yet"),
+        message=f"serial loop of Python CPU work{calls_text(site)}; threads cannot help under "
+        "the GIL, a ProcessPoolExecutor can use every core",
+    )
+
+
+def static_findings(sites: Sequence[LoopSite]) -> list[Finding]:
+    """CA101/CA102/CA103 from source alone: a `for` loop or comprehension whose per-item work
+    reaches a call the knowledge knows (blocking I/O, GIL-releasing native, Python CPU)."""
+    found = [(site, _static_finding(site)) for site in sites if is_static_candidate(site)]
+    return drop_nested_in_safe(found)
+
+
+def detect_loop_rules(facts: ModuleFacts) -> list[Finding]:
+    return static_findings(find_loop_sites(facts, wants_shape=is_static_candidate))

@@ -11,12 +11,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from advisor import __version__
-from advisor.advice.findings import MIN_SHARE_OF_RUN, AdviceSettings
+from advisor.advice.findings import MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
 from advisor.errors import ConcadviseError
 from advisor.model import Report
-from advisor.pipeline import ProfileRequest, apply_and_verify, profile_script
+from advisor.pipeline import (
+    ProfileRequest,
+    advice_settings_for,
+    apply_and_verify,
+    profile_script,
+)
 from advisor.report.console import render_console
 from advisor.report.json_report import render_json
 from advisor.report.rules_doc import render_rule, render_rule_list
@@ -72,18 +77,22 @@ def profile(
         ),
     ] = 600.0,
     min_share: Annotated[
-        float,
+        float | None,
         typer.Option(
-            "--min-share", min=0.0, max=1.0, help="Ignore loops under this share of the run."
+            "--min-share",
+            min=0.0,
+            max=1.0,
+            help="Ignore loops under this share of the run [default: min-share of "
+            f"[tool.concadvise], else {MIN_SHARE_OF_RUN}].",
         ),
-    ] = MIN_SHARE_OF_RUN,
+    ] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     request = ProfileRequest(
         script=script,
         args=tuple(script_args or ()),
         timeout=timeout,
-        settings=AdviceSettings(min_share=min_share),
+        settings=advice_settings_for(script, min_share),
     )
     status = _status_console(output_format)
     with status.status(f"Profiling {script} under scalene…"):

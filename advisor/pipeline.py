@@ -19,6 +19,7 @@ from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
 from advisor.codemods.apply import rewrite_file_bytes
 from advisor.codemods.thread_pool import RewriteError
+from advisor.config import find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
 from advisor.model import ErrorEntry, Finding, LoopSite, Report, RunInfo, Verification
@@ -56,6 +57,16 @@ class ProfileRequest:
     args: tuple[str, ...] = ()
     timeout: float | None = None
     settings: AdviceSettings = field(default_factory=AdviceSettings)
+
+
+def advice_settings_for(script: str, min_share: float | None = None) -> AdviceSettings:
+    """Thresholds from the script's `[tool.concadvise]`, the command line winning."""
+    config = find_config(Path(script).parent if Path(script).parent.exists() else Path.cwd())
+    return AdviceSettings(
+        min_share=config.min_share if min_share is None else min_share,
+        min_speedup=config.min_speedup,
+        max_io_workers=config.max_io_workers,
+    )
 
 
 def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:

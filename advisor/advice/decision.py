@@ -37,12 +37,12 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def choose_io_workers(evidence: Evidence, cores: int) -> int:
+def choose_io_workers(evidence: Evidence, cores: int, cap: int = MAX_IO_WORKERS) -> int:
     """cores x (1 + wait/compute): enough threads that someone is always computing."""
     compute = evidence.cpu_python + evidence.cpu_native
     if compute <= 0:
-        return MAX_IO_WORKERS
-    return max(2, min(MAX_IO_WORKERS, round(cores * (1 + evidence.waiting / compute))))
+        return cap
+    return max(2, min(cap, round(cores * (1 + evidence.waiting / compute))))
 
 
 def predict_thread_pool_loop_time(evidence: Evidence, workers: int) -> float:

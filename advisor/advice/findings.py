@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.advice.decision import (
+    MAX_IO_WORKERS,
     available_cores,
     choose_io_workers,
     classify_loop,
@@ -25,6 +26,7 @@ MIN_SPEEDUP = 1.1
 class AdviceSettings:
     min_share: float = MIN_SHARE_OF_RUN
     min_speedup: float = MIN_SPEEDUP
+    max_io_workers: int = MAX_IO_WORKERS
     cores: int = 0  # 0: the cores this process may use
 
     def core_count(self) -> int:
@@ -73,7 +75,7 @@ def _finding_for(
             evidence=ev,
         )
     if kind in ("io", "native", "mixed"):
-        workers = choose_io_workers(ev, cores)
+        workers = choose_io_workers(ev, cores, settings.max_io_workers)
         speedup = predict_whole_run_speedup(
             run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers)
         )

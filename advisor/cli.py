@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +15,8 @@ from advisor import __version__
 from advisor.advice.findings import MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
-from advisor.errors import ConcadviseError
+from advisor.codemods.writing import write_atomically
+from advisor.errors import ConcadviseError, UsageError
 from advisor.model import Report
 from advisor.pipeline import (
     ProfileRequest,
@@ -23,7 +25,8 @@ from advisor.pipeline import (
     profile_script,
 )
 from advisor.report.console import render_console
-from advisor.report.json_report import render_json
+from advisor.report.formats import render_text
+from advisor.report.load import load_report
 from advisor.report.rules_doc import render_rule, render_rule_list
 
 app = typer.Typer(
@@ -38,15 +41,23 @@ app = typer.Typer(
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
+    github = "github"
+    html = "html"
 
 
-def _emit(report: Report, output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.json:
-        sys.stdout.write(render_json(report))
-    else:
+def _emit(report: Report, output_format: OutputFormat, output: Path | None = None) -> None:
+    if output_format is OutputFormat.table:
+        if output is not None:
+            raise UsageError("--output needs --format json, sarif, markdown, github or html")
         # Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the table.
         console = Console() if sys.stdout.isatty() else Console(width=120)
         render_console(report, console)
+    elif output is None:
+        sys.stdout.write(render_text(report, output_format.value))
+    else:
+        write_atomically(output, render_text(report, output_format.value).encode("utf-8"))
 
 
 def _status_console(output_format: OutputFormat) -> Console:
@@ -160,6 +171,20 @@ def check(
     _emit(report, output_format)
     if report.findings:
         raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    path: Annotated[Path, typer.Argument(help="A report saved with `--format json`.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout.")
+    ] = None,
+) -> None:
+    """Render a saved JSON report again, in any format; nothing is run."""
+    _emit(load_report(path), output_format, output)
 
 
 @app.command()

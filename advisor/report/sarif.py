@@ -1,0 +1,368 @@
+"""The SARIF 2.1.0 renderer, for code-scanning UIs (GitHub code scanning, VS Code's SARIF viewer).
+
+One result per finding, rule descriptors from the catalog, fixes from unified diffs, and a
+fingerprint built from the finding's source text rather than its line number, so a finding keeps
+its identity when code above it moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from advisor.analysis.source import decode_source
+from advisor.catalog import Rule, help_uri, load_catalog
+from advisor.errors import SourceError
+from advisor.model import Finding, Report, Verification
+from advisor.report.console import _SUGGESTION_TEXT
+from advisor.report.rules_doc import rule_markdown
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://concadvise.readthedocs.io/"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "concadviseFindingHash/v1"
+
+SourceLines = Callable[[str], list[str] | None]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Python numbers lines; not str.splitlines
+
+
+def read_source_lines(path: str) -> list[str] | None:
+    """The lines of a source file as Python decodes it, or None when it cannot be read."""
+    try:
+        return _LINE_BREAK.split(decode_source(path, Path(path).read_bytes()))
+    except (OSError, SourceError):
+        return None
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A report path for SARIF: relative to %SRCROOT% with forward slashes, or a file URI."""
+    posix = path.replace("\\", "/")  # a report written on Windows
+    if PurePosixPath(posix).is_absolute():
+        return {"uri": Path(posix).as_uri()}
+    return {"uri": quote(posix.removeprefix("./")), "uriBaseId": SRCROOT}
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+
+def _finding_text(finding: Finding, lines: list[str] | None) -> str:
+    if lines is None:
+        # No source to read: the line number is all that is left (stable only until code moves).
+        return f"line {finding.line}"
+    body = lines[finding.line - 1 : finding.end_line]
+    return "\n".join(stripped for line in body if (stripped := line.strip()))
+
+
+def finding_fingerprints(
+    findings: tuple[Finding, ...], source_lines: SourceLines | None = None
+) -> list[str]:
+    """Per finding: sha256 of rule, path and its stripped source lines, and an occurrence index.
+
+    The occurrence index (0 for the first finding in the file with the same rule and text, 1 for
+    the next...) keeps two identical loops of one file apart.
+    """
+    cache: dict[str, list[str] | None] = {}
+    bases: list[str] = []
+    for finding in findings:
+        if source_lines is not None and finding.path not in cache:
+            cache[finding.path] = source_lines(finding.path)
+        text = _finding_text(finding, cache.get(finding.path))
+        bases.append("\0".join((finding.rule, finding.path.replace("\\", "/"), text)))
+    seen: dict[str, int] = {}
+    occurrence = [0] * len(findings)
+    for index in sorted(range(len(findings)), key=lambda i: findings[i].line):
+        occurrence[index] = seen.get(bases[index], 0)
+        seen[bases[index]] = occurrence[index] + 1
+    return [
+        hashlib.sha256(f"{base}\0{occurrence[i]}".encode()).hexdigest()
+        for i, base in enumerate(bases)
+    ]
+
+
+# ----------------------------------------------------------------------------- fixes from diffs
+
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """Whole lines ``start``..``start + deleted - 1`` of the old file become ``inserted``."""
+
+    start: int
+    deleted: int
+    inserted: str
+
+
+def _strip_label(label: str) -> str:
+    return label.split("\t", 1)[0].strip()
+
+
+def parse_unified_diff(diff: str) -> dict[str, list[Replacement]]:
+    """The replacements of a unified diff, per new-file path, each a run of changed lines."""
+    changes: dict[str, list[Replacement]] = {}
+    current: list[Replacement] = []
+    old_line = old_left = new_left = 0  # next old line number; lines of the hunk still to come
+    start = deleted = 0
+    inserted: list[str] = []
+
+    def flush() -> None:
+        nonlocal deleted, inserted
+        if deleted or inserted:
+            current.append(Replacement(start, deleted, "".join(inserted)))
+        deleted, inserted = 0, []
+
+    previous = ""
+    for line in diff.split("\n"):
+        if line.startswith("\\"):
+            # "\ No newline at end of file" is about the line before it
+            if previous.startswith("+") and inserted:
+                inserted[-1] = inserted[-1].removesuffix("\n")
+        elif not (old_left or new_left):  # between hunks: file headers and hunk headers
+            flush()
+            if line.startswith("+++ "):
+                current = changes.setdefault(_strip_label(line[4:]), [])
+            elif match := _HUNK.match(line):
+                old_left, new_left = int(match[2] or 1), int(match[4] or 1)
+                # "-10,0" is an insertion after line 10, i.e. before line 11
+                old_line = int(match[1]) + (old_left == 0)
+        elif line.startswith(("-", "+")):
+            if not (deleted or inserted):
+                start = old_line
+            if line[0] == "-":
+                deleted += 1
+                old_line += 1
+                old_left -= 1
+            else:
+                inserted.append(line[1:] + "\n")
+                new_left -= 1
+        else:  # a context line (" x", or "" where a tool dropped the space of a blank line)
+            flush()
+            old_line += 1
+            old_left -= 1
+            new_left -= 1
+        previous = line
+    flush()
+    return {path: replacements for path, replacements in changes.items() if replacements}
+
+
+def _git_paths(paths: list[str]) -> list[str]:
+    """Drop git's ``b/`` prefix when every path has it."""
+    if all(p.startswith("b/") for p in paths):
+        return [p[2:] for p in paths]
+    return paths
+
+
+def _sarif_replacement(replacement: Replacement) -> dict[str, Any]:
+    # Line 'start' column 1 up to the start of the first line kept: whole lines with their
+    # newlines, or an empty region (a pure insertion) when nothing is deleted.
+    region = {
+        "startLine": replacement.start,
+        "startColumn": 1,
+        "endLine": replacement.start + replacement.deleted,
+        "endColumn": 1,
+    }
+    out: dict[str, Any] = {"deletedRegion": region}
+    if replacement.inserted:
+        out["insertedContent"] = {"text": replacement.inserted}
+    return out
+
+
+def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
+    changes = parse_unified_diff(diff)
+    if not changes:
+        return None
+    paths = [finding.path] if len(changes) == 1 else _git_paths(list(changes))
+    workers = f", {finding.workers} workers" if finding.workers else ""
+    return {
+        "description": {
+            "text": f"Rewrite with {_SUGGESTION_TEXT[finding.suggestion]}{workers}; "
+            f"fix safety: {finding.fix_safety}"
+        },
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(path),
+                "replacements": [_sarif_replacement(r) for r in replacements],
+            }
+            for path, replacements in zip(paths, changes.values(), strict=True)
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------- descriptors
+
+
+def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.what_it_does},
+        "help": {
+            "text": "\n\n".join(
+                (rule.what_it_does, rule.why_it_matters, f"Fix safety: {rule.fix_safety}")
+            ),
+            "markdown": rule_markdown(rule, level=2),
+        },
+        "helpUri": help_uri(rule),
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {
+            "suggestion": rule.suggestion,
+            "fixable": rule.fixable,
+            "detection": "static" if rule.static else "profile",
+        },
+    }
+
+
+def _unknown_rule_descriptor(rule_id: str) -> dict[str, Any]:
+    """A finding of a rule this catalog does not hold (a report from another version)."""
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": rule_id},
+        "defaultConfiguration": {"level": "warning"},
+    }
+
+
+def level_of(finding: Finding) -> str:
+    """SARIF level: a finding that suggests nothing (e.g. a loop too small to gain) is a note."""
+    return "note" if finding.suggestion == "none" else "warning"
+
+
+def _verification_properties(v: Verification) -> dict[str, Any]:
+    return {
+        "before_median_s": statistics.median(v.before_s) if v.before_s else None,
+        "after_median_s": statistics.median(v.after_s) if v.after_s else None,
+        "speedup": v.speedup,
+        "same_output": v.same_output,
+        "kept": v.kept,
+        "reason": v.reason,
+    }
+
+
+def _properties(finding: Finding, verification: Verification | None) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "kind": finding.kind,
+        "suggestion": finding.suggestion,
+        "fix_safety": finding.fix_safety,
+        "reasons": list(finding.reasons),
+    }
+    if finding.workers is not None:
+        props["workers"] = finding.workers
+    if finding.predicted_speedup is not None:
+        props["predicted_speedup"] = finding.predicted_speedup
+    if finding.evidence is not None:
+        props["evidence"] = asdict(finding.evidence)
+    if verification is not None:
+        props["verification"] = _verification_properties(verification)
+    return props
+
+
+# the reasons of a "none" finding already say that no rewrite exists
+_REASONS_LEAD = {"unsafe": "unsafe to rewrite: ", "none": "", "safe": ""}
+
+
+def message_with_reasons(finding: Finding) -> str:
+    """The finding's message, and why it is not rewritten when there are reasons."""
+    if not finding.reasons:
+        return finding.message
+    return f"{finding.message} ({_REASONS_LEAD[finding.fix_safety]}{'; '.join(finding.reasons)})"
+
+
+def sarif_log(
+    report: Report,
+    catalog: Mapping[str, Rule] | None = None,
+    *,
+    diffs: Mapping[int, str] | None = None,
+    source_lines: SourceLines | None = None,
+) -> dict[str, Any]:
+    """The SARIF log as a dict; :func:`render_sarif` serialises it."""
+    catalog = load_catalog() if catalog is None else catalog
+    descriptors = [_rule_descriptor(rule) for rule in catalog.values()]
+    rule_index = {rule_id: i for i, rule_id in enumerate(catalog)}
+    for finding in report.findings:
+        if finding.rule not in rule_index:
+            rule_index[finding.rule] = len(descriptors)
+            descriptors.append(_unknown_rule_descriptor(finding.rule))
+    verified = {v.finding: v for v in report.verification}
+    fingerprints = finding_fingerprints(report.findings, source_lines)
+    results = []
+    for index, finding in enumerate(report.findings):
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": rule_index[finding.rule],
+            "level": level_of(finding),
+            "message": {"text": message_with_reasons(finding)},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": artifact_location(finding.path),
+                        "region": {"startLine": finding.line, "endLine": finding.end_line},
+                    }
+                }
+            ],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprints[index]},
+            "properties": _properties(finding, verified.get(index)),
+        }
+        fix = _fix(finding, diffs[index]) if diffs and diffs.get(index) else None
+        if fix is not None:
+            result["fixes"] = [fix]
+        results.append(result)
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": f"{error.kind} error: {error.message}"},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": artifact_location(error.path)}}
+            ],
+        }
+        for error in report.errors
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "concadvise",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }
+        },
+        "invocations": [
+            {
+                # the tool itself failed only on an internal or profiler error
+                "executionSuccessful": not any(
+                    e.kind in ("internal", "profiler") for e in report.errors
+                ),
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "originalUriBaseIds": {
+            SRCROOT: {"description": {"text": "The directory concadvise was run from."}}
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    if report.run is not None:
+        run["properties"] = {"run": asdict(report.run)}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(
+    report: Report,
+    catalog: Mapping[str, Rule] | None = None,
+    *,
+    diffs: Mapping[int, str] | None = None,
+    source_lines: SourceLines | None = None,
+) -> str:
+    """SARIF 2.1.0 JSON. ``diffs`` maps a finding's index to the unified diff of its rewrite;
+    ``source_lines`` reads a report path's lines (e.g. :func:`read_source_lines`) for fingerprints.
+    """
+    log = sarif_log(report, catalog, diffs=diffs, source_lines=source_lines)
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

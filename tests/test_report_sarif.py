@@ -1,0 +1,394 @@
+"""The SARIF renderer: schema-valid 2.1.0, rules from the catalog, fixes from diffs, stable ids."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from advisor.catalog import help_uri, load_catalog
+from advisor.model import ErrorEntry, Finding, Report
+from advisor.report.load import load_report
+from advisor.report.sarif import (
+    FINGERPRINT_KEY,
+    Replacement,
+    artifact_location,
+    finding_fingerprints,
+    parse_unified_diff,
+    read_source_lines,
+    render_sarif,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDED = ROOT / "tests" / "data" / "report_profile.json"
+SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+if not SCHEMA.exists():  # a checkout without the shared folder beside it
+    SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+# The rewrite `concadvise profile --apply` made of fixtures/checksum_files.py (finding 0).
+CHECKSUM_DIFF = "".join(
+    line + "\n"
+    for line in (
+        "--- a/checksum_files.py",
+        "+++ b/checksum_files.py",
+        "@@ -11,6 +11,7 @@",
+        " import subprocess",
+        " import sys",
+        " import tempfile",
+        "+from concurrent.futures import ThreadPoolExecutor",
+        " ",
+        " SAMPLE_FILES = 16",
+        " ",
+        "@@ -29,7 +30,8 @@",
+        " ",
+        " def report(directory: str) -> None:",
+        "     paths = sorted(entry.path for entry in os.scandir(directory) if entry.is_file())",
+        "-    checksums = {path: checksum(path) for path in paths}",
+        "+    with ThreadPoolExecutor(max_workers=19) as executor:",
+        "+        checksums = dict(executor.map(lambda path: (path, checksum(path)), paths))",
+        "     for path, (crc, size) in checksums.items():",
+        '         print(f"{os.path.basename(path)} {crc} {size}")',
+        '     print(f"{len(checksums)} files")',
+    )
+)
+
+
+def fixture_lines(path: str) -> list[str] | None:
+    """The recorded report's paths are relative to fixtures/ (where it was profiled)."""
+    return read_source_lines(str(ROOT / "fixtures" / path))
+
+
+def sarif(report: Report | None = None, **kwargs) -> dict:
+    return json.loads(render_sarif(report or load_report(RECORDED), load_catalog(), **kwargs))
+
+
+def validate(log: dict) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    validator = jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def apply_fix(text: str, replacements: list[dict]) -> str:
+    """Apply SARIF replacements whose regions are line/column based, as a SARIF viewer would."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    for r in sorted(replacements, key=lambda r: r["deletedRegion"]["startLine"], reverse=True):
+        region = r["deletedRegion"]
+        begin = offset(region["startLine"], region["startColumn"])
+        end = offset(region["endLine"], region["endColumn"])
+        text = text[:begin] + r.get("insertedContent", {}).get("text", "") + text[end:]
+    return text
+
+
+# ----------------------------------------------------------------------------- the log
+
+
+def test_the_recorded_report_is_valid_sarif_2_1_0():
+    log = sarif(diffs={0: CHECKSUM_DIFF}, source_lines=fixture_lines)
+    validate(log)
+    assert log["version"] == "2.1.0"
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def test_a_static_report_without_run_or_findings_is_valid_too():
+    validate(sarif(Report(tool_version="0.1.0")))
+    validate(sarif(replace(load_report(RECORDED), run=None, verification=())))
+
+
+def test_the_driver_names_the_tool_and_describes_every_rule_from_the_catalog():
+    catalog = load_catalog()
+    driver = sarif()["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "concadvise"
+    assert driver["version"] == "0.1.0"
+    assert driver["informationUri"].startswith("https://")
+    assert [d["id"] for d in driver["rules"]] == list(catalog)
+    ca101 = driver["rules"][0]
+    rule = catalog["CA101"]
+    assert ca101["name"] == "serial-io-loop"
+    assert ca101["shortDescription"] == {"text": rule.summary}
+    assert ca101["fullDescription"] == {"text": rule.what_it_does}
+    assert ca101["helpUri"] == help_uri(rule)
+    assert rule.why_it_matters in ca101["help"]["text"]
+    assert ca101["help"]["markdown"].startswith("## CA101 serial-io-loop\n")
+    assert "### Fix safety" in ca101["help"]["markdown"]
+    assert ca101["defaultConfiguration"] == {"level": "warning"}
+
+
+def test_one_result_per_finding_pointing_at_its_rule_and_lines():
+    report = load_report(RECORDED)
+    run = sarif(source_lines=fixture_lines)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert len(run["results"]) == len(report.findings)
+    for finding, result in zip(report.findings, run["results"], strict=True):
+        assert result["ruleId"] == finding.rule
+        assert rules[result["ruleIndex"]]["id"] == finding.rule
+        (location,) = result["locations"]
+        assert location["physicalLocation"] == {
+            "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": finding.line, "endLine": finding.end_line},
+        }
+    assert [r["level"] for r in run["results"]] == ["warning", "warning", "warning", "note"]
+
+
+def test_results_carry_the_advice_and_the_evidence_as_properties():
+    data = json.loads(RECORDED.read_text(encoding="utf-8"))
+    results = sarif()["runs"][0]["results"]
+    profiled, unsafe, static, _ = results
+    finding = data["findings"][0]
+    assert profiled["properties"] == {
+        "kind": "io",
+        "suggestion": "thread_pool",
+        "fix_safety": "safe",
+        "reasons": [],
+        "workers": 19,
+        "predicted_speedup": 6.84,
+        "evidence": finding["evidence"],
+        "verification": {
+            "before_median_s": 1.934,
+            "after_median_s": 0.4431,
+            "speedup": 4.365,
+            "same_output": True,
+            "kept": True,
+            "reason": "",
+        },
+    }
+    assert profiled["message"] == {"text": finding["message"]}
+    assert unsafe["properties"]["reasons"] == ["`token` is carried from one iteration to the next"]
+    assert unsafe["message"]["text"].endswith(
+        "(unsafe to rewrite: `token` is carried from one iteration to the next)"
+    )
+    assert "evidence" not in static["properties"]
+    assert "predicted_speedup" not in static["properties"]
+
+
+def test_errors_are_tool_execution_notifications():
+    (invocation,) = sarif()["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True
+    assert invocation["toolExecutionNotifications"] == [
+        {
+            "level": "error",
+            "message": {"text": "syntax error: syntax error at line 8: expected ':'"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": "legacy/py2_tools.py",
+                            "uriBaseId": "%SRCROOT%",
+                        }
+                    }
+                }
+            ],
+        }
+    ]
+    failed = Report("0.1.0", errors=(ErrorEntry("s.py", "profiler", "scalene crashed"),))
+    assert sarif(failed)["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("pkg/mod.py", {"uri": "pkg/mod.py", "uriBaseId": "%SRCROOT%"}),
+        ("./mod.py", {"uri": "mod.py", "uriBaseId": "%SRCROOT%"}),
+        ("pkg\\win.py", {"uri": "pkg/win.py", "uriBaseId": "%SRCROOT%"}),
+        ("my dir/a#1.py", {"uri": "my%20dir/a%231.py", "uriBaseId": "%SRCROOT%"}),
+        ("/srv/app/a.py", {"uri": "file:///srv/app/a.py"}),
+    ],
+)
+def test_paths_become_relative_uris_with_forward_slashes(path, location):
+    assert artifact_location(path) == location
+
+
+# ----------------------------------------------------------------------------- fixes
+
+
+def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
+    results = sarif(diffs={0: CHECKSUM_DIFF})["runs"][0]["results"]
+    assert [("fixes" in r) for r in results] == [True, False, False, False]
+    (fix,) = results[0]["fixes"]
+    assert fix["description"] == {
+        "text": "Rewrite with ThreadPoolExecutor, 19 workers; fix safety: safe"
+    }
+    (change,) = fix["artifactChanges"]
+    assert change["artifactLocation"] == {"uri": "checksum_files.py", "uriBaseId": "%SRCROOT%"}
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"startLine": 14, "startColumn": 1, "endLine": 14, "endColumn": 1},
+            "insertedContent": {"text": "from concurrent.futures import ThreadPoolExecutor\n"},
+        },
+        {
+            "deletedRegion": {"startLine": 32, "startColumn": 1, "endLine": 33, "endColumn": 1},
+            "insertedContent": {
+                "text": "    with ThreadPoolExecutor(max_workers=19) as executor:\n"
+                "        checksums = dict(executor.map(lambda path: (path, checksum(path)), "
+                "paths))\n"
+            },
+        },
+    ]
+
+
+def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite():
+    from advisor.codemods.apply import rewrite_file_bytes
+
+    path = ROOT / "fixtures" / "checksum_files.py"
+    original = path.read_text(encoding="utf-8")
+    rewritten = rewrite_file_bytes(str(path), original.encode(), {32: 19}).decode()
+    diff = "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            rewritten.splitlines(keepends=True),
+            "a/checksum_files.py",
+            "b/checksum_files.py",
+        )
+    )
+    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
+    assert apply_fix(original, fix["artifactChanges"][0]["replacements"]) == rewritten
+
+
+OLD = "".join(f"line {i}\n" for i in range(1, 21))
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        "header\n" + OLD,  # insertion at the top
+        OLD + "footer\n",  # insertion at the end
+        OLD.replace("line 5\n", "").replace("line 17\n", "LINE 17\nline 17b\n"),
+        OLD.replace("line 1\n", "").replace("line 20\n", ""),  # deletions only
+        OLD.replace("line 10\n", "line ten\n"),
+        OLD.rstrip("\n"),  # the new file has no newline at its end
+        "",  # everything deleted
+    ],
+)
+@pytest.mark.parametrize("context", [0, 1, 3])
+def test_replacements_from_any_unified_diff_reproduce_the_new_file(new, context):
+    diff = "".join(
+        difflib.unified_diff(
+            OLD.splitlines(keepends=True), new.splitlines(keepends=True), "a/f", "b/f", n=context
+        )
+    )
+    if not new.endswith("\n") and new:
+        # difflib leaves the marker out; diff(1) and git write it after the last line
+        diff = diff + "\n\\ No newline at end of file\n"
+    (replacements,) = parse_unified_diff(diff).values()
+    sarif_replacements = [
+        {
+            "deletedRegion": {
+                "startLine": r.start,
+                "startColumn": 1,
+                "endLine": r.start + r.deleted,
+                "endColumn": 1,
+            },
+            "insertedContent": {"text": r.inserted},
+        }
+        for r in replacements
+    ]
+    assert apply_fix(OLD, sarif_replacements) == new
+
+
+def test_a_removed_line_that_looks_like_a_file_header_is_still_a_change():
+    diff = "--- a/f\n+++ b/f\n@@ -1,2 +1,1 @@\n--- not a header\n keep\n"
+    assert parse_unified_diff(diff) == {"b/f": [Replacement(start=1, deleted=1, inserted="")]}
+
+
+def test_a_diff_of_several_files_changes_each_file():
+    diff = (
+        "--- a/pkg/one.py\n+++ b/pkg/one.py\n@@ -1 +1 @@\n-x\n+y\n"
+        "--- a/pkg/two.py\n+++ b/pkg/two.py\n@@ -3 +3 @@\n-a\n+b\n"
+    )
+    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
+    uris = [change["artifactLocation"]["uri"] for change in fix["artifactChanges"]]
+    assert uris == ["pkg/one.py", "pkg/two.py"]
+
+
+def test_an_empty_diff_is_no_fix():
+    results = sarif(diffs={0: "", 1: "--- a/f\n+++ b/f\n"})["runs"][0]["results"]
+    assert not any("fixes" in r for r in results)
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+MODULE = [
+    "import time",
+    "",
+    "def poll(jobs):",
+    "    for job in jobs:",
+    "        time.sleep(job)",
+    "",
+]
+
+
+def loop_finding(line: int, path: str = "app/poll.py", rule: str = "CA101") -> Finding:
+    return Finding(rule, path, line, line + 1, "m", "io", "thread_pool", "safe")
+
+
+def fingerprint(finding: Finding, source: list[str]) -> str:
+    (one,) = finding_fingerprints((finding,), lambda _path: source)
+    return one
+
+
+def test_a_finding_moved_down_keeps_its_fingerprint():
+    moved = ["# a new comment", "import os", "", *MODULE]
+    before = fingerprint(loop_finding(4), MODULE)
+    assert fingerprint(loop_finding(7), moved) == before
+    reindented = [line.replace("    ", "\t") for line in MODULE]
+    assert fingerprint(loop_finding(4), reindented) == before
+
+
+def test_a_changed_line_rule_or_path_changes_the_fingerprint():
+    before = fingerprint(loop_finding(4), MODULE)
+    changed = [*MODULE[:4], "        time.sleep(job * 2)", ""]
+    assert fingerprint(loop_finding(4), changed) != before
+    assert fingerprint(loop_finding(4, rule="CA103"), MODULE) != before
+    assert fingerprint(loop_finding(4, path="app/other.py"), MODULE) != before
+
+
+def test_identical_loops_in_one_file_get_distinct_stable_fingerprints():
+    source = [*MODULE, "def again(jobs):", "    for job in jobs:", "        time.sleep(job)"]
+    first, second = finding_fingerprints((loop_finding(8), loop_finding(4)), lambda _path: source)
+    assert first != second
+    shifted = ["", "", *source]
+    again_first, again_second = finding_fingerprints(
+        (loop_finding(10), loop_finding(6)), lambda _path: shifted
+    )
+    assert (again_first, again_second) == (first, second)
+
+
+def test_fingerprints_in_the_log_come_from_the_source_lines():
+    moved = load_report(RECORDED)
+    moved = replace(
+        moved,
+        findings=tuple(
+            replace(f, line=f.line + 3, end_line=f.end_line + 3) for f in moved.findings
+        ),
+    )
+
+    def padded(path: str) -> list[str] | None:
+        lines = fixture_lines(path)
+        return None if lines is None else ["", "", "", *lines]
+
+    def hashes(report: Report, source_lines) -> list[str]:
+        results = sarif(report, source_lines=source_lines)["runs"][0]["results"]
+        return [r["partialFingerprints"][FINGERPRINT_KEY] for r in results]
+
+    original = hashes(load_report(RECORDED), fixture_lines)
+    after_move = hashes(moved, padded)
+    # service/poll.py (finding 2) is not in fixtures/: it falls back to its line number
+    assert [after_move[i] for i in (0, 1, 3)] == [original[i] for i in (0, 1, 3)]
+    assert after_move[2] != original[2]
+    assert len(set(original)) == len(original)
+    # without source only the line numbers are left: still unique, but they move with the code
+    assert hashes(load_report(RECORDED), None) != hashes(moved, None)

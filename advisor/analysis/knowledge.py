@@ -43,7 +43,14 @@ class CallKnowledge:
     ordered_output: CallSet = field(default_factory=CallSet)
     releases_gil: CallSet = field(default_factory=CallSet)
     cpu_bound: CallSet = field(default_factory=CallSet)
+    blocks_event_loop: CallSet = field(default_factory=CallSet)
     async_replacements: tuple[AsyncReplacement, ...] = ()
+
+    def blocks_in_async(self, qualified_name: str) -> bool:
+        """Would this call stall an event loop? Waiting calls, and the brief fork/exec ones."""
+        return self.blocking_io.matches(qualified_name) or self.blocks_event_loop.matches(
+            qualified_name
+        )
 
     def async_replacement(self, qualified_name: str) -> AsyncReplacement | None:
         """The most specific replacement whose call is this name or a prefix of it."""
@@ -85,5 +92,6 @@ def load_knowledge() -> CallKnowledge:
         ordered_output=_call_set(sets.get("ordered_output", {})),
         releases_gil=_call_set(sets.get("releases_gil", {})),
         cpu_bound=_call_set(sets.get("cpu_bound", {})),
+        blocks_event_loop=_call_set(sets.get("blocks_event_loop", {})),
         async_replacements=tuple(replacements),
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.cache import CachedResult
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.analysis.loop_rules import detect_loop_rules
+from advisor.analysis.pool_rules import detect_pool_rules
 from advisor.analysis.source import decode_source, parse_source
 from advisor.analysis.suppression import is_suppressed, suppressed_lines
 from advisor.errors import SourceError
@@ -22,6 +24,8 @@ Detector = Callable[..., list[Finding]]
 # (rules a detector may report, the detector)
 DETECTORS: tuple[tuple[frozenset[str], Detector], ...] = (
     (frozenset({"CA101", "CA102", "CA103"}), detect_loop_rules),
+    (frozenset({"CA201", "CA202", "CA205", "CA206", "CA207", "CA208"}), detect_pool_rules),
+    (frozenset({"CA104", "CA301", "CA302", "CA303", "CA304"}), detect_async_rules),
 )
 
 

@@ -38,6 +38,12 @@ app = typer.Typer(
 )
 
 
+class ProfilerOption(enum.StrEnum):
+    auto = "auto"
+    scalene = "scalene"
+    py_spy = "py-spy"
+
+
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
@@ -97,6 +103,14 @@ def profile(
             f"[tool.concadvise], else {MIN_SHARE_OF_RUN}].",
         ),
     ] = None,
+    profiler: Annotated[
+        ProfilerOption,
+        typer.Option(
+            "--profiler",
+            help="Which profiler measures; auto uses py-spy and falls back to scalene when it "
+            "cannot run here (and says so).",
+        ),
+    ] = ProfilerOption.auto,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     request = ProfileRequest(
@@ -104,10 +118,13 @@ def profile(
         args=tuple(script_args or ()),
         timeout=timeout,
         settings=advice_settings_for(script, min_share),
+        profiler=profiler.value,  # type: ignore[arg-type]
     )
     status = _status_console(output_format)
-    with status.status(f"Profiling {script} under scalene…"):
-        report = profile_script(request)
+    with status.status(f"Profiling {script}…"):
+        report = profile_script(
+            request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
+        )
     if apply:
         eligible = sum(1 for f in report.findings if f.fix_safety == "safe" and f.workers)
         with Progress(

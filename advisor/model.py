@@ -54,6 +54,15 @@ class LoopSite:
     def lines(self) -> range:
         return range(self.line, self.end_line + 1)
 
+    def encloses(self, inner: LoopSite) -> bool:
+        """Does this loop's source span strictly contain ``inner``'s?"""
+        return (
+            self.path == inner.path
+            and self.line <= inner.line
+            and inner.end_line <= self.end_line
+            and (self.line, self.end_line) != (inner.line, inner.end_line)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class LineTime:

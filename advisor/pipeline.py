@@ -23,9 +23,10 @@ from advisor.config import find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
 from advisor.model import ErrorEntry, Finding, LoopSite, Report, RunInfo, Verification
-from advisor.profiling.attribution import evidence_by_site, user_files
+from advisor.profiling.attribution import enclosing_loops, evidence_by_site, user_files
+from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
-from advisor.profiling.scalene_adapter import profile_with_scalene
+from advisor.profiling.select import ProfilerChoice, profile_script_with
 from advisor.verify.verifier import verify_rewrite
 
 
@@ -57,6 +58,7 @@ class ProfileRequest:
     args: tuple[str, ...] = ()
     timeout: float | None = None
     settings: AdviceSettings = field(default_factory=AdviceSettings)
+    profiler: ProfilerChoice = "auto"
 
 
 def advice_settings_for(script: str, min_share: float | None = None) -> AdviceSettings:
@@ -88,7 +90,11 @@ def last_error_line(stderr: bytes) -> str:
     Profilers add their own banner after the script's output; those lines are skipped.
     """
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line and not line.startswith(("Scalene:", "To view"))]
+    lines = [
+        line
+        for line in lines
+        if line and not line.startswith(("Scalene:", "To view", PYSPY_PREFIX))
+    ]
     for line in reversed(lines):
         if _EXCEPTION_LINE.match(line):
             return line
@@ -105,12 +111,22 @@ def validate_script(script: str) -> str:
     return str(path.resolve())
 
 
-def profile_script(request: ProfileRequest) -> Report:
-    """Run the script under the profiler and advise on its hot loops."""
+def profile_script(
+    request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
+) -> Report:
+    """Run the script under the profiler and advise on its hot loops.
+
+    ``on_notice`` hears about a profiler fallback (``--profiler auto``) in one line.
+    """
     script = validate_script(request.script)
     knowledge = load_knowledge()
-    profile, run = profile_with_scalene(
-        request.script, request.args, cwd=None, timeout=request.timeout
+    profile, run = profile_script_with(
+        request.profiler,
+        request.script,
+        request.args,
+        cwd=None,
+        timeout=request.timeout,
+        on_notice=on_notice,
     )
     failure = _script_failure(run, request.timeout)
     if profile is None:
@@ -127,7 +143,9 @@ def profile_script(request: ProfileRequest) -> Report:
     for path in user_files(profile) or [script]:
         sites.extend(_sites_of(path, knowledge, errors))
     evidence = evidence_by_site(profile, sites)
-    findings = profiled_findings(evidence, profile.wall_s, request.settings)
+    findings = profiled_findings(
+        evidence, profile.wall_s, request.settings, enclosing_loops(profile, sites)
+    )
     return Report(
         tool_version=__version__,
         findings=_relative(findings),

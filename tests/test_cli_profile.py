@@ -28,7 +28,7 @@ def test_profile_json_finds_the_download_loop(fixture_copy, pages_server: str) -
     assert finding["suggestion"] == "thread_pool" and finding["fix_safety"] == "safe"
     assert finding["evidence"]["share_of_run"] > 0.7
     assert finding["predicted_speedup"] > 2
-    assert report["run"]["profiler"] == "scalene" and report["run"]["exit_code"] == 0
+    assert report["run"]["profiler"] == "py-spy" and report["run"]["exit_code"] == 0
 
 
 def test_profile_apply_keeps_a_verified_faster_rewrite(fixture_copy, pages_server: str) -> None:

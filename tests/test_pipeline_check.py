@@ -18,6 +18,7 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA101", "fixtures/crashes_midway.py", 24, "safe"),
         ("CA101", "fixtures/download_pages.py", 44, "safe"),
         ("CA101", "fixtures/fetch_records.py", 48, "safe"),
+        ("CA103", "fixtures/hash_blocks.py", 38, "safe"),
         # sha256 per row: native work statically, too small to gain (only a profile can tell)
         ("CA103", "fixtures/latency_server.py", 38, "none"),
         ("CA101", "fixtures/unsafe_loops.py", 42, "unsafe"),

@@ -34,7 +34,10 @@ class AdviceSettings:
 
 
 def profiled_findings(
-    evidence: dict[LoopSite, Evidence], run_wall_s: float, settings: AdviceSettings
+    evidence: dict[LoopSite, Evidence],
+    run_wall_s: float,
+    settings: AdviceSettings,
+    outer_loops: dict[LoopSite, set[LoopSite]] | None = None,
 ) -> list[Finding]:
     """Findings for the hot loops of a profiled run, with workers and a predicted speedup."""
     found: list[tuple[LoopSite, Finding]] = []
@@ -47,7 +50,8 @@ def profiled_findings(
         if finding is not None:
             found.append((site, finding))
     found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
-    return drop_nested_in_safe(found)
+    outer = outer_loops or {}
+    return drop_nested_in_safe(found, lambda o, i: o in outer.get(i, ()) or o.encloses(i))
 
 
 def _finding_for(

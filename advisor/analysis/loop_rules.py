@@ -6,7 +6,7 @@ callee gives no finding rather than a guess.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
@@ -25,22 +25,20 @@ def fix_safety_of(site: LoopSite) -> tuple[FixSafety, tuple[str, ...]]:
     return "safe", ()
 
 
-def _encloses(outer: LoopSite, inner: LoopSite) -> bool:
-    return (
-        outer is not inner
-        and outer.path == inner.path
-        and outer.line <= inner.line
-        and inner.end_line <= outer.end_line
-        and (outer.line, outer.end_line) != (inner.line, inner.end_line)
-    )
+def drop_nested_in_safe(
+    findings: list[tuple[LoopSite, Finding]],
+    encloses: Callable[[LoopSite, LoopSite], bool] | None = None,
+) -> list[Finding]:
+    """An inner loop is noise when the loop around it can take the rewrite.
 
-
-def drop_nested_in_safe(findings: list[tuple[LoopSite, Finding]]) -> list[Finding]:
-    """An inner loop is noise when the loop around it can take the rewrite."""
+    ``encloses(outer, inner)`` defaults to the source spans; a profile also knows the loops a
+    function's loop runs inside of through its callers.
+    """
+    encloses = encloses or LoopSite.encloses
     kept = []
     for site, finding in findings:
         covered = any(
-            _encloses(other_site, site) and other.fix_safety == "safe"
+            encloses(other_site, site) and other.fix_safety == "safe"
             for other_site, other in findings
         )
         if not covered:

@@ -57,3 +57,41 @@ def loop_evidence(profile: ProfileResult, site: LoopSite, main_s: float | None =
 def evidence_by_site(profile: ProfileResult, sites: Iterable[LoopSite]) -> dict[LoopSite, Evidence]:
     main_s = main_thread_seconds(profile)
     return {site: loop_evidence(profile, site, main_s) for site in sites}
+
+
+def _depth_in(stack_frames: tuple[tuple[str, int], ...], site: LoopSite) -> int | None:
+    for depth, (path, line) in enumerate(stack_frames):
+        if path == site.path and site.line <= line <= site.end_line:
+            return depth
+    return None
+
+
+def enclosing_loops(
+    profile: ProfileResult, sites: Iterable[LoopSite]
+) -> dict[LoopSite, set[LoopSite]]:
+    """For each loop, the loops it runs inside of at run time: in every stack that charges it,
+    the other loop is on the stack too, nearer the root (or, at the same frame, around it)."""
+    sites = list(sites)
+    charged: dict[LoopSite, dict[int, int]] = {}  # site -> stack index -> frame depth
+    for site in sites:
+        depths = {}
+        for index, stack in enumerate(profile.stacks):
+            depth = _depth_in(stack.frames, site)
+            if depth is not None:
+                depths[index] = depth
+        charged[site] = depths
+    outer: dict[LoopSite, set[LoopSite]] = {site: set() for site in sites}
+    for inner in sites:
+        inner_depths = charged[inner]
+        if not inner_depths:
+            continue
+        for candidate in sites:
+            if candidate is inner or not inner_depths.keys() <= charged[candidate].keys():
+                continue
+            if all(
+                charged[candidate][i] < d
+                or (charged[candidate][i] == d and candidate.encloses(inner))
+                for i, d in inner_depths.items()
+            ):
+                outer[inner].add(candidate)
+    return outer

@@ -51,8 +51,13 @@ def stacks_from_scalene(data: dict[str, Any]) -> tuple[StackSample, ...]:
     """Charge each line's measured seconds to the user stacks that ended on it."""
     elapsed = float(data.get("elapsed_time_sec") or 0.0)
     line_seconds: dict[tuple[str, int], tuple[float, float, float]] = {}
+    function_of: dict[tuple[str, int], tuple[int, int]] = {}  # line -> its function's span
     for path, file_data in (data.get("files") or {}).items():
         for line in file_data.get("lines", []):
+            start = int(line.get("start_function_line") or 0)
+            end = int(line.get("end_function_line") or 0)
+            if 0 < start <= end:
+                function_of[(os.path.realpath(path), int(line["lineno"]))] = (start, end)
             python = line.get("n_cpu_percent_python", 0.0) * elapsed / 100
             native = line.get("n_cpu_percent_c", 0.0) * elapsed / 100
             waiting = line.get("n_sys_percent", 0.0) * elapsed / 100
@@ -80,12 +85,28 @@ def stacks_from_scalene(data: dict[str, Any]) -> tuple[StackSample, ...]:
 
     stacks: list[StackSample] = []
     for leaf, (python, native, waiting) in line_seconds.items():
-        callers = weights.get(leaf) or [((leaf,), 1.0)]
+        callers = weights.get(leaf) or _borrowed_callers(leaf, function_of, weights)
         total = sum(w for _, w in callers)
         for frames, weight in callers:
             share = weight / total
             stacks.append(StackSample(frames, python * share, native * share, waiting * share))
     return tuple(stacks)
+
+
+def _borrowed_callers(
+    leaf: tuple[str, int],
+    function_of: dict[tuple[str, int], tuple[int, int]],
+    weights: dict[tuple[str, int], list[tuple[tuple[tuple[str, int], ...], float]]],
+) -> list[tuple[tuple[tuple[str, int], ...], float]]:
+    """Scalene records stacks for only some samples; a line without one is called the way the
+    other lines of its function were, so its time still reaches the loop that called it."""
+    span = function_of.get(leaf)
+    borrowed: list[tuple[tuple[tuple[str, int], ...], float]] = []
+    if span is not None:
+        for (path, line), callers in weights.items():
+            if path == leaf[0] and span[0] <= line <= span[1] and line != leaf[1]:
+                borrowed += [((*frames[:-1], leaf), weight) for frames, weight in callers]
+    return borrowed or [((leaf,), 1.0)]
 
 
 def profile_with_scalene(

@@ -46,6 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", nargs="?", default=sysconfig.get_paths()["stdlib"])
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--no-flake8", action="store_true", help="skip flake8-async (it takes ~30 min on 2 cores)"
+    )
     options = parser.parse_args()
     files, lines = count_lines(options.tree)
     rows = []
@@ -77,7 +80,7 @@ def main() -> None:
                 (f"ruff --select {rules} (no cache)", seconds, len(json.loads(out or "[]")))
             )
     flake8 = shutil.which("flake8", path=str(BIN))
-    if flake8:
+    if flake8 and not options.no_flake8:
         seconds, out = timed(
             # site-packages is skipped by concadvise and ruff by default; flake8 needs telling
             [

@@ -230,3 +230,16 @@ def test_with_as_binding_in_the_body_is_not_carried() -> None:
         """
     )
     assert site.unsafe_reasons == ()
+
+
+def test_a_function_defined_in_the_body_does_nothing_until_called() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            def report(x):
+                print(x)
+            out.append(time.sleep(u))
+        """
+    )
+    assert site.unsafe_reasons == ()

@@ -45,7 +45,7 @@ class Effects:
 
 def iter_without_scopes(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
     """Every node under ``nodes`` (themselves included), not entering nested defs or lambdas."""
-    stack = list(nodes)[::-1]
+    stack = [node for node in nodes if not isinstance(node, SCOPE_NODES)][::-1]
     while stack:
         node = stack.pop()
         yield node

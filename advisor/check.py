@@ -16,6 +16,7 @@ from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_di
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.codemods.apply import attach_proposed_diffs
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.model import ErrorEntry, Finding, Report
@@ -35,6 +36,7 @@ class CheckRequest:
     exclude: tuple[str, ...] = ()
     use_cache: bool = True
     jobs: int = 0  # 0: one per available core
+    with_diffs: bool = False  # attach the diff of each safe rewrite (for SARIF, Markdown, HTML)
 
 
 def rules_digest() -> str:
@@ -141,6 +143,8 @@ def check_paths(
         findings += [f for f in result.findings if config.is_rule_enabled(f.rule, f.path)]
         errors += result.errors
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    if request.with_diffs:
+        findings = attach_proposed_diffs(findings)
     return Report(
         tool_version=__version__,
         findings=tuple(replace(f, path=display_path(f.path)) for f in findings),

@@ -44,6 +44,10 @@ class ProfilerOption(enum.StrEnum):
     py_spy = "py-spy"
 
 
+# formats that show the diff of each proposed rewrite
+DIFF_FORMATS = frozenset({"sarif", "markdown", "html"})
+
+
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
@@ -170,6 +174,7 @@ def check(
         ignore=tuple(ignore.split(",")) if ignore else (),
         exclude=tuple(exclude or ()),
         use_cache=not no_cache,
+        with_diffs=output_format in DIFF_FORMATS,
     )
     status = _status_console(output_format)
     with Progress(

@@ -124,6 +124,7 @@ class Finding:
     workers: int | None = None
     predicted_speedup: float | None = None
     evidence: Evidence | None = None
+    diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
-from advisor.codemods.apply import rewrite_file_bytes
+from advisor.codemods.apply import attach_proposed_diffs, rewrite_file_bytes
 from advisor.codemods.thread_pool import RewriteError
 from advisor.config import find_config
 from advisor.display import display_path
@@ -146,9 +146,10 @@ def profile_script(
     findings = profiled_findings(
         evidence, profile.wall_s, request.settings, enclosing_loops(profile, sites)
     )
+    findings = attach_proposed_diffs(_relative(findings))
     return Report(
         tool_version=__version__,
-        findings=_relative(findings),
+        findings=tuple(findings),
         errors=tuple(errors),
         run=RunInfo(
             wall_s=profile.wall_s,

@@ -29,6 +29,7 @@ def finding(path: str, **changes: object) -> Finding:
         "evidence": Evidence(
             wall_s=2.4, share_of_run=0.96, cpu_python=0.02, cpu_native=0.01, waiting=0.97
         ),
+        "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

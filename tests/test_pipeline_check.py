@@ -62,3 +62,17 @@ def test_check_reports_unreadable_input_without_a_traceback(tmp_path) -> None:
         (e["path"].rsplit("/", 1)[-1], e["kind"]) for e in json.loads(result.stdout)["errors"]
     }
     assert errors == {("bad.py", "syntax"), ("latin.py", "encoding"), ("missing.py", "io")}
+
+
+def test_review_formats_carry_the_diff_of_each_safe_rewrite() -> None:
+    markdown = run_cli("check", str(FIXTURES / "download_pages.py"), "-f", "markdown")
+    assert markdown.returncode == 1, markdown.stderr
+    assert "+    with ThreadPoolExecutor(max_workers=8) as executor:" in markdown.stdout
+    assert "+        pages.extend(executor.map(download, urls))" in markdown.stdout
+    sarif = json.loads(run_cli("check", str(FIXTURES / "download_pages.py"), "-f", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    [fix] = result["fixes"]
+    inserted = [
+        r["insertedContent"]["text"] for c in fix["artifactChanges"] for r in c["replacements"]
+    ]
+    assert any("executor.map(download, urls)" in text for text in inserted)

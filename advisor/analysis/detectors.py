@@ -46,12 +46,12 @@ def analyse_content(path: str, content: bytes, knowledge: CallKnowledge) -> Cach
         for _rules, detector in DETECTORS:
             findings.extend(detector(facts))
         suppressions = suppressed_lines(source.text)
-        kept = tuple(
+        kept = [
             f
             for f in sorted(findings, key=lambda f: (f.line, f.rule))
             if not is_suppressed(suppressions, f.rule, f.line, f.end_line)
-        )
-        return CachedResult(findings=kept)
+        ]
+        return CachedResult(findings=tuple(kept))
     except SourceError as exc:
         return CachedResult(errors=(ErrorEntry(path, exc.kind, exc.detail),))  # type: ignore[arg-type]
     except RecursionError:

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.analysis.effects import (
+    SCOPE_NODES,
     EffectAnalyzer,
     FunctionNode,
     local_names,
     parameter_names,
+    walk_scope,
 )
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.knowledge import AsyncReplacement
@@ -37,7 +39,7 @@ from advisor.model import Finding, FixSafety
 # unbounded: it is the upper end of the bound CA303 recommends (20-100 at once).
 MAX_UNBOUNDED_GATHER = 100
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPES = SCOPE_NODES
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -124,16 +126,6 @@ class _Frame:
     @property
     def body(self) -> list[ast.stmt]:
         return self.node.body if isinstance(self.node, _FUNCTIONS) else []
-
-
-def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Every node under ``nodes``; nested defs, lambdas and classes are yielded, not entered."""
-    stack = list(nodes)[::-1]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _union_members(annotation: ast.expr, resolver: NameResolver) -> list[ast.expr]:

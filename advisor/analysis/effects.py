@@ -9,7 +9,7 @@ nothing until called, so they are not entered.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from advisor.analysis.knowledge import CallKnowledge
@@ -43,16 +43,15 @@ class Effects:
         )
 
 
-def iter_without_scopes(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
-    """Every node under ``nodes`` (themselves included), not entering nested defs or lambdas."""
-    stack = [node for node in nodes if not isinstance(node, SCOPE_NODES)][::-1]
+def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node under ``nodes`` (themselves included) that runs when they run: a nested def,
+    lambda or class is yielded but not entered (its body runs elsewhere, or later)."""
+    stack = list(nodes)[::-1]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(
-            child for child in reversed(list(ast.iter_child_nodes(node)))
-            if not isinstance(child, SCOPE_NODES)
-        )  # fmt: skip
+        if not isinstance(node, SCOPE_NODES):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def local_names(function: FunctionNode) -> set[str]:
@@ -60,7 +59,7 @@ def local_names(function: FunctionNode) -> set[str]:
     args = function.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for node in iter_without_scopes(function.body):
+    for node in walk_scope(function.body):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 names |= bound_names(target)
@@ -125,7 +124,7 @@ class EffectAnalyzer:
         params = parameter_names(function) if function is not None else set()
         where = f" in `{function.name}()`" if function is not None else ""
         writes: set[str] = set()
-        for node in iter_without_scopes(nodes):
+        for node in walk_scope(nodes):
             if isinstance(node, ast.Call):
                 effects = effects | self._call_effects(node)
                 if locals_ is not None:

@@ -25,7 +25,6 @@ from advisor.model import LoopSite
 
 WHILE_LOOP = "a `while` loop"  # the unsupported reason every while loop gets
 _COMPREHENSIONS = (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass

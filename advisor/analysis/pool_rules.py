@@ -16,7 +16,7 @@ import ast
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from advisor.analysis.effects import Effects
+from advisor.analysis.effects import SCOPE_NODES, Effects, walk_scope
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.names import bound_names, dotted_name
 from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
@@ -101,7 +101,7 @@ _CALLED_NAMES = frozenset(
 # restructuring (CA206).
 MIN_POOL_ITERATIONS = 4
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPES = SCOPE_NODES
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _MODULE = "__main__."  # qualified-name prefix of this module's own functions and classes
 _NESTED = "<local>."  # ... of a function defined inside another function
@@ -121,17 +121,6 @@ def _pool_family(pool: str) -> str:
     return "executor" if pool in EXECUTORS else "mp"
 
 
-def _in_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Every node under ``nodes``, themselves included; a def, lambda or class is yielded but not
-    entered (its body runs elsewhere)."""
-    stack = list(nodes)[::-1]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
 def _with_ancestors(nodes: Iterable[ast.AST]) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...]]]:
     """``_in_scope`` with each node's ancestors inside ``nodes`` (the parent last)."""
     stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(n, ()) for n in reversed(list(nodes))]
@@ -145,13 +134,13 @@ def _with_ancestors(nodes: Iterable[ast.AST]) -> Iterator[tuple[ast.AST, tuple[a
 
 def _stored_names(nodes: Iterable[ast.AST]) -> set[str]:
     return {
-        n.id for n in _in_scope(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        n.id for n in walk_scope(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
 
 
 def _read_names(nodes: Iterable[ast.AST]) -> set[str]:
     return {
-        n.id for n in _in_scope(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        n.id for n in walk_scope(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
     }
 
 
@@ -270,7 +259,7 @@ def _bindings_of(node: ast.AST, parent: _Scope | None) -> tuple[dict[str, list[o
         for position, name in enumerate(_parameters(node)):
             is_self = position == 0 and isinstance(method_of, ast.ClassDef) and node.args.args
             bind(name, _SelfOf(method_of) if is_self else _PARAMETER)  # type: ignore[arg-type]
-    for child in _in_scope(_body(node)):
+    for child in walk_scope(_body(node)):
         if isinstance(child, ast.Assign):
             for target in child.targets:
                 if isinstance(target, ast.Name):
@@ -865,7 +854,7 @@ class _PoolWalker:
         """Targets that wait on or signal other items can deadlock when fewer run at once."""
         parameters = set(_parameters(function))
         found: list[str] = []
-        for node in _in_scope(function.body):
+        for node in walk_scope(function.body):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             method = node.func.attr
@@ -887,7 +876,7 @@ class _PoolWalker:
         calls = sorted(
             {
                 qualified
-                for node in _in_scope(function.body)
+                for node in walk_scope(function.body)
                 if isinstance(node, ast.Call)
                 and (qualified := self.qualify(node.func, self.module)) in _PROCESS_STATE
             }
@@ -1224,7 +1213,7 @@ class _PoolWalker:
         if init is not None and init.args.args:
             self_name = init.args.args[0].arg
             scope = _Scope(init, self.module, "function")
-            for node in _in_scope(init.body):
+            for node in walk_scope(init.body):
                 if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                     continue
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -1345,7 +1334,7 @@ def _first_wait(
     start = (after.end_lineno, after.end_col_offset)  # type: ignore[attr-defined]
     found = [
         node
-        for node in _in_scope(statements)
+        for node in walk_scope(statements)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in waits

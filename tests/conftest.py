@@ -13,9 +13,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+# a recorded report (profile + apply on checksum_files.py, plus hand-added cases) for renderers
+RECORDED = Path(__file__).parent / "data" / "report_profile.json"
 sys.path.insert(0, str(FIXTURES))
 
 from latency_server import start_server  # noqa: E402
+
+SAMPLE_DIFF = """\
+--- a/checksum_files.py
++++ b/checksum_files.py
+@@ -31,3 +31,4 @@
+     paths = sorted(entry.path for entry in os.scandir(directory) if entry.is_file())
+-    checksums = {path: checksum(path) for path in paths}
++    with ThreadPoolExecutor(max_workers=19) as executor:
++        checksums = dict(executor.map(lambda path: (path, checksum(path)), paths))
+     for path, (crc, size) in checksums.items():
+"""
 
 
 def run_cli(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from advisor.catalog import load_catalog
 from advisor.model import ErrorEntry, Finding, Report
 from advisor.report.github import escape_data, escape_property, render_github
 from advisor.report.load import load_report
-
-RECORDED = Path(__file__).parent / "data" / "report_profile.json"
+from conftest import RECORDED
 
 
 def test_the_recorded_report_as_annotations():

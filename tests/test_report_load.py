@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,7 @@ from advisor.model import (
 )
 from advisor.report.json_report import render_json
 from advisor.report.load import load_report, report_from_dict
-
-RECORDED = Path(__file__).parent / "data" / "report_profile.json"
+from conftest import RECORDED
 
 
 def recorded() -> dict:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from advisor.catalog import load_catalog
 from advisor.model import Finding, Report
 from advisor.report.load import load_report
 from advisor.report.markdown import render_markdown
-
-RECORDED = Path(__file__).parent / "data" / "report_profile.json"
-
-DIFF = """\
---- a/checksum_files.py
-+++ b/checksum_files.py
-@@ -31,3 +31,4 @@
-     paths = sorted(entry.path for entry in os.scandir(directory) if entry.is_file())
--    checksums = {path: checksum(path) for path in paths}
-+    with ThreadPoolExecutor(max_workers=19) as executor:
-+        checksums = dict(executor.map(lambda path: (path, checksum(path)), paths))
-     for path, (crc, size) in checksums.items():
-"""
+from conftest import RECORDED
+from conftest import SAMPLE_DIFF as DIFF
 
 
 def render(report: Report | None = None, **kwargs) -> str:

@@ -39,6 +39,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from advisor.advice.decision import MAX_IO_WORKERS
+from advisor.advice.findings import MIN_SHARE_OF_RUN, MIN_SPEEDUP
 from advisor.errors import UsageError
 
 ALL_RULES = "CA"  # the prefix every rule code shares: selecting it selects everything
@@ -55,9 +57,9 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    min_share: float = 0.05
-    min_speedup: float = 1.1
-    max_io_workers: int = 32
+    min_share: float = MIN_SHARE_OF_RUN
+    min_speedup: float = MIN_SPEEDUP
+    max_io_workers: int = MAX_IO_WORKERS
     root: str = field(default_factory=os.getcwd)  # directory that relative globs start from
     source: str | None = None  # the pyproject.toml these settings came from; None = defaults
 

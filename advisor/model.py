@@ -7,7 +7,7 @@ returns these frozen dataclasses; only :func:`report_to_dict` knows how they bec
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -49,10 +49,6 @@ class LoopSite:
     native_calls: tuple[str, ...] = ()  # known GIL-releasing native calls reached from the body
     cpu_calls: tuple[str, ...] = ()  # known GIL-holding Python-CPU calls reached from the body
     literal_items: int | None = None  # element count when iterating a literal tuple/list/set
-
-    @property
-    def lines(self) -> range:
-        return range(self.line, self.end_line + 1)
 
     def encloses(self, inner: LoopSite) -> bool:
         """Does this loop's source span strictly contain ``inner``'s?"""
@@ -185,18 +181,3 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     if report.verification:
         out["verification"] = [_plain(v) for v in report.verification]
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class TimingStats:
-    """Summary of repeated wall-clock timings of one command."""
-
-    samples: tuple[float, ...] = field(default=())
-
-    @property
-    def median(self) -> float:
-        ordered = sorted(self.samples)
-        mid = len(ordered) // 2
-        if len(ordered) % 2:
-            return ordered[mid]
-        return (ordered[mid - 1] + ordered[mid]) / 2

@@ -34,14 +34,9 @@ def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(replace(f, path=display_path(f.path)) for f in findings)
 
 
-def _sites_of(
-    path: str,
-    knowledge: CallKnowledge,
-    errors: list[ErrorEntry],
-    wants_shape: Callable[[LoopSite], bool] | None = None,
-) -> list[LoopSite]:
+def _sites_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> list[LoopSite]:
     try:
-        return find_loop_sites(module_facts(read_source(path), knowledge), wants_shape)
+        return find_loop_sites(module_facts(read_source(path), knowledge))
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:

@@ -12,7 +12,12 @@ from advisor.advice.decision import (
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
-from advisor.analysis.loop_rules import calls_text, drop_nested_in_safe, fix_safety_of
+from advisor.analysis.loop_rules import (
+    LOOP_RULE_BY_KIND,
+    calls_text,
+    drop_nested_in_safe,
+    fix_safety_of,
+)
 from advisor.analysis.loops import WHILE_LOOP
 from advisor.model import Evidence, Finding, LoopSite
 
@@ -66,7 +71,7 @@ def _finding_for(
     if site.unsupported_reason == WHILE_LOOP:
         # a while loop has no independent items to hand to a pool: show where the time goes only
         return Finding(
-            rule="CA101" if kind == "io" else "CA102",
+            rule=LOOP_RULE_BY_KIND.get(kind, LOOP_RULE_BY_KIND["cpu"])[0],
             path=site.path,
             line=site.line,
             end_line=site.end_line,
@@ -83,7 +88,7 @@ def _finding_for(
         speedup = predict_whole_run_speedup(
             run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers)
         )
-        rule = "CA103" if kind == "native" else "CA101"
+        rule = LOOP_RULE_BY_KIND[kind][0]
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, rule, share, speedup)
         safety, reasons = fix_safety_of(site)

@@ -39,7 +39,6 @@ from advisor.model import Finding, FixSafety
 # unbounded: it is the upper end of the bound CA303 recommends (20-100 at once).
 MAX_UNBOUNDED_GATHER = 100
 
-_SCOPES = SCOPE_NODES
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -847,7 +846,7 @@ def _walk_expression(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, (*_SCOPES, *_COMPREHENSIONS)):
+        if not isinstance(node, (*SCOPE_NODES, *_COMPREHENSIONS)):
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
@@ -873,7 +872,7 @@ def _loop_awaits(loop: ast.For) -> tuple[list[ast.Await], set[int]] | None:
             isinstance(node, ast.Break) and not nested
         ):
             return None
-        if isinstance(node, _SCOPES):
+        if isinstance(node, SCOPE_NODES):
             continue
         inner = nested or isinstance(node, (*_LOOPS, *_COMPREHENSIONS))
         stack.extend(
@@ -967,7 +966,7 @@ def _collect_task_lists(body: list[ast.stmt]) -> dict[str, list[tuple[ast.expr, 
 
     def scan(statements: list[ast.stmt], iterable: ast.expr | None) -> None:
         for statement in statements:
-            if isinstance(statement, _SCOPES):
+            if isinstance(statement, SCOPE_NODES):
                 continue
             if (
                 isinstance(statement, ast.Assign)

@@ -10,8 +10,15 @@ from collections.abc import Callable, Sequence
 
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
-from advisor.model import Finding, FixSafety, LoopSite
+from advisor.model import Finding, FixSafety, LoopSite, Suggestion
 
+# The loop rule and the pool for each kind of per-item work, statically or measured.
+LOOP_RULE_BY_KIND: dict[str, tuple[str, Suggestion]] = {
+    "io": ("CA101", "thread_pool"),
+    "mixed": ("CA101", "thread_pool"),
+    "native": ("CA103", "thread_pool"),
+    "cpu": ("CA102", "process_pool"),
+}
 # A loop over a literal of fewer items than this (`for f in (a, b):`) is not worth a pool.
 MIN_STATIC_ITEMS = 4
 

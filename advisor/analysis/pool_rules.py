@@ -101,7 +101,6 @@ _CALLED_NAMES = frozenset(
 # restructuring (CA206).
 MIN_POOL_ITERATIONS = 4
 
-_SCOPES = SCOPE_NODES
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _MODULE = "__main__."  # qualified-name prefix of this module's own functions and classes
 _NESTED = "<local>."  # ... of a function defined inside another function
@@ -127,7 +126,7 @@ def _with_ancestors(nodes: Iterable[ast.AST]) -> Iterator[tuple[ast.AST, tuple[a
     while stack:
         node, ancestors = stack.pop()
         yield node, ancestors
-        if not isinstance(node, _SCOPES):
+        if not isinstance(node, SCOPE_NODES):
             inner = (*ancestors, node)
             stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
 

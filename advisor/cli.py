@@ -17,6 +17,7 @@ from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
+from advisor.fix import FixRequest, fix_paths
 from advisor.model import Report
 from advisor.pipeline import (
     ProfileRequest,
@@ -25,6 +26,7 @@ from advisor.pipeline import (
     profile_script,
 )
 from advisor.report.console import render_console
+from advisor.report.fix_console import render_fix_summary
 from advisor.report.formats import render_text
 from advisor.report.load import load_report
 from advisor.report.rules_doc import render_rule, render_rule_list
@@ -192,6 +194,65 @@ def check(
         )
     _emit(report, output_format)
     if report.findings:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fix(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories to rewrite.")],
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the unified diff of the fixes; write nothing.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes", help="Also apply fixes whose safety could not be proven (see why)."
+        ),
+    ] = False,
+    select: Annotated[
+        str | None, typer.Option(help="Only these rules (codes or prefixes, comma-separated).")
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Skip these rules (comma-separated).")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
+    ] = None,
+) -> None:
+    """Rewrite the fixable findings (safe ones only, unless --unsafe-fixes).
+
+    Exit 0 when nothing fixable is left, 1 when some finding was left as it was (or, with
+    --diff, when there is something to fix), 2 on errors.
+    """
+    request = FixRequest(
+        paths=tuple(paths),
+        select=tuple(select.split(",")) if select else None,
+        ignore=tuple(ignore.split(",")) if ignore else (),
+        exclude=tuple(exclude or ()),
+        unsafe_fixes=unsafe_fixes,
+        write=not diff,
+    )
+    status = Console(stderr=True, quiet=not sys.stderr.isatty())
+    with Progress(
+        TextColumn("Fixing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        console=status,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("fix", total=None)
+        report = fix_paths(
+            request,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if diff:
+        sys.stdout.write("".join(f.diff for f in report.files))
+        summary = Console(stderr=True, width=120 if not sys.stderr.isatty() else None)
+    else:
+        summary = Console() if sys.stdout.isatty() else Console(width=120)
+    render_fix_summary(report, summary, wrote=not diff)
+    if report.errors:
+        raise typer.Exit(2)
+    if report.skipped or (diff and report.applied):
         raise typer.Exit(1)
 
 

@@ -1,24 +1,17 @@
-"""Producing the rewritten bytes of a file for a set of loops, keeping its encoding."""
+"""Producing the rewritten bytes of a file for one finding, and the diff a fix would make."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import io
-import tokenize
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from advisor.analysis.source import decode_source
-from advisor.codemods.thread_pool import RewriteError, rewrite_loops_to_thread_pool
+from advisor.codemods.fixers import RewriteError, fixer_for
+from advisor.codemods.source_codec import SourceText
+from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool
 from advisor.errors import SourceError
 from advisor.model import Finding
-
-# Rules whose fix is the thread-pool rewrite of the loop at the finding's line.
-THREAD_POOL_RULES = frozenset({"CA101", "CA103"})
-# Without a profile there is no measured wait/compute ratio: the rewrite proposes this many
-# threads (ThreadPoolExecutor's own default is min(32, cores + 4)) and the user tunes it.
-STATIC_WORKERS = 8
 
 
 def rewrite_file_bytes(path: str, original: bytes, loops: Mapping[int, int]) -> bytes:
@@ -27,40 +20,53 @@ def rewrite_file_bytes(path: str, original: bytes, loops: Mapping[int, int]) -> 
     Raises RewriteError when a loop cannot be rewritten, SyntaxError if the result would not
     compile (it is then never written).
     """
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
-    text = decode_source(path, original)
-    rewritten = rewrite_loops_to_thread_pool(text, loops)
+    source = SourceText.decode(path, original)
+    rewritten = rewrite_loops_to_thread_pool(source.text, loops)
     compile(rewritten, path, "exec", dont_inherit=True)
-    return rewritten.encode(encoding)
+    return source.encode(path, rewritten)
 
 
-def is_thread_pool_fix(finding: Finding) -> bool:
-    return (
-        finding.rule in THREAD_POOL_RULES
-        and finding.suggestion == "thread_pool"
-        and finding.fix_safety == "safe"
-    )
+def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:
+    """The file's new bytes with ``finding`` fixed by its rule's fixer, in the file's encoding,
+    BOM and line endings. Raises RewriteError when it cannot be fixed (never bad code)."""
+    fixer = fixer_for(finding)
+    if fixer is None:
+        raise RewriteError(f"{finding.rule} has no automatic fix")
+    source = SourceText.decode(path, original)
+    rewritten = fixer(source.text, finding)
+    try:
+        compile(rewritten, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        raise RewriteError(f"the rewrite does not compile: {exc}") from None
+    return source.encode(path, rewritten)
+
+
+def is_safe_fix(finding: Finding) -> bool:
+    return finding.fix_safety == "safe" and fixer_for(finding) is not None
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff git can apply: ``a/``/``b/`` prefixes for relative paths, none for absolute
+    ones (``a//tmp/x.py`` would name another file)."""
+    old, new = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
             after.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
+            fromfile=old,
+            tofile=new,
         )
     )
 
 
 def with_proposed_diffs(findings: Sequence[Finding], text: str) -> list[Finding]:
-    """Attach to each safe thread-pool finding of one file the diff its rewrite would make."""
+    """Attach to each safe fixable finding of one file the diff its rewrite would make."""
     out = []
     for finding in findings:
-        if is_thread_pool_fix(finding) and finding.diff is None:
-            workers = finding.workers or STATIC_WORKERS
+        fixer = fixer_for(finding)
+        if is_safe_fix(finding) and finding.diff is None and fixer is not None:
             try:
-                after = rewrite_loops_to_thread_pool(text, {finding.line: workers})
+                after = fixer(text, finding)
             except (RewriteError, SyntaxError, ValueError):
                 after = None
             if after is not None and after != text:
@@ -72,18 +78,20 @@ def with_proposed_diffs(findings: Sequence[Finding], text: str) -> list[Finding]
 def attach_proposed_diffs(findings: Sequence[Finding]) -> list[Finding]:
     """The diff each safe rewrite would make, reading each file once, keeping the order.
 
-    Costly on big files (the rewrite parses the whole module with positions), so callers ask
-    for it only when the output shows diffs.
+    Costly on big files (each rewrite parses the module), so callers ask for it only when the
+    output shows diffs.
     """
     texts: dict[str, str | None] = {}
     out: list[Finding] = []
     for finding in findings:
-        if not is_thread_pool_fix(finding):
+        if not is_safe_fix(finding):
             out.append(finding)
             continue
         if finding.path not in texts:
             try:
-                texts[finding.path] = decode_source(finding.path, Path(finding.path).read_bytes())
+                texts[finding.path] = SourceText.decode(
+                    finding.path, Path(finding.path).read_bytes()
+                ).text
             except (OSError, SourceError):
                 texts[finding.path] = None
         text = texts[finding.path]

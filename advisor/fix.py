@@ -1,0 +1,202 @@
+"""`concadvise fix` as a function: find the fixable findings of each file, rewrite them one at a
+time, and write the file once, atomically, only if it did not change meanwhile.
+
+Fixes are applied one per pass and the file is analysed again after each, so a fix always sees
+the lines as they are now (an earlier rewrite moves later lines) and a fix that creates a new
+finding (a pool inside a loop after an inner loop was rewritten) gets fixed in turn. The loop
+ends when no fixable finding is left: a second `fix` run therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.analysis.detectors import analyse_content
+from advisor.analysis.discovery import discover
+from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.codemods.apply import unified_diff
+from advisor.codemods.fixers import RewriteError, fixer_for
+from advisor.codemods.source_codec import SourceText
+from advisor.codemods.writing import write_atomically
+from advisor.config import Config, find_config
+from advisor.display import display_path
+from advisor.errors import SourceError
+from advisor.model import ErrorEntry, Finding
+
+# A file gets at most this many fixes per run: far above any real file's findings, it only
+# stops a pair of fixes that would undo each other from looping forever.
+MAX_FIXES_PER_FILE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FixRequest:
+    paths: tuple[str, ...]
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    write: bool = True  # False for --diff: compute everything, write nothing
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFix:
+    """A fixable finding left as it was, and why (refused by its codemod, or unsafe)."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileFix:
+    path: str  # as the user gave it
+    applied: tuple[Finding, ...]  # each as it was found just before its rewrite
+    skipped: tuple[SkippedFix, ...]
+    diff: str  # unified diff of the whole file, "" when nothing changed
+    written: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FixReport:
+    files: tuple[FileFix, ...]
+    errors: tuple[ErrorEntry, ...]
+
+    @property
+    def applied(self) -> int:
+        return sum(len(f.applied) for f in self.files)
+
+    @property
+    def skipped(self) -> tuple[SkippedFix, ...]:
+        return tuple(s for f in self.files for s in f.skipped)
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class FixPolicy:
+    """Which findings a run may rewrite: enabled by config, with a fixer, and safe enough."""
+
+    config: Config
+    unsafe_fixes: bool
+
+    def wants(self, finding: Finding) -> bool:
+        return (
+            self.config.is_rule_enabled(finding.rule, finding.path)
+            and fixer_for(finding) is not None
+            and finding.fix_safety in (("safe", "unsafe") if self.unsafe_fixes else ("safe",))
+        )
+
+    def withheld(self, finding: Finding) -> str | None:
+        """Why an enabled, fixable finding is not rewritten in this run, if it is not."""
+        if (
+            finding.fix_safety == "unsafe"
+            and not self.unsafe_fixes
+            and self.config.is_rule_enabled(finding.rule, finding.path)
+            and fixer_for(finding) is not None
+        ):
+            why = "; ".join(finding.reasons) or "its safety could not be proven"
+            return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
+        return None
+
+
+def fix_text(
+    path: str,
+    source: SourceText,
+    policy: FixPolicy,
+    knowledge: CallKnowledge,
+) -> tuple[str, list[Finding], list[SkippedFix]]:
+    """Apply every wanted fix to one file's text; returns the new text, applied and skipped."""
+    text = source.text
+    applied: list[Finding] = []
+    skipped: list[SkippedFix] = []
+    refused: set[tuple[str, str]] = set()  # (rule, text of its line): do not try it again
+    for _ in range(MAX_FIXES_PER_FILE):
+        result = analyse_content(path, source.encode(path, text), knowledge)
+        if result.errors:
+            raise SourceError(path, result.errors[0].kind, result.errors[0].message)
+        todo = [
+            f
+            for f in result.findings
+            if policy.wants(f) and (f.rule, _line_text(text, f.line)) not in refused
+        ]
+        if not todo:
+            break
+        finding = todo[0]
+        key = (finding.rule, _line_text(text, finding.line))
+        fixer = fixer_for(finding)
+        assert fixer is not None
+        try:
+            new_text = fixer(text, finding)
+            compile(new_text, path, "exec", dont_inherit=True)
+        except (RewriteError, SyntaxError, ValueError) as exc:
+            refused.add(key)
+            skipped.append(SkippedFix(finding, f"not rewritten: {exc}"))
+            continue
+        if new_text == text:
+            refused.add(key)
+            skipped.append(SkippedFix(finding, "not rewritten: the rewrite changed nothing"))
+            continue
+        applied.append(finding)
+        text = new_text
+    else:
+        raise SourceError(path, "internal", f"fixes did not settle after {MAX_FIXES_PER_FILE}")
+    final = analyse_content(path, source.encode(path, text), knowledge)
+    skipped += [
+        SkippedFix(f, reason) for f in final.findings if (reason := policy.withheld(f)) is not None
+    ]
+    return text, applied, skipped
+
+
+def _fix_file(
+    path: str, policy: FixPolicy, knowledge: CallKnowledge, write: bool
+) -> FileFix | ErrorEntry:
+    shown = display_path(path)
+    try:
+        original = Path(path).read_bytes()
+        source = SourceText.decode(path, original)
+        text, applied, skipped = fix_text(path, source, policy, knowledge)
+        if text == source.text:
+            return FileFix(shown, (), tuple(skipped), "", written=False)
+        data = source.encode(path, text)
+        if write:
+            write_atomically(path, data, expected=original)
+    except SourceError as exc:
+        return ErrorEntry(shown, exc.kind, exc.detail)  # type: ignore[arg-type]
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else str(exc)
+        return ErrorEntry(shown, "io", f"not written: {reason}; the file is unchanged")
+    return FileFix(
+        shown, tuple(applied), tuple(skipped), unified_diff(shown, source.text, text), write
+    )
+
+
+def fix_paths(
+    request: FixRequest,
+    on_progress: Callable[[int, int], None] | None = None,
+    config: Config | None = None,
+) -> FixReport:
+    """Fix every file under ``request.paths``; ``on_progress(done, total)`` as files finish."""
+    config = config or find_config(request.paths[0] if request.paths else Path.cwd())
+    config = config.with_overrides(
+        select=request.select, ignore=request.ignore, exclude=request.exclude
+    )
+    files, errors = discover(request.paths, config)
+    policy = FixPolicy(config, request.unsafe_fixes)
+    knowledge = load_knowledge()
+    fixed: list[FileFix] = []
+    for done, path in enumerate(files, start=1):
+        outcome = _fix_file(path, policy, knowledge, request.write)
+        if isinstance(outcome, ErrorEntry):
+            errors.append(outcome)
+        elif outcome.applied or outcome.skipped:
+            fixed.append(outcome)
+        if on_progress is not None:
+            on_progress(done, len(files))
+    return FixReport(
+        files=tuple(fixed),
+        errors=tuple(ErrorEntry(display_path(e.path), e.kind, e.message) for e in errors),
+    )

@@ -1,0 +1,90 @@
+"""`concadvise fix` from the command line: exit codes, --diff, and a write that fails midway."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli
+
+
+def test_diff_prints_the_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    target = tmp_path / "download_pages.py"
+    shutil.copy(FIXTURES / "download_pages.py", target)
+    before = target.read_bytes()
+    result = run_cli("fix", "--diff", "download_pages.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert target.read_bytes() == before
+    assert result.stdout.startswith("--- a/download_pages.py\n+++ b/download_pages.py\n")
+    assert "+    with ThreadPoolExecutor(max_workers=8) as executor:\n" in result.stdout
+    assert "download_pages.py:44: CA101 would fix" in result.stderr
+    assert result.stderr.rstrip().endswith("Would fix 1 finding in 1 file.")
+    # The printed diff applies cleanly and gives exactly what `fix` writes.
+    patched = subprocess.run(
+        ["patch", "-p1", "--dry-run", "-s"],
+        input=result.stdout,
+        text=True,
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+
+
+def test_fix_writes_exits_0_and_a_second_run_finds_nothing(tmp_path: Path) -> None:
+    for name in ("download_pages.py", "fetch_records.py", "checksum_files.py"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    first = run_cli("fix", ".", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.rstrip().endswith("Fixed 3 findings in 3 files.")
+    for name in ("download_pages.py", "fetch_records.py", "checksum_files.py"):
+        compile((tmp_path / name).read_text(), name, "exec")
+    second = run_cli("fix", ".", cwd=tmp_path)
+    assert second.returncode == 0
+    assert second.stdout.strip() == "Fixed 0 findings in 0 files."
+
+
+def test_findings_left_unfixed_exit_1_with_reasons(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "unsafe_loops.py", tmp_path / "unsafe_loops.py")
+    result = run_cli("fix", "unsafe_loops.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.count(" left: unsafe (") == 3
+    assert "rerun with --unsafe-fixes to apply it" in result.stdout
+
+
+def test_missing_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("fix", "nope.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nope.py: error (io): no such file or directory" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _limit_file_size() -> None:
+    # Any write past 64 bytes fails (EFBIG), like a full disk; SIGXFSZ would kill us instead.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+
+def test_a_failed_write_leaves_the_original_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "download_pages.py"
+    shutil.copy(FIXTURES / "download_pages.py", target)
+    before = target.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor.cli", "fix", "download_pages.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size,
+        env=dict(os.environ, COLUMNS="200"),
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download_pages.py"]
+    assert "download_pages.py: error (io): not written: file too large; the file is unchanged" in (
+        result.stdout
+    )

@@ -10,6 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Fuzz tests (tests/test_fuzz.py) run this many programs in CI; `--hypothesis-profile=fuzz-long`
+# runs a long fuzz on demand.
+settings.register_profile("default", max_examples=100)
+settings.register_profile("fuzz-long", max_examples=5000)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -1,21 +1,25 @@
 """Proving a rewrite: run the original and the rewritten program alternately, compare what they
-print and how long they take, and keep the rewrite only if the output is identical and it is faster.
+print and how long they take, and keep the rewrite only if the output is the same and it is faster.
 
-Alternating (A B A B …) spreads the machine's noise over both versions instead of one; the first
-pair is a warm-up (file caches, bytecode compilation) and is not counted.
+The measurement is `concadvise bench`'s (advisor/verify/bench.py): a warm-up pair, alternating
+runs, the median of the per-pair ratios; the output comparison is advisor/verify/equivalence.py's
+(exit code and stdout, self-reported durations masked, optionally order-insensitive).
 """
 
 from __future__ import annotations
 
-import statistics
+import contextlib
+import importlib.util
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from advisor.codemods.writing import write_atomically
-from advisor.profiling.runner import CompletedRun, run_in_process_group
+from advisor.verify.bench import BenchResult, Ratio, RunTimedOut, Version, run_alternating
+from advisor.verify.equivalence import DEFAULT_RULE, OutputRule
 
-# A rewrite must beat the original by this factor on the medians to be kept: below it the
-# difference is within what these shared 2-core machines show between identical runs.
+# A rewrite must beat the original by this factor (median of the per-pair ratios) to be kept:
+# below it the difference is within what these shared 2-core machines show between identical runs.
 MIN_KEEP_SPEEDUP = 1.05
 
 
@@ -25,23 +29,37 @@ class VerificationRun:
     after_s: tuple[float, ...]
     same_output: bool
     kept: bool
-    reason: str
+    reason: str  # why the rewrite was rolled back; empty when kept
+    ratio: Ratio | None = None  # per-pair before/after: median, min, max
+    noise_warning: str | None = None
 
     @property
     def speedup(self) -> float:
-        after = statistics.median(self.after_s) if self.after_s else 0.0
-        before = statistics.median(self.before_s) if self.before_s else 0.0
-        return before / after if after > 0 else 0.0
+        """The median of the per-pair before/after ratios (0.0 when no pair was timed)."""
+        return self.ratio.median if self.ratio is not None else 0.0
 
 
-def _same(a: CompletedRun, b: CompletedRun) -> bool:
-    return a.stdout == b.stdout and a.exit_code == b.exit_code
+def _put_in_place(path: str, content: bytes) -> Callable[[], None]:
+    def prepare() -> None:
+        write_atomically(path, content)
+        # The file may be a module the command imports: its cached bytecode is keyed by mtime in
+        # whole seconds and size, so a same-size rewrite within the second would run stale code.
+        with contextlib.suppress(OSError, ValueError):
+            os.unlink(importlib.util.cache_from_source(path))
+
+    return prepare
 
 
-def _difference(a: CompletedRun, b: CompletedRun) -> str:
-    if a.exit_code != b.exit_code:
-        return f"exit code changed from {a.exit_code} to {b.exit_code}"
-    return "standard output changed"
+def _decide(result: BenchResult, min_speedup: float) -> tuple[bool, str]:
+    if not result.same_output:
+        difference = result.difference or "output changed"
+        if difference.startswith("the before version"):
+            return False, difference
+        return False, f"{difference} after the rewrite"
+    speedup = result.ratio.median if result.ratio is not None else 0.0
+    if speedup >= min_speedup:
+        return True, ""
+    return False, f"not faster ({speedup:.2f}x; needs {min_speedup}x)"
 
 
 def verify_rewrite(
@@ -54,57 +72,39 @@ def verify_rewrite(
     runs: int,
     timeout: float | None,
     on_run: Callable[[str], None] | None = None,
+    rule: OutputRule = DEFAULT_RULE,
+    min_speedup: float = MIN_KEEP_SPEEDUP,
 ) -> VerificationRun:
     """Time ``command`` with ``path`` holding the original and the rewritten bytes, alternately.
 
-    The file ends holding the rewrite only if it was kept, else the original bytes exactly.
+    One warm-up pair, then ``runs`` counted pairs. The file ends holding the rewrite only if it
+    was kept, else the original bytes exactly. ``on_run`` hears "before"/"after" after each run.
     """
-    before: list[float] = []
-    after: list[float] = []
-    baseline: CompletedRun | None = None
     kept = False
     try:
-        for round_index in range(runs + 1):
-            for label, content, times in (
-                ("before", original, before),
-                ("after", rewritten, after),
-            ):
-                write_atomically(path, content)
-                run = run_in_process_group(command, cwd=cwd, timeout=timeout)
-                if on_run is not None:
-                    on_run(label)
-                if run.timed_out:
-                    return VerificationRun(
-                        tuple(before),
-                        tuple(after),
-                        False,
-                        False,
-                        f"the {label} version ran past the timeout",
-                    )
-                if baseline is None:
-                    baseline = run
-                elif not _same(baseline, run):
-                    return VerificationRun(
-                        tuple(before),
-                        tuple(after),
-                        False,
-                        False,
-                        f"{_difference(baseline, run)} after the rewrite"
-                        if label == "after"
-                        else "the original program's output differs between runs",
-                    )
-                if round_index > 0:  # the first pair warms caches
-                    times.append(run.wall_s)
-        result = VerificationRun(tuple(before), tuple(after), True, False, "")
-        if result.speedup >= MIN_KEEP_SPEEDUP:
-            kept = True
-            return VerificationRun(result.before_s, result.after_s, True, True, "")
+        try:
+            result = run_alternating(
+                Version(tuple(command), _put_in_place(path, original)),
+                Version(tuple(command), _put_in_place(path, rewritten)),
+                runs=runs,
+                warmup=1,
+                timeout=timeout,
+                cwd=cwd,
+                rule=rule,
+                stop_on_difference=True,
+                on_run=None if on_run is None else lambda event: on_run(event.label),
+            )
+        except RunTimedOut as exc:
+            return VerificationRun((), (), False, False, str(exc))
+        kept, reason = _decide(result, min_speedup)
         return VerificationRun(
-            result.before_s,
-            result.after_s,
-            True,
-            False,
-            f"not faster ({result.speedup:.2f}x; needs {MIN_KEEP_SPEEDUP}x)",
+            before_s=result.before.runs,
+            after_s=result.after.runs,
+            same_output=result.same_output,
+            kept=kept,
+            reason=reason,
+            ratio=result.ratio,
+            noise_warning=result.noise_warning,
         )
     finally:
-        write_atomically(path, rewritten if kept else original)
+        _put_in_place(path, rewritten if kept else original)()

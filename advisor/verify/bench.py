@@ -1,0 +1,242 @@
+"""Timing two versions of a program against each other the way a benchmarking tool would.
+
+Runs alternate (A B A B …) so that the machine's noise — other processes, frequency changes, a
+cache flushed by someone else — falls on both versions alike instead of on whichever ran during
+the disturbance. The first ``warmup`` pairs fill file and bytecode caches and are not counted.
+The speed figure is the median of the per-pair ratios before/after: each pair ran under nearly
+the same conditions, so the ratio of a pair is steadier than the ratio of two medians.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from advisor.errors import ConcadviseError, UsageError
+from advisor.profiling.runner import CompletedRun, run_in_process_group
+from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, output_difference
+
+Label = Literal["before", "after"]
+
+# Identical runs of a 0.3 s script spread 1.18-1.22x (max/min of 11 runs, sleep-bound and
+# CPU-bound alike) on the shared 2-core machines we measure on; a side spreading wider than this
+# saw the load change during the measurement, and its median may be off.
+NOISY_SPREAD = 1.25
+
+
+class RunTimedOut(ConcadviseError):
+    """One run of a version went past the timeout (its whole process group was killed)."""
+
+    def __init__(self, label: Label, timeout: float) -> None:
+        super().__init__(f"the {label} version ran past the timeout of {timeout:g} s")
+        self.label = label
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Wall seconds of the counted runs of one version, in the order they ran."""
+
+    median_s: float
+    min_s: float
+    max_s: float
+    runs: tuple[float, ...]
+
+    @classmethod
+    def of(cls, runs: Sequence[float]) -> Timing:
+        if not runs:
+            return cls(0.0, 0.0, 0.0, ())
+        return cls(statistics.median(runs), min(runs), max(runs), tuple(runs))
+
+    @property
+    def spread(self) -> float:
+        """max/min: 1.0 means every run took the same time."""
+        return self.max_s / self.min_s if self.min_s > 0 else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """before/after of each counted pair: above 1 the after version is faster."""
+
+    median: float
+    min: float
+    max: float
+
+    @classmethod
+    def of_pairs(cls, before: Sequence[float], after: Sequence[float]) -> Ratio | None:
+        ratios = [b / a for b, a in zip(before, after, strict=False) if a > 0]
+        if not ratios:
+            return None
+        return cls(statistics.median(ratios), min(ratios), max(ratios))
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    before: Timing
+    after: Timing
+    ratio: Ratio | None  # None when no pair completed
+    same_output: bool
+    difference: str | None  # the first output difference, when not the same
+    noise_warning: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `bench --format json` document; seconds to the microsecond."""
+        return _rounded(asdict(self))
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(item) for item in value]
+    return round(value, 6) if isinstance(value, float) else value
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One finished run, for a live display."""
+
+    label: Label
+    done: int  # runs finished so far, this one included
+    total: int
+    wall_s: float
+    warmup: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """What to run for one side, and what to do just before each of its runs."""
+
+    argv: tuple[str, ...]
+    prepare: Callable[[], None] | None = None  # e.g. put this version's bytes in place
+
+
+def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | None:
+    """Why these figures should not be trusted, if they should not; None when they hold."""
+    problems = [
+        f"{label} runs spread {timing.spread:.2f}x ({timing.min_s:.3g}-{timing.max_s:.3g} s)"
+        for label, timing in (("before", before), ("after", after))
+        if len(timing.runs) > 1 and timing.spread > NOISY_SPREAD
+    ]
+    if ratio is not None and ratio.min < 1.0 < ratio.max:
+        problems.append(
+            f"the pairwise ratio ranges {ratio.min:.2f}x-{ratio.max:.2f}x, across 1.0: "
+            "these runs cannot tell which version is faster"
+        )
+    if not problems:
+        return None
+    return "; ".join(problems) + " (a busy machine; more --runs or a quieter moment help)"
+
+
+def _run(version: Version, cwd: str | None, timeout: float | None) -> CompletedRun:
+    if version.prepare is not None:
+        version.prepare()
+    return run_in_process_group(version.argv, cwd=cwd, timeout=timeout)
+
+
+def run_alternating(
+    before: Version,
+    after: Version,
+    *,
+    runs: int,
+    warmup: int = 1,
+    timeout: float | None = None,
+    cwd: str | None = None,
+    rule: OutputRule = DEFAULT_RULE,
+    stop_on_difference: bool = False,
+    on_run: Callable[[RunEvent], None] | None = None,
+) -> BenchResult:
+    """``warmup`` + ``runs`` pairs, before then after, every output compared with the first.
+
+    Raises RunTimedOut when a run goes past ``timeout``. With ``stop_on_difference`` the first
+    differing output ends the measurement (the verifier: that rewrite is rejected anyway).
+    """
+    times: dict[Label, list[float]] = {"before": [], "after": []}
+    # a before that disagrees with itself makes every after comparison meaningless: it wins
+    differences: dict[Label, str | None] = {"before": None, "after": None}
+    baseline: CompletedRun | None = None
+    total = 2 * (warmup + runs)
+    done = 0
+    for pair in range(warmup + runs):
+        for label, version in (("before", before), ("after", after)):
+            run = _run(version, cwd, timeout)
+            done += 1
+            if on_run is not None:
+                on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
+            if run.timed_out:
+                raise RunTimedOut(label, timeout or 0.0)
+            if baseline is None:
+                baseline = run
+            elif differences[label] is None:
+                differences[label] = output_difference(baseline, run, rule)
+            if pair >= warmup:
+                times[label].append(run.wall_s)
+        if stop_on_difference and (differences["before"] or differences["after"]):
+            if differences["before"] is None:
+                # one more, uncounted run of the original tells a changed result from a
+                # program that prints something different every time
+                rerun = _run(before, cwd, timeout)
+                if not rerun.timed_out:
+                    differences["before"] = output_difference(baseline, rerun, rule)
+            break
+    difference = differences["after"]
+    if differences["before"] is not None:
+        difference = (
+            f"the before version's own output differs between runs: {differences['before']}"
+        )
+    before_timing, after_timing = Timing.of(times["before"]), Timing.of(times["after"])
+    ratio = Ratio.of_pairs(before_timing.runs, after_timing.runs)
+    return BenchResult(
+        before=before_timing,
+        after=after_timing,
+        ratio=ratio,
+        same_output=difference is None,
+        difference=difference,
+        noise_warning=noise_warning(before_timing, after_timing, ratio),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BenchRequest:
+    """`concadvise bench BEFORE AFTER [-- ARGS]`: two scripts, run with this Python."""
+
+    before: str
+    after: str
+    args: tuple[str, ...] = ()
+    runs: int = 5
+    warmup: int = 1
+    timeout: float | None = 600.0
+    rule: OutputRule = DEFAULT_RULE
+
+    @property
+    def total_runs(self) -> int:
+        return 2 * (self.warmup + self.runs)
+
+
+def _script_argv(script: str, args: Sequence[str]) -> tuple[str, ...]:
+    path = Path(script)
+    if not path.exists():
+        raise UsageError(f"no such script: {script}")
+    if not path.is_file():
+        raise UsageError(f"not a file: {script}")
+    return (sys.executable, script, *args)
+
+
+def bench_scripts(
+    request: BenchRequest, on_run: Callable[[RunEvent], None] | None = None
+) -> BenchResult:
+    """Time BEFORE against AFTER with the same arguments, alternately, and compare outputs."""
+    before = Version(_script_argv(request.before, request.args))
+    after = Version(_script_argv(request.after, request.args))
+    return run_alternating(
+        before,
+        after,
+        runs=request.runs,
+        warmup=request.warmup,
+        timeout=request.timeout,
+        rule=request.rule,
+        on_run=on_run,
+    )

@@ -1,0 +1,118 @@
+"""Is the rewritten program's output the original's? Same exit code and same standard output,
+where durations the program prints about itself do not count.
+
+Scripts often report their own run time ("took 1.23 s", "Elapsed: 0:00:01.2"); a faster rewrite
+changes exactly those figures, so comparing bytes would reject every correct rewrite of such a
+script. The rule below masks durations and nothing else, so a changed result is still caught:
+
+1. a number directly followed by a time unit (``1.23 s``, ``350ms``, ``2.1s``, ``5 min``, ``1h``;
+   units: ns us µs ms s sec secs second(s) min mins minute(s) h hr hrs hour(s)),
+2. a clock-style duration: ``H:MM:SS`` with optional fraction (``0:00:01.2``, as ``timedelta``
+   prints it) or ``M:SS.f`` (``1:02.5``); ``3:2`` or ``12:30`` are left alone,
+3. a bare number right after a time keyword (elapsed, took, taken, time, timing, duration,
+   runtime, wall), optionally after ``:``/``=`` and a unit in brackets, and only when nothing
+   but the line's end or a separator (``,`` ``;`` ``)`` ``]`` ``|``) follows it: ``time: 2.1``
+   and ``Elapsed 3.2, pages 20`` mask 2.1 and 3.2, never 20; ``took 42 tries`` masks nothing.
+
+Each masked figure becomes ``<duration>``; every other character is compared exactly. A result
+that is itself a duration ("total video length 30 s") is masked too: compare exactly then.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+DURATION_MASK = "<duration>"
+
+# not part of a longer number or word: "v2.1s" and "x1s" are not durations
+_NUMBER = r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+_UNIT = (
+    r"(?:ns|us|µs|μs|ms|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?)"
+    r"(?![\w])"  # "5 sheep" and "3 minimum" are not durations
+)
+_WITH_UNIT = re.compile(rf"{_NUMBER}\s?{_UNIT}")
+_CLOCK = re.compile(r"(?<![\w.:])\d+:\d{2}(?::\d{2}(?:\.\d+)?|\.\d+)(?![\w:])")
+_AFTER_KEYWORD = re.compile(
+    r"(?P<keyword>\b(?:elapsed|took|taken|time|timing|duration|runtime|wall)\b"
+    r"\s*(?:\((?:s|ms|sec|secs|seconds)\)|\[(?:s|ms|sec|secs|seconds)\])?\s*[:=]?\s*)"
+    rf"{_NUMBER}(?=\s*(?:$|[,;)\]|]))",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRule:
+    """How two runs' standard output is compared."""
+
+    # compare the multiset of lines: for scripts that print results in completion order
+    unordered: bool = False
+    # mask self-reported durations (the module's rule); False compares byte for byte
+    mask_durations: bool = True
+
+
+# exact order, durations masked: what `profile --apply` and `bench` use unless told otherwise
+DEFAULT_RULE = OutputRule()
+
+
+class RunOutput(Protocol):
+    @property
+    def stdout(self) -> bytes: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+
+def mask_durations(line: str) -> str:
+    """The line with every duration of the module's rule replaced by ``<duration>``."""
+    line = _CLOCK.sub(DURATION_MASK, line)
+    line = _WITH_UNIT.sub(DURATION_MASK, line)
+    return _AFTER_KEYWORD.sub(lambda m: m["keyword"] + DURATION_MASK, line)
+
+
+def _lines(stdout: bytes, rule: OutputRule) -> list[str]:
+    # surrogateescape: undecodable bytes still compare exactly, never raise
+    lines = stdout.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    return [mask_durations(line) for line in lines] if rule.mask_durations else lines
+
+
+def _shown(line: str) -> str:
+    text = line.rstrip("\n")
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _ordered_difference(expected: list[str], actual: list[str]) -> str:
+    for number, (want, got) in enumerate(zip(expected, actual, strict=False), start=1):
+        if want != got:
+            return f"line {number} was {_shown(want)}, is {_shown(got)}"
+    if len(expected) > len(actual):
+        return f"{len(expected) - len(actual)} line(s) missing from line {len(actual) + 1}"
+    return f"{len(actual) - len(expected)} extra line(s) from line {len(expected) + 1}"
+
+
+def _unordered_difference(expected: list[str], actual: list[str]) -> str:
+    missing = Counter(expected) - Counter(actual)
+    extra = Counter(actual) - Counter(expected)
+    if missing:
+        return f"line {_shown(next(iter(missing)))} missing"
+    return f"extra line {_shown(next(iter(extra)))}"
+
+
+def output_difference(
+    expected: RunOutput, actual: RunOutput, rule: OutputRule = DEFAULT_RULE
+) -> str | None:
+    """None when the two runs count as the same output, else the first difference in a phrase."""
+    if expected.exit_code != actual.exit_code:
+        return f"exit code changed from {expected.exit_code} to {actual.exit_code}"
+    if expected.stdout == actual.stdout:
+        return None
+    want, got = _lines(expected.stdout, rule), _lines(actual.stdout, rule)
+    if rule.unordered:
+        if Counter(want) == Counter(got):
+            return None
+        return f"standard output changed ({_unordered_difference(want, got)})"
+    if want == got:
+        return None
+    return f"standard output changed ({_ordered_difference(want, got)})"

@@ -203,7 +203,8 @@ def test_a_temporary_written_before_it_is_read_is_not_carried() -> None:
         """
     )
     assert site.unsafe_reasons == ()
-    assert site.unsupported_reason == "body has several statements"
+    # the codemod moves `body = ...` into the function each item runs
+    assert (site.unsupported_reason, site.form) == (None, "for_append")
 
 
 def test_a_loop_variable_rebound_before_it_is_read_again_is_fine() -> None:
@@ -243,3 +244,93 @@ def test_a_function_defined_in_the_body_does_nothing_until_called() -> None:
         """
     )
     assert site.unsafe_reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "form"),
+    [
+        ("seen.add(time.sleep(u))", "for_set_add"),
+        ("words.extend(time.sleep(u))", "for_extend"),
+        ("page = time.sleep(u)\n    sizes[u] = page", "for_dict_item"),
+        (
+            "page = time.sleep(u)\n    if page:\n        page = 1\n    total += page",
+            "for_augassign",
+        ),
+    ],
+)
+def test_the_forms_the_codemod_rewrites(body: str, form: str) -> None:
+    site = only(f"import time\nfor u in urls:\n    {body}\n")
+    assert (site.form, site.unsupported_reason, site.unsafe_reasons) == (form, None, ())
+
+
+def test_a_temporary_read_after_the_loop_is_unsafe() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            page = time.sleep(u)
+            out.append(page)
+        print(page)
+        """
+    )
+    assert site.unsafe_reasons == ("`page`, assigned in the loop body, is read after the loop",)
+
+
+def test_a_second_collection_filled_in_the_body_is_shared_state() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            seen.add(u)
+            out.append(time.sleep(u))
+        """
+    )
+    assert site.unsafe_reasons == ("the loop body also fills `seen`: shared state",)
+    assert site.unsupported_reason == "the loop body also changes `seen`, which every item shares"
+
+
+def test_a_comprehension_variable_of_the_same_name_is_not_the_loop_variable() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            out.append(time.sleep(u))
+        sizes = {u: len(u) for u in out}
+        """
+    )
+    assert site.unsafe_reasons == ()
+
+
+def test_the_analysis_gives_the_codemod_s_reasons() -> None:
+    site = only(
+        """
+        import time
+        for u in urls:
+            if u:
+                page = time.sleep(u)
+            out.append(page)
+        """
+    )
+    assert site.unsupported_reason == "`page` may keep its value from the previous iteration"
+    [site] = [s for s in sites("import time\nif ok: out = [time.sleep(u) for u in us]\n")]
+    assert site.unsupported_reason == "statement is on the same line as its block header"
+
+
+def test_a_temporary_read_again_in_the_next_iteration_of_an_outer_loop_is_unsafe() -> None:
+    [site] = [
+        s
+        for s in sites(
+            """
+            import time
+            def f(batches):
+                last = None
+                for batch in batches:
+                    print(last)
+                    for u in batch:
+                        last = time.sleep(u)
+                        out.append(last)
+            """
+        )
+        if s.line == 7
+    ]
+    assert "`last`, assigned in the loop body, is read after the loop" in site.unsafe_reasons

@@ -93,13 +93,15 @@ def _static_finding(site: LoopSite) -> Finding:
             message=f"serial loop runs native code that releases the GIL{calls_text(site)}; "
             "threads can run the iterations on every core",
         )
+    # Independence is proven as for threads, but whether every item, result and value the
+    # work reads pickles is not something source alone can show: at best an unsafe fix.
     return Finding(
         rule="CA102",
         **where,
         kind="cpu",
         suggestion="process_pool",
-        fix_safety="none",
-        reasons=(*reasons, "the process-pool rewrite is not available yet"),
+        fix_safety="unsafe" if safety == "safe" else safety,
+        reasons=reasons or ("items and results must pickle, which source alone cannot prove",),
         message=f"serial loop of Python CPU work{calls_text(site)}; threads cannot help under "
         "the GIL, a ProcessPoolExecutor can use every core",
     )

@@ -8,9 +8,15 @@ same-module callees, and no use of the loop variable after the loop (the pool do
 from __future__ import annotations
 
 import ast
+import bisect
+from collections.abc import Iterable
 
 from advisor.analysis.effects import MUTATING_METHODS, SCOPE_NODES, EffectAnalyzer, Effects
 from advisor.analysis.names import bound_name_nodes, bound_names, dotted_name
+from advisor.codemods.scopes import loads
+
+# The methods of the recognised accumulators: `acc.append(v)`, `s.add(v)`, `acc.extend(v)`.
+ACCUMULATING_METHODS = frozenset({"append", "add", "extend"})
 
 
 def _early_exits(body: list[ast.stmt]) -> list[str]:
@@ -160,15 +166,40 @@ def for_loop_reasons(loop: ast.For, analyzer: EffectAnalyzer) -> list[str]:
     for base in use.body_writes:
         if base != dict_item:
             reasons.append(f"the loop body writes into `{base or 'an object'}`: shared state")
+    # When the last statement builds the result, another collection filled on the way would be
+    # filled in whatever order the items finish.
+    accumulator = loop_accumulator(loop)
+    if accumulator is not None:
+        for name in sorted(use.reductions - use.writes - use.carried() - {accumulator}):
+            reasons.append(f"the loop body also fills `{name}`: shared state")
     reasons += effect_reasons(analyzer.effects_of(loop.body))
     return reasons
 
 
+def loop_accumulator(loop: ast.For) -> str | None:
+    """The name the loop's last statement accumulates into, when it is a recognised form:
+    ``acc.append(v)``, ``s.add(v)``, ``acc.extend(v)``, ``d[<loop variable>] = v``,
+    ``acc += v``."""
+    last = loop.body[-1]
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ACCUMULATING_METHODS
+            and isinstance(func.value, ast.Name)
+        ):
+            return func.value.id
+    if isinstance(last, ast.AugAssign) and isinstance(last.target, ast.Name):
+        return last.target.id
+    return _dict_item_base(loop)
+
+
 def _dict_item_base(loop: ast.For) -> str | None:
-    """``d`` when the body is exactly ``d[<loop variable>] = value`` (the recognised dict form)."""
-    if len(loop.body) != 1 or not isinstance(loop.body[0], ast.Assign):
+    """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form)."""
+    last = loop.body[-1]
+    if not isinstance(last, ast.Assign) or len(last.targets) != 1:
         return None
-    [target] = loop.body[0].targets if len(loop.body[0].targets) == 1 else [None]
+    target = last.targets[0]
     if (
         isinstance(target, ast.Subscript)
         and isinstance(target.value, ast.Name)
@@ -178,6 +209,98 @@ def _dict_item_base(loop: ast.For) -> str | None:
     ):
         return target.value.id
     return None
+
+
+class ScopeNames:
+    """Every use of a name in one scope (nested functions excluded), by position, to answer
+    "is it read after this line before anything binds it again?" cheaply for many loops."""
+
+    def __init__(self) -> None:
+        self._uses: dict[str, list[tuple[int, int, bool]]] = {}
+        self._sorted: set[str] = set()
+
+    def add(self, line: int, column: int, name: str, is_store: bool) -> None:
+        self._uses.setdefault(name, []).append((line, column, is_store))
+        self._sorted.discard(name)
+
+    def read_after(self, name: str, line: int) -> bool:
+        """Is ``name`` read after ``line`` before anything binds it again?"""
+        uses = self._uses.get(name)
+        if not uses:
+            return False
+        if name not in self._sorted:
+            uses.sort()
+            self._sorted.add(name)
+        index = bisect.bisect_right(uses, (line, 1 << 30, True))
+        return index < len(uses) and not uses[index][2]
+
+    def read_between(self, name: str, first: int, last: int) -> bool:
+        """Is ``name`` read anywhere on lines ``first``..``last``?"""
+        return any(
+            first <= line <= last and not is_store for line, _, is_store in self._uses.get(name, ())
+        )
+
+
+def scope_names(statements: Iterable[ast.AST]) -> ScopeNames:
+    """The names of the scope whose code is ``statements`` (a function's body or a module's):
+    functions defined in it are scopes of their own; class bodies are counted in; of lambdas and
+    comprehensions only what they read from the scope counts (their own variables are theirs)."""
+    names = ScopeNames()
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        record_name(names, node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, *EXPRESSION_SCOPES)):
+            stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+# Expressions with variables of their own: only what they read from the enclosing scope counts.
+EXPRESSION_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def record_name(names: ScopeNames, node: ast.AST) -> None:
+    """Record ``node`` if it is a name of the scope, or what a lambda or comprehension (one of
+    EXPRESSION_SCOPES, whose inside the caller then skips) reads from the scope."""
+    if isinstance(node, ast.Name):
+        names.add(node.lineno, node.col_offset, node.id, not isinstance(node.ctx, ast.Load))
+    elif isinstance(node, EXPRESSION_SCOPES):
+        for read in loads(node):
+            names.add(read.lineno, read.col_offset, read.id, False)
+
+
+def read_after_reasons(
+    loop: ast.For, scope: ScopeNames, outer_loop: ast.stmt | None = None
+) -> list[str]:
+    """The loop's variable and the temporaries its body assigns no longer exist after a rewrite
+    (the pool runs the body in a function): code after the loop must not read them, nor code
+    before it in an enclosing loop of the same scope (``outer_loop``), which runs after it in
+    the next iteration."""
+    end = loop.end_lineno or loop.lineno
+
+    def read_later(name: str) -> bool:
+        if scope.read_after(name, end):
+            return True
+        return outer_loop is not None and scope.read_between(
+            name, outer_loop.lineno, loop.lineno - 1
+        )
+
+    target = bound_names(loop.target)
+    reasons = [
+        f"the loop variable `{name}` is read after the loop"
+        for name in sorted(target)
+        if read_later(name)
+    ]
+    use = _NameUse()
+    for statement in loop.body:
+        use.visit(statement)
+    temporaries = use.writes - target - {loop_accumulator(loop)}
+    reasons += [
+        f"`{name}`, assigned in the loop body, is read after the loop"
+        for name in sorted(temporaries)
+        if read_later(name)
+    ]
+    return reasons
 
 
 def comprehension_reasons(comprehension: ast.expr, analyzer: EffectAnalyzer) -> list[str]:

@@ -11,30 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from advisor.codemods.thread_pool import RewriteError, rewrite_loops_to_thread_pool
+from advisor.codemods.errors import RewriteError
+from advisor.codemods.main_guard import fix_main_guard
+from advisor.codemods.process_pool import fix_process_pool_loop
+from advisor.codemods.thread_pool import STATIC_THREAD_WORKERS, fix_thread_pool_loop
 from advisor.model import Finding
 
 Fixer = Callable[[str, Finding], str]
 
-# Without a profile there is no measured wait/compute ratio: the rewrite proposes this many
-# threads (ThreadPoolExecutor's own default is min(32, cores + 4)) and the user tunes it.
-STATIC_WORKERS = 8
-
-
-def fix_thread_pool_loop(source: str, finding: Finding) -> str:
-    """CA101/CA103: the loop on a ThreadPoolExecutor, order kept by ``executor.map``."""
-    return rewrite_loops_to_thread_pool(source, {finding.line: finding.workers or STATIC_WORKERS})
-
+STATIC_WORKERS = STATIC_THREAD_WORKERS
 
 FIXERS: dict[str, Fixer] = {
     "CA101": fix_thread_pool_loop,
+    "CA102": fix_process_pool_loop,
     "CA103": fix_thread_pool_loop,
+    "CA208": fix_main_guard,
 }
 
 
 def fixer_for(finding: Finding) -> Fixer | None:
-    """The fixer of this finding's rule, if the rule has one and the finding suggests a change."""
-    if finding.suggestion == "none":
+    """The fixer of this finding's rule, if the rule has one. Whether it may be applied is the
+    finding's fix_safety: "none" (nothing to rewrite, e.g. a loop too small) never is."""
+    if finding.fix_safety == "none":
         return None
     return FIXERS.get(finding.rule)
 

@@ -1,0 +1,99 @@
+"""Adding the imports a rewrite needs, without parsing the whole module with libcst.
+
+libcst's ``AddImportsVisitor`` only looks at, and only edits, the top of a module: the docstring,
+then the import statements before any other statement. So it runs on that part alone, followed by
+a placeholder for the statement after it (which carries the comments and blank lines in between,
+as that statement would); the rest of the module is kept as text. The result is what the visitor
+gives on the whole module, at the cost of parsing a few lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
+_PLACEHOLDER = "pass"
+
+
+def header_end(tree: ast.Module) -> int:
+    """The last line of the module's docstring and leading imports (0 if there are none): the
+    part ``AddImportsVisitor`` reads and edits."""
+    body = tree.body
+    end, index = 0, 0
+    if body and _is_docstring(body[0]) and _alone(body, 0):
+        end, index = body[0].end_lineno or 0, 1
+    while (
+        index < len(body)
+        and isinstance(body[index], ast.Import | ast.ImportFrom)
+        and _alone(body, index)
+    ):
+        end = body[index].end_lineno or 0
+        index += 1
+    return end
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+    return (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and statement.targets[0].id == "__strict__"
+    )
+
+
+def _alone(body: Sequence[ast.stmt], index: int) -> bool:
+    """No other statement shares a line with ``body[index]`` (libcst's SimpleStatementLine of
+    one statement)."""
+    statement = body[index]
+    before = index > 0 and body[index - 1].end_lineno == statement.lineno
+    after = index + 1 < len(body) and body[index + 1].lineno == statement.end_lineno
+    return not (before or after)
+
+
+def first_statement_after_header(tree: ast.Module) -> int | None:
+    """The first line (decorators included) of the first statement after the docstring and
+    leading imports: new imports go before it. None if there is no such statement."""
+    end = header_end(tree)
+    for statement in tree.body:
+        if statement.lineno > end:
+            decorators = getattr(statement, "decorator_list", [])
+            return min([statement.lineno, *(d.lineno for d in decorators)])
+    return None
+
+
+def add_imports(text: str, before_line: int | None, imports: Sequence[ImportItem]) -> str:
+    """``text`` with ``imports`` added as ``AddImportsVisitor`` adds them to the whole module
+    (merged into an existing ``from`` import of the same module at the top, or after the
+    leading imports, once).
+
+    ``before_line`` is the first line of the statement that follows the leading imports (or of
+    the first rewritten line, if that comes first), None if there is none; the lines above it
+    must be those the module had when it was parsed."""
+    if not imports:
+        return text
+    if before_line is None:
+        head, rest, placeholder = text, "", ""
+    else:
+        lines = io.StringIO(text, newline="").readlines()
+        first_line = lines[0] if lines else ""
+        newline = first_line[len(first_line.rstrip("\r\n")) :] or "\n"
+        head = "".join(lines[: before_line - 1])
+        rest = "".join(lines[before_line - 1 :])
+        placeholder = _PLACEHOLDER + newline
+    module = cst.parse_module(head + placeholder)
+    visitor = AddImportsVisitor(CodemodContext(), list(imports))
+    code = module.visit(visitor).code
+    if placeholder:
+        assert code.endswith(placeholder)
+        code = code[: -len(placeholder)]
+    return code + rest
+
+
+__all__ = ["ImportItem", "add_imports", "first_statement_after_header", "header_end"]

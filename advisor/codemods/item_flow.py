@@ -1,0 +1,249 @@
+"""Whether the statements of a loop body before its last one can become the body of a function
+that returns the item's value: the function each item of a rewritten loop runs.
+
+Read with ``ast`` (its load and store contexts make the flow of names simple to follow). The
+statements must compute the item from the loop variable and temporaries they assign before
+reading them; a name read before it is assigned in the same iteration would carry a value from
+the previous iteration, which the function does not see.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+
+from advisor.analysis.effects import MUTATING_METHODS
+from advisor.codemods.scopes import bound_in, loads
+
+__all__ = ["CONSUMERS", "FRAME_SENSITIVE", "prelude_reason"]
+
+# Calls whose meaning depends on the calling frame: inside a lambda or a function they would see
+# other locals.
+FRAME_SENSITIVE = frozenset({"locals", "vars", "dir", "eval", "exec", "super"})
+# Builtins that consume a generator argument before they return: a generator expression given to
+# one is not a closure that outlives the iteration.
+CONSUMERS = frozenset(
+    {"sum", "any", "all", "min", "max", "list", "tuple", "set", "frozenset", "sorted", "dict"}
+)
+
+
+def prelude_reason(loop_code: str, target: str, accumulator: str | None) -> str | None:
+    """Why the statements of the loop (``loop_code``, a ``for`` statement alone) before its last
+    one could not become the body of a function that returns the item's value, else None."""
+    parsed = ast.parse(loop_code).body[0]
+    assert isinstance(parsed, ast.For)
+    *prelude, last = parsed.body
+    accumulator = accumulator or ""
+    found = _forbidden(prelude)
+    if found is not None:
+        return found
+    bound = bound_in(parsed.body) - {accumulator}
+    if accumulator in {n.id for n in _all_names(prelude)}:
+        return f"the body uses the accumulator `{accumulator}` before its last statement"
+    shared = _shared_change(prelude, bound | {target})
+    if shared is not None:
+        return f"the loop body also changes `{shared}`, which every item shares"
+    flow = _Flow(bound)
+    assigned = flow.block(prelude, {target})
+    flow.read(last, assigned if assigned is not None else set(bound) | {target})
+    if flow.problem is not None:
+        return flow.problem
+    closure = _late_binding(parsed.body, bound | {target})
+    if closure is not None:
+        return f"a closure made in the loop body reads `{closure}`, which every iteration rebinds"
+    return None
+
+
+def _forbidden(statements: Sequence[ast.stmt]) -> str | None:
+    """The first construct that means something else once the statements are a function body."""
+    for node in _walk(statements):
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            keyword = "global" if isinstance(node, ast.Global) else "nonlocal"
+            return f"the loop body declares `{keyword} {', '.join(node.names)}`"
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return "the loop body defines a function or class"
+        if isinstance(node, ast.Await | ast.AsyncFor | ast.AsyncWith):
+            return "the loop body awaits (a pool's worker cannot)"
+        if isinstance(node, ast.NamedExpr):
+            return "the loop body uses an assignment expression (:=)"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FRAME_SENSITIVE
+        ):
+            return f"the loop body calls {node.func.id}(), which sees other locals in a function"
+    return None
+
+
+def _shared_change(statements: Sequence[ast.stmt], own: set[str]) -> str | None:
+    """A name from outside the body that the statements mutate (``seen.add(x)``,
+    ``cache[k] = v``, ``obj.n = 1``): the items would change it concurrently, in any order."""
+    for node in _walk(statements):
+        changed: ast.expr | None = None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MUTATING_METHODS
+        ):
+            changed = node.func.value
+        elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(
+            node.ctx, ast.Store | ast.Del
+        ):
+            changed = node.value
+        while isinstance(changed, ast.Attribute | ast.Subscript):
+            changed = changed.value
+        if isinstance(changed, ast.Name) and changed.id not in own:
+            return changed.id
+    return None
+
+
+def _walk(nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
+    """Every node under ``nodes``, nested lambdas' bodies included (they may hide a walrus)."""
+    for node in nodes:
+        yield from ast.walk(node)
+
+
+def _all_names(nodes: Sequence[ast.AST]) -> Iterator[ast.Name]:
+    return (n for n in _walk(nodes) if isinstance(n, ast.Name))
+
+
+class _Flow:
+    """Follows which names are certainly assigned in an iteration before each read.
+
+    A name the body binds but may read before binding it in the same iteration carries its value
+    from the previous iteration (``last = f(x, last)``, or an ``if`` that assigns it on one branch
+    only): that is a loop-carried dependency, and the function the rewrite makes would see no
+    value at all."""
+
+    def __init__(self, bound: set[str]) -> None:
+        self.bound = bound
+        self.problem: str | None = None
+
+    def read(self, node: ast.AST, assigned: set[str]) -> None:
+        for name in loads(node):
+            if self.problem is None and name.id in self.bound and name.id not in assigned:
+                self.problem = f"`{name.id}` may keep its value from the previous iteration"
+
+    def block(self, statements: Sequence[ast.stmt], assigned: set[str]) -> set[str] | None:
+        """Names certainly assigned after the statements; None if they never fall through."""
+        current: set[str] | None = set(assigned)
+        for statement in statements:
+            if current is None:
+                return None
+            current = self.statement(statement, current)
+        return current
+
+    def _store(self, target: ast.expr, assigned: set[str]) -> set[str]:
+        if isinstance(target, ast.Name):
+            return assigned | {target.id}
+        if isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                assigned = self._store(element, assigned)
+            return assigned
+        if isinstance(target, ast.Starred):
+            return self._store(target.value, assigned)
+        self.read(target, assigned)  # `x[i] = ...` / `x.a = ...` read x (and i)
+        return assigned
+
+    def statement(self, node: ast.stmt, assigned: set[str]) -> set[str] | None:
+        if isinstance(node, ast.Assign):
+            self.read(node.value, assigned)
+            for target in node.targets:
+                assigned = self._store(target, assigned)
+            return assigned
+        if isinstance(node, ast.AnnAssign):
+            if node.value is None:
+                return assigned
+            self.read(node.value, assigned)
+            return self._store(node.target, assigned)
+        if isinstance(node, ast.AugAssign):
+            # `x += v` reads x first; `x[i] += v` reads x and i
+            target = node.target
+            self.read(
+                ast.Name(target.id, ast.Load()) if isinstance(target, ast.Name) else target,
+                assigned,
+            )
+            self.read(node.value, assigned)
+            return assigned
+        if isinstance(node, ast.For | ast.AsyncFor):
+            self.read(node.iter, assigned)
+            self.block(node.body, self._store(node.target, assigned))
+            self.block(node.orelse, assigned)
+            return assigned  # the loop may run no iteration
+        if isinstance(node, ast.While):
+            self.read(node.test, assigned)
+            self.block(node.body, assigned)
+            self.block(node.orelse, assigned)
+            return assigned
+        if isinstance(node, ast.If):
+            self.read(node.test, assigned)
+            return _meet(self.block(node.body, assigned), self.block(node.orelse, assigned))
+        if isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                self.read(item.context_expr, assigned)
+                if item.optional_vars is not None:
+                    assigned = self._store(item.optional_vars, assigned)
+            return self.block(node.body, assigned)
+        if isinstance(node, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            return self._try(node, assigned)  # type: ignore[arg-type]
+        if isinstance(node, ast.Match):
+            self.read(node.subject, assigned)
+            for case in node.cases:
+                self.read(case.pattern, assigned)
+                self.block(case.body, assigned | bound_in([ast.Expr(case.pattern)]))
+            return assigned
+        if isinstance(node, ast.Raise):
+            self.read(node, assigned)
+            return None
+        if isinstance(node, ast.Delete):
+            self.read(node, assigned)
+            return assigned - {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return assigned | bound_in([node])
+        self.read(node, assigned)  # Expr, Assert, Pass, and break/continue of inner loops
+        return assigned
+
+    def _try(self, node: ast.Try, assigned: set[str]) -> set[str] | None:
+        body = self.block(node.body, assigned)
+        paths = [self.block(node.orelse, body) if body is not None else None]
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.read(handler.type, assigned)
+            caught = assigned | ({handler.name} if handler.name else set())
+            paths.append(self.block(handler.body, caught))
+        result: set[str] | None = None
+        for path in paths:
+            result = _meet(result, path) if result is not None else path
+        final = self.block(node.finalbody, assigned)
+        if final is None:
+            return None
+        return None if result is None else result | final
+
+
+def _meet(left: set[str] | None, right: set[str] | None) -> set[str] | None:
+    """Names assigned on both paths (a path that never falls through does not count)."""
+    if left is None:
+        return right
+    if right is None:
+        return left
+    return left & right
+
+
+def _late_binding(statements: Sequence[ast.stmt], rebound: set[str]) -> str | None:
+    """A name of ``rebound`` that a lambda or lazy generator made in the statements reads: made in
+    the loop, it sees the name's last value; made in the function, its own."""
+    consumed: set[int] = set()
+    for node in _walk(statements):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in CONSUMERS:
+                consumed |= {id(a) for a in node.args if isinstance(a, ast.GeneratorExp)}
+        elif isinstance(node, ast.Lambda):
+            for name in loads(node):
+                if name.id in rebound:
+                    return name.id
+        elif isinstance(node, ast.GeneratorExp) and id(node) not in consumed:
+            eager = {id(n) for n in loads(node.generators[0].iter)}
+            for name in loads(node):
+                if name.id in rebound and id(name) not in eager:
+                    return name.id
+    return None

@@ -1,0 +1,472 @@
+"""Which loops one ``executor.map`` call can replace, taken apart into what the rewrite needs.
+
+A loop qualifies when its last statement adds one item to a result in a way the map can redo in
+the same order (``acc.append(v)``, ``s.add(v)``, ``acc.extend(v)``, ``d[item] = v``,
+``acc += v``), and every statement before it only computes that item from the loop variable and
+temporaries the body assigns before reading them. List and dict comprehensions qualify as they
+are. Whether the items may run concurrently (no shared state, no output) is the analysis' question;
+here we refuse only shapes whose result could differ.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import libcst as cst
+
+from advisor.codemods.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason
+from advisor.codemods.locate import (
+    Located,
+    ModuleSource,
+    StatementText,
+    is_compound,
+    parse_statement,
+    statements_starting_at,
+)
+from advisor.model import LoopForm
+
+__all__ = ["LoopAt", "LoopShape", "locate_loop", "recognise_loop_shape"]
+
+# The method of the last statement → the form of the loop.
+_METHOD_FORMS: dict[str, LoopForm] = {
+    "append": "for_append",
+    "add": "for_set_add",
+    "extend": "for_extend",
+}
+_ENDINGS = "`acc.append(...)`, `acc.add(...)`, `acc.extend(...)`, `d[key] = ...` or `acc += ...`"
+
+
+@dataclass(frozen=True, slots=True)
+class LoopShape:
+    """A loop one ``executor.map`` call can replace, taken apart into what the rewrite needs."""
+
+    form: LoopForm
+    target: str  # loop variable name
+    iterable: cst.BaseExpression
+    value: cst.BaseExpression  # per-item expression: appended, added, element, or dict value
+    key: cst.BaseExpression | None = None  # dict key (the loop variable for for_dict_item)
+    # ACC / D of a loop; source of the assigned target of a comprehension; None for `return [...]`
+    accumulator: str | None = None
+    conditions: tuple[cst.CompIf, ...] = ()  # `if` clauses of a comprehension, kept serial
+    # statements of the loop body before the last one: they compute the item's value
+    prelude: tuple[cst.BaseStatement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoopAt:
+    """The rewritable loop a line starts: where it is, its own source, and its shape."""
+
+    located: Located
+    text: StatementText
+    shape: LoopShape
+
+
+def locate_loop(module: ModuleSource, line: int) -> LoopAt | str:
+    """The loop or comprehension statement starting on ``line``, or why there is none the
+    rewrite can take. The analysis asks this for the loops it reports, the rewrite for the loop
+    it rewrites, so both give the same answer."""
+    found = statements_starting_at(module.tree, line)
+    if not found:
+        return "no loop starts on this line"
+    outer = found[0]
+    node = outer.node
+    if isinstance(node, ast.While):
+        return "while loops are not rewritten"
+    if is_compound(node) and not isinstance(node, ast.For | ast.AsyncFor):
+        if len(found) == 1:
+            return "no loop starts on this line"
+        # `if ok: x = [...]`: a `with` cannot follow a block header's colon on its line.
+        try:
+            inner = cst.parse_statement(module.segment(found[1].node))
+        except (cst.ParserSyntaxError, RecursionError):
+            return "no loop starts on this line"
+        shape = recognise_loop_shape(inner)
+        if isinstance(shape, LoopShape):
+            return "statement is on the same line as its block header"
+        return shape
+    if len(found) > 1 and not is_compound(node):
+        return "line has several statements"
+    if isinstance(outer.parent, ast.ClassDef):
+        # Functions made in a class body cannot see its names, and `executor` would become a
+        # class attribute.
+        return "loop is directly in a class body"
+    text = parse_statement(module, node)
+    if isinstance(text, str):
+        return text
+    shape = recognise_loop_shape(text.statement)
+    if isinstance(shape, str):
+        return shape
+    return LoopAt(outer, text, shape)
+
+
+# --- recognising shapes -------------------------------------------------------------------------
+
+
+def recognise_loop_shape(statement: cst.CSTNode) -> LoopShape | str:
+    """Return the shape if `statement` (a cst.For, or a SimpleStatementLine / statement holding a
+    comprehension) is rewritable, else a short human reason why not, e.g. "loop target is a
+    tuple", "loop has an else clause", "`total` may keep its value from the previous
+    iteration"."""
+    if isinstance(statement, cst.For):
+        return _recognise_for(statement)
+    if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+        if len(statement.body) != 1:
+            return "line has several statements"
+        return _recognise_comprehension_statement(statement.body[0])
+    if isinstance(statement, cst.BaseSmallStatement):
+        return _recognise_comprehension_statement(statement)
+    if isinstance(statement, cst.While):
+        return "while loops are not rewritten"
+    return "statement is not a for loop or a comprehension"
+
+
+def _recognise_for(loop: cst.For) -> LoopShape | str:
+    if loop.asynchronous is not None:
+        return "loop is async (async for)"
+    if loop.orelse is not None:
+        return "loop has an else clause"
+    target = _target_name(loop.target)
+    if not isinstance(target, cst.Name):
+        return target
+    exits = _EarlyExitFinder()
+    loop.body.visit(exits)
+    if exits.found is not None:
+        return f"body contains {exits.found}"
+    split = _split_body(loop.body)
+    if isinstance(split, str):
+        return split
+    prelude, last = split
+    shape = _recognise_last_statement(last, target.value, loop.iter, several=bool(prelude))
+    if isinstance(shape, str) or not prelude:
+        return shape
+    code = cst.Module([]).code_for_node(loop)
+    reason = prelude_reason(code, shape.target, shape.accumulator)
+    if reason is not None:
+        return reason
+    return LoopShape(
+        shape.form,
+        shape.target,
+        shape.iterable,
+        shape.value,
+        key=shape.key,
+        accumulator=shape.accumulator,
+        prelude=prelude,
+    )
+
+
+def _split_body(
+    body: cst.BaseSuite,
+) -> tuple[tuple[cst.BaseStatement, ...], cst.BaseSmallStatement] | str:
+    """(statements before the last one, the last one)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        if len(body.body) != 1:
+            return "body has several statements on the loop's line"
+        return (), body.body[0]
+    assert isinstance(body, cst.IndentedBlock)
+    *prelude, last = body.body
+    if not isinstance(last, cst.SimpleStatementLine):
+        return (
+            "body is a compound statement" if not prelude else f"body does not end with {_ENDINGS}"
+        )
+    if len(last.body) != 1:
+        return "body has several statements on its last line"
+    return tuple(prelude), last.body[0]
+
+
+def _recognise_last_statement(
+    statement: cst.BaseSmallStatement, target: str, iterable: cst.BaseExpression, *, several: bool
+) -> LoopShape | str:
+    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
+        call = statement.value
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHOD_FORMS:
+            return _recognise_method(call, target, iterable)
+    if isinstance(statement, cst.Assign) and any(
+        isinstance(t.target, cst.Subscript) for t in statement.targets
+    ):
+        return _recognise_dict_item(statement, target, iterable)
+    if isinstance(statement, cst.AugAssign):
+        if not isinstance(statement.target, cst.Name):
+            return "accumulator is not a plain name"
+        return _accumulated(
+            "for_augassign", target, iterable, statement.value, statement.target.value
+        )
+    if several:
+        return f"body does not end with {_ENDINGS}"
+    return f"body is not {_ENDINGS}"
+
+
+def _recognise_method(call: cst.Call, target: str, iterable: cst.BaseExpression) -> LoopShape | str:
+    assert isinstance(call.func, cst.Attribute)
+    method = call.func.attr.value
+    if not isinstance(call.func.value, cst.Name):
+        return f"{method} target is not a plain name"
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return f"{method} does not take exactly one plain argument"
+    form = _METHOD_FORMS[method]
+    return _accumulated(form, target, iterable, call.args[0].value, call.func.value.value)
+
+
+def _recognise_dict_item(
+    assign: cst.Assign, target: str, iterable: cst.BaseExpression
+) -> LoopShape | str:
+    if len(assign.targets) != 1:
+        return "assignment has several targets"
+    subscript = assign.targets[0].target
+    assert isinstance(subscript, cst.Subscript)
+    if not isinstance(subscript.value, cst.Name):
+        return "dict is not a plain name"
+    index = subscript.slice[0].slice if len(subscript.slice) == 1 else None
+    key = index.value if isinstance(index, cst.Index) and not index.star else None
+    if not (isinstance(key, cst.Name) and key.value == target):
+        return "dict key is not the loop variable"
+    return _accumulated(
+        "for_dict_item", target, iterable, assign.value, subscript.value.value, key=key
+    )
+
+
+def _accumulated(
+    form: LoopForm,
+    target: str,
+    iterable: cst.BaseExpression,
+    value: cst.BaseExpression,
+    accumulator: str,
+    key: cst.BaseExpression | None = None,
+) -> LoopShape | str:
+    """The shape of a loop that adds one item per iteration to ``accumulator``.
+
+    The accumulator must not feed back into the items: reading it in the expression would be a
+    loop-carried dependency, and reading it in the iterable would change once `map` consumes the
+    iterable up front."""
+    if accumulator == target:
+        return "accumulator is the loop variable"
+    reason = _expression_reason(value, target)
+    if reason is not None:
+        return reason
+    if accumulator in names_read(value):
+        return "expression reads the accumulator"
+    if accumulator in names_read(iterable):
+        return "iterable reads the accumulator"
+    return LoopShape(form, target, iterable, value, key=key, accumulator=accumulator)
+
+
+def _recognise_comprehension_statement(statement: cst.BaseSmallStatement) -> LoopShape | str:
+    accumulator: str | None = None
+    if isinstance(statement, cst.Assign):
+        if len(statement.targets) != 1:
+            return "assignment has several targets"
+        assigned = statement.targets[0].target
+        if not isinstance(assigned, cst.Name | cst.Attribute):
+            return "assignment target is not a name or attribute"
+        accumulator = cst.Module([]).code_for_node(assigned)
+        value: cst.BaseExpression | None = statement.value
+    elif isinstance(statement, cst.AnnAssign):
+        accumulator = cst.Module([]).code_for_node(statement.target)
+        value = statement.value
+    elif isinstance(statement, cst.Return):
+        value = statement.value
+    else:
+        value = None
+    if isinstance(value, cst.ListComp | cst.DictComp):
+        return _recognise_comprehension(value, accumulator)
+    if isinstance(value, cst.SetComp | cst.GeneratorExp):
+        return "set comprehensions and generator expressions are not rewritten"
+    finder = _ComprehensionFinder()
+    statement.visit(finder)
+    if not finder.found:
+        return "statement holds no loop or comprehension"
+    if value is None:
+        return "comprehension is not assigned or returned"
+    return "comprehension is not the whole assigned value"
+
+
+def _recognise_comprehension(
+    comprehension: cst.ListComp | cst.DictComp, accumulator: str | None
+) -> LoopShape | str:
+    clause = comprehension.for_in
+    if clause.asynchronous is not None:
+        return "comprehension is async"
+    if clause.inner_for_in is not None:
+        return "comprehension has several for clauses"
+    target = _target_name(clause.target)
+    if not isinstance(target, cst.Name):
+        return target
+    # A `:=` in a filter binds in the enclosing scope, which the element may read back: once the
+    # filter runs ahead of the elements, they would all see its last value.
+    for condition in clause.ifs:
+        if _ExpressionFacts.of(condition.test, target.value).walrus:
+            return "condition uses an assignment expression (:=)"
+    if isinstance(comprehension, cst.ListComp):
+        form: LoopForm = "list_comp"
+        value, key = comprehension.elt, None
+    else:
+        form, value, key = "dict_comp", comprehension.value, comprehension.key
+    for expression in (key, value):
+        reason = None if expression is None else _expression_reason(expression, target.value)
+        if reason is not None:
+            return reason
+    return LoopShape(
+        form,
+        target.value,
+        clause.iter,
+        value,
+        key=key,
+        accumulator=accumulator,
+        conditions=tuple(clause.ifs),
+    )
+
+
+def _target_name(target: cst.BaseExpression) -> cst.Name | str:
+    if isinstance(target, cst.Name):
+        return target
+    if isinstance(target, cst.Tuple):
+        return "loop target is a tuple"
+    if isinstance(target, cst.List):
+        return "loop target is a list"
+    return "loop target is not a plain name"
+
+
+def _expression_reason(expression: cst.BaseExpression, target: str) -> str | None:
+    """Why ``expression`` would mean something else as the body of ``lambda target: ...``."""
+    facts = _ExpressionFacts.of(expression, target)
+    if facts.awaits:
+        return "expression uses await"
+    if facts.yields:
+        return "expression uses yield"
+    if facts.walrus:
+        return "expression uses an assignment expression (:=)"
+    if facts.frame_call is not None:
+        return f"expression calls {facts.frame_call}(), which sees other locals inside a lambda"
+    if facts.late_binding:
+        # A closure made in a loop sees the loop variable's last value; one made in the lambda
+        # sees its own item, so the result would differ.
+        return "expression makes a closure over the loop variable"
+    return None
+
+
+class _ExpressionFacts(cst.CSTVisitor):
+    """What moving an expression into a lambda could change: awaits, yields, bindings, frames."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.names: set[str] = set()
+        self.awaits = self.yields = self.walrus = self.late_binding = False
+        self.frame_call: str | None = None
+        self._closures = 0
+        self._consumed: set[int] = set()  # generator expressions a builtin consumes at once
+
+    @classmethod
+    def of(cls, expression: cst.CSTNode, target: str) -> _ExpressionFacts:
+        facts = cls(target)
+        expression.visit(facts)
+        return facts
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.awaits = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.yields = True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.walrus = True
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._closures += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._closures -= 1
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        if id(node) in self._consumed:
+            return True
+        # The first iterable is evaluated at once; the rest runs later, when it is consumed.
+        node.for_in.iter.visit(self)
+        self._closures += 1
+        lazy = (node.elt, node.for_in.target, *node.for_in.ifs, node.for_in.inner_for_in)
+        for part in lazy:
+            if part is not None:
+                part.visit(self)
+        self._closures -= 1
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            if node.func.value in FRAME_SENSITIVE:
+                self.frame_call = self.frame_call or node.func.value
+            if node.func.value in CONSUMERS:
+                self._consumed |= {
+                    id(a.value) for a in node.args if isinstance(a.value, cst.GeneratorExp)
+                }
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `x.attr` reads x, not a variable called attr
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # a keyword argument's name is not a variable
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+        if self._closures and node.value == self.target:
+            self.late_binding = True
+
+
+def names_read(expression: cst.CSTNode) -> set[str]:
+    """Every variable name an expression mentions (attribute and keyword names excluded)."""
+    return _ExpressionFacts.of(expression, "").names
+
+
+class _EarlyExitFinder(cst.CSTVisitor):
+    """The first break/continue/return/yield that leaves or suspends this loop's body."""
+
+    def __init__(self) -> None:
+        self.found: str | None = None
+        self._loops = 0
+
+    def _note(self, what: str, *, loop_bound: bool = False) -> None:
+        if self.found is None and not (loop_bound and self._loops):
+            self.found = what
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._loops -= 1
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._note("break", loop_bound=True)
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._note("continue", loop_bound=True)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._note("return")
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self._note("yield")
+
+
+class _ComprehensionFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.ListComp | cst.DictComp | cst.SetComp | cst.GeneratorExp):
+            self.found = True
+        return not self.found

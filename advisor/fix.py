@@ -17,7 +17,7 @@ from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.codemods.apply import unified_diff
-from advisor.codemods.fixers import RewriteError, fixer_for
+from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
 from advisor.codemods.source_codec import SourceText
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
@@ -38,6 +38,7 @@ class FixRequest:
     exclude: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     write: bool = True  # False for --diff: compute everything, write nothing
+    target: FixTarget = LOCAL_POOLS  # local pools, or a Dask cluster for loop fixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +83,28 @@ class FixPolicy:
 
     config: Config
     unsafe_fixes: bool
+    target: FixTarget = LOCAL_POOLS
 
-    def wants(self, finding: Finding) -> bool:
+    def _fixable(self, finding: Finding) -> bool:
         return (
             self.config.is_rule_enabled(finding.rule, finding.path)
-            and fixer_for(finding) is not None
-            and finding.fix_safety in (("safe", "unsafe") if self.unsafe_fixes else ("safe",))
+            and self.target.fixer(finding) is not None
         )
+
+    def wants(self, finding: Finding) -> bool:
+        allowed = ("safe", "unsafe") if self.unsafe_fixes else ("safe",)
+        return self._fixable(finding) and self.target.safety(finding) in allowed
 
     def withheld(self, finding: Finding) -> str | None:
         """Why an enabled, fixable finding is not rewritten in this run, if it is not."""
-        if (
-            finding.fix_safety == "unsafe"
-            and not self.unsafe_fixes
-            and self.config.is_rule_enabled(finding.rule, finding.path)
-            and fixer_for(finding) is not None
-        ):
-            why = "; ".join(finding.reasons) or "its safety could not be proven"
-            return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
-        return None
+        if self.unsafe_fixes or not self._fixable(finding):
+            return None
+        if self.target.safety(finding) != "unsafe":
+            return None
+        why = "; ".join(finding.reasons) or "its safety could not be proven"
+        if finding.fix_safety == "safe":
+            why = "on a Dask cluster items and results must pickle, which source cannot prove"
+        return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
 
 
 def fix_text(
@@ -127,7 +131,7 @@ def fix_text(
             break
         finding = todo[0]
         key = (finding.rule, _line_text(text, finding.line))
-        fixer = fixer_for(finding)
+        fixer = policy.target.fixer(finding)
         assert fixer is not None
         try:
             new_text = fixer(text, finding)
@@ -185,7 +189,7 @@ def fix_paths(
         select=request.select, ignore=request.ignore, exclude=request.exclude
     )
     files, errors = discover(request.paths, config)
-    policy = FixPolicy(config, request.unsafe_fixes)
+    policy = FixPolicy(config, request.unsafe_fixes, request.target)
     knowledge = load_knowledge()
     fixed: list[FileFix] = []
     for done, path in enumerate(files, start=1):

@@ -79,6 +79,10 @@ class PoolFactory:
     build: Callable[[int | None], str]
     crosses_processes: bool = False
     extra_imports: tuple[ImportItem, ...] = field(default=())
+    # A context the executor comes from, opened first in the same `with` and closed after it:
+    # (expression, base of its fresh name). ``build``'s text refers to it as ``{session}``
+    # (a Dask ``Client``, whose ``get_executor()`` is the pool).
+    session: tuple[str, str] | None = None
 
 
 THREAD_POOL = PoolFactory(
@@ -141,16 +145,30 @@ def _call_on(name: str, method: str, argument: cst.BaseExpression) -> cst.Call:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """The `with` items of a rewrite: the session it opens first, if any, then the pool."""
+
+    pool: cst.BaseExpression
+    session: tuple[cst.BaseExpression, str] | None = None
+
+
 def _pool_with(
-    pool: cst.BaseExpression,
+    pool: _Pool,
     executor: str,
     body: Sequence[cst.BaseStatement],
     leading_lines: Sequence[cst.EmptyLine],
     header: cst.TrailingWhitespace | None = None,
     footer: Sequence[cst.EmptyLine] = (),
 ) -> cst.With:
+    items = [cst.WithItem(item=pool.pool, asname=cst.AsName(name=cst.Name(executor)))]
+    if pool.session is not None:
+        opened, name = pool.session
+        items.insert(
+            0, cst.WithItem(item=opened, asname=cst.AsName(name=cst.Name(name)), comma=_comma())
+        )
     return cst.With(
-        items=[cst.WithItem(item=pool, asname=cst.AsName(name=cst.Name(executor)))],
+        items=items,
         body=cst.IndentedBlock(
             body=list(body), header=header or cst.TrailingWhitespace(), footer=list(footer)
         ),
@@ -169,7 +187,7 @@ _COLLECTING_METHOD = {"for_append": "extend", "for_set_add": "update", "for_dict
 
 
 def _rewrite_for(
-    loop: cst.For, shape: LoopShape, pool: cst.BaseExpression, map_call: cst.Call, names: _Names
+    loop: cst.For, shape: LoopShape, pool: _Pool, map_call: cst.Call, names: _Names
 ) -> cst.With:
     """The `with` that replaces a `for` loop, keeping the comments of its header and body."""
     if isinstance(loop.body, cst.IndentedBlock):
@@ -218,7 +236,7 @@ def _rewrite_for(
 def _rewrite_comprehension(
     line: cst.SimpleStatementLine,
     shape: LoopShape,
-    pool: cst.BaseExpression,
+    pool: _Pool,
     map_call: cst.Call,
     names: _Names,
 ) -> cst.With:
@@ -428,7 +446,15 @@ def _plan_loop(
         mapped = cst.Name(name)
     else:
         mapped = direct_callable(shape) or item_lambda(shape)
-    pool = cst.parse_expression(factory.build(workers))
+    if factory.session is None:
+        pool = _Pool(cst.parse_expression(factory.build(workers)))
+    else:
+        opened, base = factory.session
+        session = _fresh_name(base, context.names.uses)
+        pool = _Pool(
+            cst.parse_expression(factory.build(workers).format(session=session)),
+            (cst.parse_expression(opened), session),
+        )
     map_call = _map_call(shape, names.executor, mapped, chunksize)
     statement = at.text.statement
     if isinstance(statement, cst.For):

@@ -65,10 +65,12 @@ def test_thread_per_item_through_an_alias_never_joined_is_unsafe() -> None:
     assert finding.reasons == (
         "the threads are not joined here: the caller goes on while they run, and a pool's `map` "
         "would make it wait",
+        "an exception in the target, which a bare thread reports while the others go on, is "
+        "raised by the pool in the caller",
     )
 
 
-def test_thread_per_item_started_and_joined_later_is_safe_and_io() -> None:
+def test_thread_per_item_started_and_joined_later_is_io_and_unsafe_for_its_errors() -> None:
     code = """
         import threading
         import urllib.request
@@ -86,8 +88,12 @@ def test_thread_per_item_started_and_joined_later_is_safe_and_io() -> None:
             for thread in threads:
                 thread.join()
     """
-    assert summary(code) == [("CA201", 12, 12, "bounded_pool", "safe")]
+    assert summary(code) == [("CA201", 12, 12, "bounded_pool", "unsafe")]
     assert only(code).kind == "io"
+    assert only(code).reasons == (
+        "an exception in the target, which a bare thread reports while the others go on, is "
+        "raised by the pool in the caller",
+    )
 
 
 def test_thread_comprehension_started_by_a_comprehension() -> None:
@@ -106,7 +112,7 @@ def test_thread_comprehension_started_by_a_comprehension() -> None:
             for t in threads:
                 t.join()
     """
-    assert summary(code) == [("CA201", 9, 9, "bounded_pool", "safe")]
+    assert summary(code) == [("CA201", 9, 9, "bounded_pool", "unsafe")]
     assert "the comprehension at line 8" in only(code).message
 
 
@@ -222,11 +228,15 @@ def test_thread_fix_safety_reasons() -> None:
         "per-item work writes into argument `out` in `work()`",
         "`threads` is used other than to start and join the threads",
         "each thread is created with `daemon=`, which pool workers lack",
+        "an exception in the target, which a bare thread reports while the others go on, is "
+        "raised by the pool in the caller",
     )
     assert second.reasons == (
         "`wait_for()` waits on or signals `ready` (`.wait()`): items that wait on each other can "
         "deadlock when fewer run at once",
         "`threads` is used other than to start and join the threads",
+        "an exception in the target, which a bare thread reports while the others go on, is "
+        "raised by the pool in the caller",
     )
 
 
@@ -254,7 +264,7 @@ def test_a_thread_subclass_of_this_module_is_recognised() -> None:
 # --- CA202: a Process per item -----------------------------------------------------------------
 
 
-def test_process_per_item_through_module_alias_is_safe() -> None:
+def test_process_per_item_through_module_alias_is_unsafe_only_for_its_errors() -> None:
     code = """
         import multiprocessing as mp
 
@@ -270,7 +280,11 @@ def test_process_per_item_through_module_alias_is_safe() -> None:
             for process in processes:
                 process.join()
     """
-    assert summary(code) == [("CA202", 10, 10, "process_pool", "safe")]
+    assert summary(code) == [("CA202", 10, 10, "process_pool", "unsafe")]
+    assert only(code).reasons == (
+        "an exception in the target, which a bare process reports while the others go on, is "
+        "raised by the pool in the caller",
+    )
     assert only(code).message == (
         "`mp.Process(...)` starts a new process for every item of the loop at line 9: run the "
         "items in one ProcessPoolExecutor"
@@ -315,6 +329,8 @@ def test_process_fix_safety_reasons() -> None:
         "`build()` sets process-wide state (`os.chdir`) that a fresh process discards at exit "
         "but a reused pool worker keeps",
         "`processes` is used other than to start and join the processes",
+        "an exception in the target, which a bare process reports while the others go on, is "
+        "raised by the pool in the caller",
     )
 
 

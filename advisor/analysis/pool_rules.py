@@ -776,6 +776,12 @@ class _PoolWalker:
             if keyword.arg not in ("target", "args", "kwargs"):
                 setting = f"`{keyword.arg}=`" if keyword.arg else "`**` arguments"
                 reasons.append(f"each {noun} is created with {setting}, which pool workers lack")
+        # Always true, so the fix is never safe: a bare worker reports its exception and the
+        # others go on, a pool raises it in the caller.
+        reasons.append(
+            f"an exception in the target, which a bare {kind} reports while the others go on, "
+            "is raised by the pool in the caller"
+        )
         safety, why = _safety(reasons)
         source = self.text(call.func)
         if kind == "thread":

@@ -17,6 +17,11 @@ from typing import Literal
 from advisor.codemods.dask_executor import fix_dask_loop
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.main_guard import fix_main_guard
+from advisor.codemods.pool_bounded import fix_process_per_item, fix_thread_per_item
+from advisor.codemods.pool_collect import fix_serial_submit
+from advisor.codemods.pool_hoist import fix_pool_in_loop
+from advisor.codemods.pool_lift import fix_unpicklable_task
+from advisor.codemods.pool_swap import fix_process_pool_over_io, fix_thread_pool_over_cpu
 from advisor.codemods.process_pool import fix_process_pool_loop
 from advisor.codemods.thread_pool import STATIC_THREAD_WORKERS, fix_thread_pool_loop
 from advisor.model import Finding
@@ -29,6 +34,13 @@ FIXERS: dict[str, Fixer] = {
     "CA101": fix_thread_pool_loop,
     "CA102": fix_process_pool_loop,
     "CA103": fix_thread_pool_loop,
+    "CA201": fix_thread_per_item,
+    "CA202": fix_process_per_item,
+    "CA203": fix_thread_pool_over_cpu,
+    "CA204": fix_process_pool_over_io,
+    "CA205": fix_serial_submit,
+    "CA206": fix_pool_in_loop,
+    "CA207": fix_unpicklable_task,
     "CA208": fix_main_guard,
     "CA401": fix_dask_loop,
 }

@@ -15,6 +15,9 @@ from advisor import __version__
 from advisor.advice.findings import MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
+from advisor.codemods.apply import is_safe_fix
+from advisor.codemods.dask_executor import dask_available
+from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
 from advisor.fix import FixRequest, fix_paths
@@ -25,11 +28,14 @@ from advisor.pipeline import (
     apply_and_verify,
     profile_script,
 )
+from advisor.report.bench_console import LiveBenchProgress, render_bench, render_bench_json
 from advisor.report.console import render_console
 from advisor.report.fix_console import render_fix_summary
 from advisor.report.formats import render_text
 from advisor.report.load import load_report
 from advisor.report.rules_doc import render_rule, render_rule_list
+from advisor.verify.bench import BenchRequest, bench_scripts
+from advisor.verify.equivalence import OutputRule
 
 app = typer.Typer(
     add_completion=False,
@@ -44,6 +50,23 @@ class ProfilerOption(enum.StrEnum):
     auto = "auto"
     scalene = "scalene"
     py_spy = "py-spy"
+
+
+class ExecutorOption(enum.StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+def fix_target(executor: str, dask_address: str | None) -> FixTarget:
+    """The target of loop fixes; Dask only where its package is installed (the rewrite's code
+    imports it), said in one line otherwise."""
+    if dask_address is not None and executor != "dask":
+        raise UsageError("--dask-address needs --executor dask")
+    if executor == "dask" and not dask_available():
+        raise UsageError(
+            "--executor dask needs Dask's distributed scheduler: pip install 'concadvise[dask]'"
+        )
+    return FixTarget(executor, dask_address)  # type: ignore[arg-type]
 
 
 # formats that show the diff of each proposed rewrite
@@ -79,10 +102,23 @@ def _status_console(output_format: OutputFormat) -> Console:
 
 @app.command()
 def profile(
-    script: Annotated[str, typer.Argument(help="The Python script to run and profile.")],
+    script: Annotated[
+        str | None,
+        typer.Argument(
+            help="The Python script to run and profile (or -m MODULE).", show_default=False
+        ),
+    ] = None,
     script_args: Annotated[
         list[str] | None, typer.Argument(help="Arguments for the script, after `--`.")
     ] = None,
+    module: Annotated[
+        str | None,
+        typer.Option("-m", "--module", help="Run and profile a module as `python -m MODULE` does."),
+    ] = None,
+    stdin: Annotated[
+        bool,
+        typer.Option("--stdin", help="Give the program this stdin (by default it is closed)."),
+    ] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.table,
@@ -119,20 +155,28 @@ def profile(
     ] = ProfilerOption.auto,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
+    if script is None and module is None:
+        raise UsageError("give a script to profile, or -m MODULE")
+    # with -m, every positional word is the module's argument (`-m pkg.tool -- a b`)
+    args = tuple(script_args or ())
+    if module is not None and script is not None:
+        args = (script, *args)
     request = ProfileRequest(
-        script=script,
-        args=tuple(script_args or ()),
+        script=script or "",
+        args=args,
         timeout=timeout,
-        settings=advice_settings_for(script, min_share),
+        settings=advice_settings_for(script or ".", min_share),
         profiler=profiler.value,  # type: ignore[arg-type]
+        module=module,
+        pass_stdin=stdin,
     )
     status = _status_console(output_format)
-    with status.status(f"Profiling {script}…"):
+    with status.status(f"Profiling {script if module is None else f'-m {module}'}…"):
         report = profile_script(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
         )
     if apply:
-        eligible = sum(1 for f in report.findings if f.fix_safety == "safe" and f.workers)
+        eligible = sum(1 for f in report.findings if is_safe_fix(f))
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -216,6 +260,23 @@ def fix(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
     ] = None,
+    executor: Annotated[
+        ExecutorOption,
+        typer.Option(
+            "--executor",
+            help="Where loop fixes send the work: a local pool chosen by rule, or a Dask "
+            "cluster (distributed.Client; needs `pip install 'concadvise[dask]'`).",
+        ),
+    ] = ExecutorOption.local,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Scheduler address written into Dask rewrites as the default; the "
+            "DASK_SCHEDULER_ADDRESS environment variable still wins, and with neither the "
+            "rewritten code starts a LocalCluster.",
+        ),
+    ] = None,
 ) -> None:
     """Rewrite the fixable findings (safe ones only, unless --unsafe-fixes).
 
@@ -229,6 +290,7 @@ def fix(
         exclude=tuple(exclude or ()),
         unsafe_fixes=unsafe_fixes,
         write=not diff,
+        target=fix_target(executor.value, dask_address),
     )
     status = Console(stderr=True, quiet=not sys.stderr.isatty())
     with Progress(
@@ -280,6 +342,70 @@ def rules(
         render_rule_list(load_catalog(), console)
     else:
         render_rule(get_rule(code), console)
+
+
+class BenchFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def bench(
+    before: Annotated[str, typer.Argument(help="The original script.")],
+    after: Annotated[str, typer.Argument(help="The rewritten script.")],
+    script_args: Annotated[
+        list[str] | None, typer.Argument(help="Arguments for both scripts, after `--`.")
+    ] = None,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=100, help="Timed runs of each version.")
+    ] = 5,
+    warmup: Annotated[
+        int, typer.Option("--warmup", min=0, max=10, help="Uncounted pairs run first.")
+    ] = 1,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, help="Seconds before one run's process group is killed."
+        ),
+    ] = 600.0,
+    unordered: Annotated[
+        bool,
+        typer.Option(
+            "--unordered", help="Compare stdout as a multiset of lines (completion-order output)."
+        ),
+    ] = False,
+    exact: Annotated[
+        bool,
+        typer.Option("--exact", help="Compare stdout byte for byte, printed durations included."),
+    ] = False,
+    output_format: Annotated[
+        BenchFormat, typer.Option("--format", "-f", help="Result format.")
+    ] = BenchFormat.table,
+) -> None:
+    """Time BEFORE against AFTER in alternating runs and check they print the same.
+
+    Exit 0 when the output is the same, 1 when it differs, 2 on errors.
+    """
+    request = BenchRequest(
+        before=before,
+        after=after,
+        args=tuple(script_args or ()),
+        runs=runs,
+        warmup=warmup,
+        timeout=timeout,
+        rule=OutputRule(unordered=unordered, mask_durations=not exact),
+    )
+    status = _status_console(OutputFormat(output_format.value))
+    with LiveBenchProgress(status, total=request.total_runs) as progress:
+        result = bench_scripts(request, on_run=progress)
+    if output_format is BenchFormat.json:
+        sys.stdout.write(render_bench_json(result))
+    else:
+        render_bench(
+            result, Console() if sys.stdout.isatty() else Console(width=120), before, after
+        )
+    if not result.same_output:
+        raise typer.Exit(1)
 
 
 @app.command()

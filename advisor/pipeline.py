@@ -5,28 +5,48 @@ The CLI only parses arguments, calls one of these and renders what it returns.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from advisor import __version__
-from advisor.advice.findings import AdviceSettings, profiled_findings
-from advisor.analysis.facts import module_facts
+from advisor.advice.calibration import load_overheads
+from advisor.advice.decision import free_cores
+from advisor.advice.findings import AdviceSettings, pool_findings, profiled_findings
+from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
-from advisor.codemods.apply import attach_proposed_diffs, rewrite_file_bytes
+from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
 from advisor.codemods.thread_pool import RewriteError
 from advisor.config import find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
-from advisor.model import ErrorEntry, Finding, LoopSite, Report, RunInfo, Verification
-from advisor.profiling.attribution import enclosing_loops, evidence_by_site, user_files
+from advisor.model import (
+    ErrorEntry,
+    Finding,
+    LoopSite,
+    PoolSite,
+    Report,
+    RunInfo,
+    Verification,
+)
+from advisor.profiling.attribution import (
+    enclosing_loops,
+    evidence_by_site,
+    pool_evidence,
+    user_files,
+)
+from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
+from advisor.profiling.target import Target, module_target
 from advisor.verify.verifier import verify_rewrite
 
 
@@ -34,14 +54,24 @@ def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(replace(f, path=display_path(f.path)) for f in findings)
 
 
-def _sites_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> list[LoopSite]:
+def _facts_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> ModuleFacts | None:
     try:
-        return find_loop_sites(module_facts(read_source(path), knowledge))
+        return module_facts(read_source(path), knowledge)
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:
         errors.append(ErrorEntry(display_path(path), "syntax", "code is nested too deeply"))
-    return []
+    return None
+
+
+def _sites_of(
+    facts: ModuleFacts, errors: list[ErrorEntry]
+) -> tuple[list[LoopSite], list[PoolSite]]:
+    try:
+        return find_loop_sites(facts), find_pool_sites(facts)
+    except RecursionError:
+        errors.append(ErrorEntry(display_path(facts.path), "syntax", "code is nested too deeply"))
+    return [], []
 
 
 # ----------------------------------------------------------------------------- profile
@@ -49,11 +79,14 @@ def _sites_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> 
 
 @dataclass(frozen=True, slots=True)
 class ProfileRequest:
-    script: str
+    script: str  # the script; ignored when ``module`` is given
     args: tuple[str, ...] = ()
     timeout: float | None = None
     settings: AdviceSettings = field(default_factory=AdviceSettings)
     profiler: ProfilerChoice = "auto"
+    module: str | None = None  # profile `python -m module` instead of a script
+    pass_stdin: bool = False  # give the program concadvise's stdin (else it reads nothing)
+    measure_overheads: bool = True  # False: the default pool overheads, no calibration run
 
 
 def advice_settings_for(script: str, min_share: float | None = None) -> AdviceSettings:
@@ -69,11 +102,20 @@ def advice_settings_for(script: str, min_share: float | None = None) -> AdviceSe
 def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
         return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+    if run.exit_code < 0:
+        return f"the script was killed by {_signal_name(-run.exit_code)}"
     if run.exit_code != 0:
         last = last_error_line(run.stderr)
         detail = f": {last}" if last else ""
         return f"the script exited with code {run.exit_code}{detail}"
     return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
@@ -106,27 +148,48 @@ def validate_script(script: str) -> str:
     return str(path.resolve())
 
 
+def target_of(request: ProfileRequest) -> Target:
+    """What to run, checked before anything runs (a missing script or module, a syntax error)."""
+    if request.module is not None:
+        target = module_target(request.module, request.args, pass_stdin=request.pass_stdin)
+        validate_script(target.path)
+        return target
+    validate_script(request.script)
+    return Target(path=request.script, args=request.args, pass_stdin=request.pass_stdin)
+
+
+def python_command(request: ProfileRequest) -> list[str]:
+    """The user's own command line, for the timed runs of --apply."""
+    return [sys.executable, *target_of(request).python_args()]
+
+
 def profile_script(
     request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
 ) -> Report:
-    """Run the script under the profiler and advise on its hot loops.
+    """Run the script under the profiler and advise on its hot loops and its pools.
 
     ``on_notice`` hears about a profiler fallback (``--profiler auto``) in one line.
     """
-    script = validate_script(request.script)
+    target = target_of(request)
+    script = str(Path(target.path).resolve())
     knowledge = load_knowledge()
     profile, run = profile_script_with(
-        request.profiler,
-        request.script,
-        request.args,
-        cwd=None,
-        timeout=request.timeout,
-        on_notice=on_notice,
+        request.profiler, target, timeout=request.timeout, on_notice=on_notice
     )
     failure = _script_failure(run, request.timeout)
+    if run.left_running:
+        on_notice("the script left processes running when it ended; they were stopped with it")
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")
+    # once per machine, then from the cache; not part of the analysis time below
+    settings = request.settings
+    if request.measure_overheads:
+        settings = replace(settings, overheads=load_overheads(cores=settings.core_count()))
+    if not settings.free_cores and hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        settings = replace(settings, free_cores=free_cores(settings.core_count(), load))
+    started = time.perf_counter()
     errors: list[ErrorEntry] = []
     if failure:
         errors.append(
@@ -135,11 +198,27 @@ def profile_script(
             )
         )
     sites: list[LoopSite] = []
+    pools: list[PoolSite] = []
     for path in user_files(profile) or [script]:
-        sites.extend(_sites_of(path, knowledge, errors))
+        facts = _facts_of(path, knowledge, errors)
+        if facts is not None:
+            loops, pools_here = _sites_of(facts, errors)
+            sites += loops
+            pools += pools_here
+    if sites and not profile.loop_counts:
+        on_notice(
+            "the run ended without writing its loop counts (os._exit or a kill): "
+            "predictions treat each loop's time as divisible among the workers"
+        )
     evidence = evidence_by_site(profile, sites)
     findings = profiled_findings(
-        evidence, profile.wall_s, request.settings, enclosing_loops(profile, sites)
+        evidence, profile.wall_s, settings, enclosing_loops(profile, sites), profile.imported
+    )
+    findings += pool_findings(
+        pool_evidence(profile, pools, settings.core_count()),
+        profile.wall_s,
+        settings,
+        profile.imported,
     )
     findings = attach_proposed_diffs(_relative(findings))
     return Report(
@@ -151,6 +230,7 @@ def profile_script(
             profiler=profile.profiler,
             exit_code=run.exit_code,
             timed_out=run.timed_out,
+            analysis_s=time.perf_counter() - started,
         ),
     )
 
@@ -169,23 +249,20 @@ def apply_and_verify(
     runs: int,
     on_run: Callable[[str], None] | None = None,
 ) -> Report:
-    """Rewrite each safe thread-pool finding, verify it by timed runs, keep it only if it wins.
+    """Rewrite each finding with a safe fix (its rule's fixer), verify it by timed runs, keep it
+    only if it wins.
 
-    Loops are rewritten bottom-up within a file so a kept rewrite never moves a later target.
+    Findings are rewritten bottom-up within a file so a kept rewrite never moves a later target.
     """
-    command = [sys.executable, request.script, *request.args]
+    command = python_command(request)
     verifications: list[Verification] = []
     errors = list(report.errors)
-    eligible = [
-        (index, f)
-        for index, f in enumerate(report.findings)
-        if f.fix_safety == "safe" and f.suggestion == "thread_pool" and f.workers
-    ]
+    eligible = [(index, f) for index, f in enumerate(report.findings) if is_safe_fix(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
     for index, finding in eligible:
         original = Path(finding.path).read_bytes()
         try:
-            rewritten = rewrite_file_bytes(finding.path, original, {finding.line: finding.workers})
+            rewritten = fixed_file_bytes(finding.path, original, finding)
         except (RewriteError, SyntaxError) as exc:
             errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
             continue

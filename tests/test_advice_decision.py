@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from advisor.advice.decision import (
     MAX_IO_WORKERS,
+    Overheads,
     choose_io_workers,
+    choose_process_workers,
     classify_loop,
+    free_cores,
+    predict_process_pool_loop_time,
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
 from advisor.advice.findings import AdviceSettings, profiled_findings
 from advisor.model import Evidence, LoopSite
 
+# round figures, so the expected times can be written out
+OVERHEADS = Overheads(
+    thread_start_s=0.001,
+    thread_handoff_s=0.0001,
+    process_start_s=0.05,
+    process_task_s=0.002,
+    cores=2,
+)
 
-def ev(python: float, native: float, waiting: float, wall: float = 2.0, share: float = 0.9):
+
+def ev(
+    python: float,
+    native: float,
+    waiting: float,
+    wall: float = 2.0,
+    share: float = 0.9,
+    items: int | None = None,
+    runs: int | None = None,
+):
     return Evidence(
-        wall_s=wall, share_of_run=share, cpu_python=python, cpu_native=native, waiting=waiting
+        wall_s=wall,
+        share_of_run=share,
+        cpu_python=python,
+        cpu_native=native,
+        waiting=waiting,
+        iterations=items,
+        executions=runs if runs is not None else (1 if items is not None else None),
     )
 
 
@@ -41,11 +70,70 @@ def test_io_workers_follow_the_wait_to_compute_ratio() -> None:
     assert choose_io_workers(ev(0.5, 0.0, 0.5), cores=1) == 2
 
 
-def test_python_time_stays_serial_under_threads() -> None:
+def test_workers_never_outnumber_the_items() -> None:
+    assert choose_io_workers(ev(0.01, 0.0, 0.99, items=20), cores=2) == 20
+    assert choose_io_workers(ev(0.2, 0.0, 0.8, items=50), cores=2) == 10
+    assert choose_process_workers(ev(0.9, 0.0, 0.1, items=1), cores=8) == 1
+    assert choose_process_workers(ev(0.9, 0.0, 0.1, items=100), cores=8) == 8
+
+
+def test_without_counts_python_time_stays_serial_under_threads() -> None:
     # 2 s loop: 0.2 s of Python stays, 1.8 s of waiting overlaps over 9 threads
-    assert predict_thread_pool_loop_time(ev(0.1, 0.0, 0.9), workers=9) == pytest.approx(
-        0.2 + 0.2 + 9 * 0.0001
+    predicted = predict_thread_pool_loop_time(ev(0.1, 0.0, 0.9), 9, 2, OVERHEADS)
+    assert predicted == pytest.approx(0.2 + 0.2 + 9 * 0.001)
+
+
+def test_counted_items_take_whole_rounds() -> None:
+    # 20 items of 0.1 s on 20 threads: about one item's time, not 2 s / 20: the items' running
+    # parts (0.02 s over 2 cores) queue first, then the last one waits its 0.099 s
+    twenty = ev(0.005, 0.005, 0.99, items=20)
+    assert predict_thread_pool_loop_time(twenty, 20, 2, OVERHEADS) == pytest.approx(
+        0.099 + 0.01 + 20 * 0.001 + 20 * 0.0001
     )
+    # 16 items on 5 threads: 4 rounds
+    sixteen = ev(0.0, 0.0, 1.0, wall=1.6, items=16)
+    assert predict_thread_pool_loop_time(sixteen, 5, 2, OVERHEADS) == pytest.approx(
+        0.4 + 5 * 0.001 + 16 * 0.0001
+    )
+    # a loop run 10 times over 4 items pays the pool each time
+    repeated = ev(0.0, 0.0, 1.0, wall=4.0, items=4, runs=10)
+    assert predict_thread_pool_loop_time(repeated, 4, 2, OVERHEADS) == pytest.approx(
+        10 * (0.1 + 4 * 0.001 + 4 * 0.0001)
+    )
+
+
+def test_the_gil_and_the_free_cores_bound_a_thread_pool() -> None:
+    # half of each item holds the GIL: 20 items x 0.05 s of Python run one after another
+    gil_bound = ev(0.5, 0.0, 0.5, items=20)
+    assert predict_thread_pool_loop_time(gil_bound, 20, 2, OVERHEADS) == pytest.approx(
+        0.05 + 1.0 + 20 * 0.001 + 20 * 0.0001
+    )
+    # native code on 4 threads but one free core: no faster than running it all on that core
+    native = ev(0.0, 1.0, 0.0, items=40)
+    assert predict_thread_pool_loop_time(native, 4, 1.0, OVERHEADS) == pytest.approx(
+        2.0 + 4 * 0.001 + 40 * 0.0001
+    )
+    assert predict_thread_pool_loop_time(native, 4, 4.0, OVERHEADS) == pytest.approx(
+        0.5 + 4 * 0.001 + 40 * 0.0001
+    )
+
+
+def test_a_process_pool_pays_its_start_and_a_pickling_per_item() -> None:
+    cpu = ev(1.0, 0.0, 0.0, wall=4.0, items=8)
+    # 8 items of 0.5 s on 2 processes: 4 rounds; the start was measured for 2 workers
+    assert predict_process_pool_loop_time(cpu, 2, 2.0, OVERHEADS) == pytest.approx(
+        2.0 + 0.05 + 8 * 0.002
+    )
+    # without a count: the loop's time divided, and the start
+    assert predict_process_pool_loop_time(ev(1.0, 0.0, 0.0, wall=4.0), 2, 2.0, OVERHEADS) == (
+        pytest.approx(2.0 + 0.05)
+    )
+
+
+def test_free_cores_are_what_the_load_average_leaves() -> None:
+    assert free_cores(2, load_average=1.0) == 2.0  # only the profiled run itself
+    assert free_cores(4, load_average=2.5) == 2.5
+    assert free_cores(2, load_average=3.5) == 1.0  # never below the one the serial run had
 
 
 def test_amdahl_whole_run() -> None:
@@ -85,7 +173,68 @@ def test_a_loop_that_cannot_gain_enough_gets_no_suggestion() -> None:
     [finding] = profiled_findings(
         {site(1, 2): ev(0.05, 0.0, 0.95, wall=0.6, share=0.06)},
         run_wall_s=10.0,
-        settings=AdviceSettings(cores=2),
+        settings=AdviceSettings(cores=2, overheads=OVERHEADS),
     )
     assert finding.suggestion == "none"
     assert finding.predicted_speedup < 1.1
+
+
+def test_a_loop_of_too_few_items_gets_no_suggestion_however_slow() -> None:
+    [finding] = profiled_findings(
+        {site(1, 2): ev(0.0, 0.0, 1.0, wall=9.0, share=0.9, items=2)},
+        run_wall_s=10.0,
+        settings=AdviceSettings(cores=2, overheads=OVERHEADS),
+    )
+    assert (finding.suggestion, finding.fix_safety, finding.workers) == ("none", "none", None)
+    assert finding.message == (
+        "serial loop (90% of the run, 2 items) has too few items to be worth a pool "
+        "(2 per run of the loop)"
+    )
+
+
+def test_the_prediction_uses_the_count_and_says_it() -> None:
+    # 20 downloads of 0.1 s in a 2.2 s run: 20 threads leave one round of 0.1 s
+    [finding] = profiled_findings(
+        {site(1, 2): ev(0.01, 0.0, 0.99, wall=2.0, share=0.91, items=20)},
+        run_wall_s=2.2,
+        settings=AdviceSettings(cores=2, overheads=OVERHEADS),
+    )
+    assert finding.workers == 20
+    assert finding.message.startswith("serial loop (91% of the run, 20 items) waits on I/O 99%")
+    new_loop = 0.099 + 0.02 + 20 * 0.001 + 20 * 0.0001
+    assert finding.predicted_speedup == round(2.2 / (0.2 + new_loop), 2)
+    # a program that does not import concurrent.futures.thread pays for it in the rewrite
+    importing = replace(OVERHEADS, thread_import_s=0.05)
+    [paying] = profiled_findings(
+        {site(1, 2): ev(0.01, 0.0, 0.99, wall=2.0, share=0.91, items=20)},
+        run_wall_s=2.2,
+        settings=AdviceSettings(cores=2, overheads=importing),
+    )
+    assert paying.predicted_speedup == round(2.2 / (0.2 + new_loop + 0.05), 2)
+    [imported] = profiled_findings(
+        {site(1, 2): ev(0.01, 0.0, 0.99, wall=2.0, share=0.91, items=20)},
+        run_wall_s=2.2,
+        settings=AdviceSettings(cores=2, overheads=importing),
+        imported=("concurrent.futures.thread",),
+    )
+    assert imported.predicted_speedup == finding.predicted_speedup
+
+
+def test_the_cpu_of_child_processes_queues_for_the_free_cores() -> None:
+    # 16 commands of 0.115 s each, 0.01 s of it their own CPU: on one free core their CPU
+    # (0.16 s) goes first, then the last one waits its 0.105 s
+    commands = replace(ev(0.0, 0.0, 1.0, wall=1.84, items=16), children_cpu_s=0.16)
+    assert predict_thread_pool_loop_time(commands, 16, 1.0, OVERHEADS) == pytest.approx(
+        0.105 + 0.16 + 16 * 0.001 + 16 * 0.0001
+    )
+
+
+def test_a_cpu_loop_gets_processes_and_a_prediction() -> None:
+    [finding] = profiled_findings(
+        {site(1, 2): ev(0.95, 0.0, 0.05, wall=4.0, share=0.8, items=8)},
+        run_wall_s=5.0,
+        settings=AdviceSettings(cores=2, overheads=OVERHEADS, free_cores=2.0),
+    )
+    assert (finding.rule, finding.suggestion, finding.workers) == ("CA102", "process_pool", 2)
+    new_loop = 4 * 0.5 + 0.05 + 8 * 0.002
+    assert finding.predicted_speedup == round(5.0 / (1.0 + new_loop), 2)

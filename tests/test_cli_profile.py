@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_unsafe_loops_are_reported_but_never_rewritten(fixture_copy) -> None:
         50: "unsafe",
         61: "unsafe",
     }
-    assert by_line[42]["reasons"] == ["`token` is carried from one iteration to the next"]
+    assert by_line[42]["reasons"][0] == "`token` is carried from one iteration to the next"
     assert by_line[50]["reasons"][0].startswith("`break` ends the loop early")
     assert "`builtins.print`" in by_line[61]["reasons"][0]
     assert "verification" not in report
@@ -119,3 +120,63 @@ def test_a_hanging_script_is_killed_at_the_timeout(fixture_copy) -> None:
     )
     leftovers = subprocess.run(["pgrep", "-f", f"{script}"], capture_output=True, text=True)
     assert leftovers.stdout == ""
+
+
+TOOL = """\
+import json, os, sys, time
+
+for step in range(6):
+    time.sleep(0.1)
+ours = sorted(k for k in os.environ if k.startswith("CONCADVISE_"))
+ours.remove("CONCADVISE_CACHE_DIR")  # the tests' own
+with open(os.environ["SEEN_FILE"], "w") as seen:
+    json.dump({"cwd": os.getcwd(), "argv": sys.argv[1:], "stdin": sys.stdin.read(),
+               "secret": os.environ.get("TOOL_SECRET"), "ours": ours}, seen)
+"""
+
+
+def test_a_module_runs_as_the_user_would_run_it(tmp_path: Path) -> None:
+    """`-m`, the working directory, the environment, and stdin closed or passed with --stdin."""
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "__init__.py").write_text("")
+    (tmp_path / "tool" / "__main__.py").write_text(TOOL)
+    seen = tmp_path / "seen.json"
+    env = dict(os.environ, SEEN_FILE=str(seen), TOOL_SECRET="kept", COLUMNS="200")
+    command = [sys.executable, "-m", "advisor.cli", "profile", "-m", "tool", "--format", "json"]
+    closed = subprocess.run(
+        [*command, "--", "a", "--b"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        input="not for the tool",
+        timeout=120,
+    )
+    assert closed.returncode == 0, closed.stderr
+    assert json.loads(seen.read_text()) == {
+        "cwd": str(tmp_path),
+        "argv": ["a", "--b"],
+        "stdin": "",
+        "secret": "kept",
+        "ours": [],
+    }
+    [finding] = json.loads(closed.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["evidence"]["iterations"]) == (
+        "tool/__main__.py",
+        3,
+        6,
+    )
+    passed = subprocess.run(
+        [*command, "--stdin"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        input="lines\nfor the tool\n",
+        timeout=120,
+    )
+    assert passed.returncode == 0, passed.stderr
+    assert json.loads(seen.read_text())["stdin"] == "lines\nfor the tool\n"
+    missing = run_cli("profile", "-m", "no_such_tool", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert one_line_error(missing).startswith("concadvise: error: no module named no_such_tool")

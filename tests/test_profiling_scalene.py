@@ -16,6 +16,7 @@ from advisor.analysis.source import read_source
 from advisor.profiling.attribution import evidence_by_site
 from advisor.profiling.runner import run_in_process_group
 from advisor.profiling.scalene_adapter import profile_with_scalene
+from advisor.profiling.target import Target
 from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 def test_scalene_charges_the_external_command_loop_and_calls_it_io() -> None:
     script = str(FIXTURES / "checksum_files.py")
-    profile, run = profile_with_scalene(script, [], cwd=None, timeout=120)
+    profile, run = profile_with_scalene(Target(script), timeout=120)
     assert run.exit_code == 0 and profile is not None
     assert profile.profiler == "scalene" and profile.complete
     sites = find_loop_sites(module_facts(read_source(script), load_knowledge()))
@@ -37,7 +38,7 @@ def test_scalene_charges_the_external_command_loop_and_calls_it_io() -> None:
 
 
 def test_scalene_is_stopped_at_the_timeout_and_keeps_a_partial_profile() -> None:
-    profile, run = profile_with_scalene(str(FIXTURES / "hangs.py"), [], cwd=None, timeout=3)
+    profile, run = profile_with_scalene(Target(str(FIXTURES / "hangs.py")), timeout=3)
     assert run.timed_out
     assert profile is not None and not profile.complete
     assert _live_members_of_group(run.pgid) == []

@@ -18,6 +18,7 @@ import pytest
 from test_profiling_pyspy import pyspy_without_ptrace
 
 from advisor.profiling.select import DEFAULT_PROFILER, profile_script_with
+from advisor.profiling.target import Target
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -37,12 +38,13 @@ DRIVER = """\
 import json, sys
 from advisor.errors import ProfilerUnavailable
 from advisor.profiling import select
+from advisor.profiling.target import Target
 choice, default, script, *args = sys.argv[1:]
 select.DEFAULT_PROFILER = default
 notices = []
 try:
     profile, run = select.profile_script_with(
-        choice, script, args, cwd=None, timeout=120, on_notice=notices.append
+        choice, Target(script, tuple(args)), timeout=120, on_notice=notices.append
     )
 except ProfilerUnavailable as exc:
     print(json.dumps({"unavailable": str(exc), "notices": notices}))
@@ -111,7 +113,7 @@ def test_the_chosen_profiler_measures(choice: str, marking_script: tuple[str, Pa
     script, marks = marking_script
     notices: list[str] = []
     profile, run = profile_script_with(
-        choice, script, [str(marks)], cwd=None, timeout=120, on_notice=notices.append
+        choice, Target(script, (str(marks),)), timeout=120, on_notice=notices.append
     )
     assert profile is not None and profile.profiler == choice
     assert run.exit_code == 0 and run.stdout == b"done\n"
@@ -122,7 +124,7 @@ def test_auto_uses_the_default_when_it_can_run(marking_script: tuple[str, Path])
     script, marks = marking_script
     notices: list[str] = []
     profile, _run = profile_script_with(
-        "auto", script, [str(marks)], cwd=None, timeout=120, on_notice=notices.append
+        "auto", Target(script, (str(marks),)), timeout=120, on_notice=notices.append
     )
     assert profile is not None and profile.profiler == DEFAULT_PROFILER == "py-spy"
     assert notices == []
@@ -149,7 +151,7 @@ def test_auto_falls_back_to_scalene_when_pyspy_may_not_read_the_process(
     script, marks = marking_script
     notices: list[str] = []
     profile, run = profile_script_with(
-        "auto", script, [str(marks)], cwd=None, timeout=120, on_notice=notices.append
+        "auto", Target(script, (str(marks),)), timeout=120, on_notice=notices.append
     )
     assert profile is not None and profile.profiler == "scalene"
     assert run.stdout == b"done\n"
@@ -166,7 +168,7 @@ def test_auto_falls_back_when_pyspys_samplers_are_refused_during_the_run(
     script, marks = marking_script
     notices: list[str] = []
     profile, _run = profile_script_with(
-        "auto", script, [str(marks)], cwd=None, timeout=120, on_notice=notices.append
+        "auto", Target(script, (str(marks),)), timeout=120, on_notice=notices.append
     )
     assert profile is not None and profile.profiler == "scalene"
     assert len(notices) == 1 and "no permission" in notices[0]

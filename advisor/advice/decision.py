@@ -1,11 +1,23 @@
 """The decision for one loop: its kind, the pool and worker count, and the whole-run speedup.
 
-Thresholds are stated here once, with why.
+Thresholds are stated here once, with why. The cost model:
+
+- a loop of N items per execution on W workers takes about ceil(N / W) item-times (the items
+  are the unit of work: 20 items of 0.1 s on 32 threads still take 0.1 s, not 2 s / 32);
+- no faster than its GIL-holding Python time, which threads run one at a time, nor than its
+  running time (Python and native) spread over the cores;
+- plus the pool's own costs, measured on this machine (advisor/advice/calibration.py): a start
+  per thread and a hand-off per item, or a process pool's start and a pickling round trip per item.
+
+Without a count of the items (a run that ended by os._exit, a `while` loop) the loop's time is
+treated as divisible: waiting and native time over W, Python time serial.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import dataclass
 
 from advisor.model import Evidence, Kind
 
@@ -14,8 +26,33 @@ from advisor.model import Evidence, Kind
 DOMINANT_SHARE = 0.6
 # ThreadPoolExecutor's own default cap; more threads than this mostly add contention.
 MAX_IO_WORKERS = 32
-# Starting a worker thread and handing it one task costs ~0.1 ms here; per-item cost, in seconds.
-THREAD_HANDOFF_S = 0.0001
+
+
+@dataclass(frozen=True, slots=True)
+class Overheads:
+    """What a pool costs on this machine (seconds); measured by advisor/advice/calibration.py."""
+
+    thread_start_s: float  # per worker thread of a pool (start, and join at shutdown)
+    thread_handoff_s: float  # per task handed to a thread pool and its result collected
+    process_start_s: float  # one process pool of ``cores`` workers started and shut down
+    process_task_s: float  # per task through a process pool (pickling both ways, queues)
+    cores: int
+    # importing the pool's module in a fresh interpreter, paid by a rewrite of a program that
+    # had not imported it (concurrent.futures pulls in multiprocessing for processes)
+    thread_import_s: float = 0.0
+    process_import_s: float = 0.0
+
+
+# Typical figures of a 2-core Linux VM (fork), for advice computed without a calibration.
+DEFAULT_OVERHEADS = Overheads(
+    thread_start_s=0.0005,
+    thread_handoff_s=0.00003,
+    process_start_s=0.02,
+    process_task_s=0.0003,
+    cores=2,
+    thread_import_s=0.01,
+    process_import_s=0.03,
+)
 
 
 def classify_loop(evidence: Evidence) -> Kind:
@@ -38,18 +75,86 @@ def available_cores() -> int:
 
 
 def choose_io_workers(evidence: Evidence, cores: int, cap: int = MAX_IO_WORKERS) -> int:
-    """cores x (1 + wait/compute): enough threads that someone is always computing."""
+    """cores x (1 + wait/compute): enough threads that someone is always computing; never more
+    than the cap, nor than the items of one execution of the loop (extra threads would idle)."""
     compute = evidence.cpu_python + evidence.cpu_native
-    if compute <= 0:
-        return cap
-    return max(2, min(cap, round(cores * (1 + evidence.waiting / compute))))
+    ideal = cap if compute <= 0 else min(cap, round(cores * (1 + evidence.waiting / compute)))
+    if evidence.iterations is not None:
+        return max(1, min(ideal, evidence.iterations))
+    return max(2, ideal)
 
 
-def predict_thread_pool_loop_time(evidence: Evidence, workers: int) -> float:
-    """Waiting overlaps across threads; Python time stays serial under the GIL."""
-    serial_python = evidence.wall_s * evidence.cpu_python
-    overlappable = evidence.wall_s * (evidence.waiting + evidence.cpu_native)
-    return serial_python + overlappable / workers + workers * THREAD_HANDOFF_S
+def choose_process_workers(evidence: Evidence, cores: int) -> int:
+    """One process per core; no more than the items of one execution."""
+    if evidence.iterations is not None:
+        return max(1, min(cores, evidence.iterations))
+    return cores
+
+
+def _counted(evidence: Evidence) -> tuple[int, int] | None:
+    """(items per execution, executions) when the run counted them."""
+    if evidence.iterations and evidence.executions:
+        return evidence.iterations, evidence.executions
+    return None
+
+
+def predict_thread_pool_loop_time(
+    evidence: Evidence, workers: int, cores: float = 1, overheads: Overheads = DEFAULT_OVERHEADS
+) -> float:
+    """The loop's time over the run on ``workers`` threads: waiting overlaps, Python holds the
+    GIL (one thread at a time), running code (native, and the CPU of the child processes the
+    items wait for) shares at most ``cores`` cores."""
+    python_s = evidence.wall_s * evidence.cpu_python
+    children_s = evidence.children_cpu_s or 0.0
+    running_s = evidence.wall_s * (evidence.cpu_python + evidence.cpu_native) + children_s
+    counted = _counted(evidence)
+    if counted is None:
+        overlappable = evidence.wall_s - python_s
+        return python_s + overlappable / workers + workers * overheads.thread_start_s
+    items, executions = counted
+    per_item = evidence.wall_s / (items * executions)
+    # what an item waits for besides its commands' CPU, which the cores must do anyway
+    waits = max(0.0, per_item * evidence.waiting - children_s / (items * executions))
+    busy = max(python_s, running_s / max(1.0, min(cores, workers))) / executions
+    per_execution = max(
+        math.ceil(items / workers) * per_item,  # each worker's share, one item after another
+        # all items start at once: their running parts queue for the GIL or the cores, and the
+        # last one to get through still has its wait ahead of it
+        waits + busy,
+    )
+    pool = workers * overheads.thread_start_s + items * overheads.thread_handoff_s
+    return executions * (per_execution + pool)
+
+
+def predict_process_pool_loop_time(
+    evidence: Evidence,
+    workers: int,
+    cores: float | None = None,
+    overheads: Overheads = DEFAULT_OVERHEADS,
+) -> float:
+    """The loop's time over the run on ``workers`` processes (one pool per execution), the
+    running part spread over no more than ``cores`` cores (default: one per worker)."""
+    start = overheads.process_start_s * workers / max(1, overheads.cores)
+    parallel = min(float(workers), cores if cores else float(workers))
+    running_s = evidence.wall_s * (evidence.cpu_python + evidence.cpu_native)
+    counted = _counted(evidence)
+    if counted is None:
+        return max(evidence.wall_s / workers, running_s / parallel) + start
+    items, executions = counted
+    per_item = evidence.wall_s / (items * executions)
+    per_execution = max(math.ceil(items / workers) * per_item, running_s / executions / parallel)
+    return executions * (per_execution + start + items * overheads.process_task_s)
+
+
+def free_cores(cores: int, load_average: float, own_load: float = 1.0) -> float:
+    """The cores other programs leave free: ``cores`` less their share of the load average.
+
+    Measured on the 2-core development VM under a load of 3.5: hash_blocks.py's native loop on 3
+    threads ran 0.98x the serial speed where an idle machine gives ~1.8x. The profiled run
+    itself counted ``own_load`` in the average. Never below one core: the serial run had one.
+    """
+    others = max(0.0, load_average - own_load)
+    return max(1.0, min(float(cores), cores - others))
 
 
 def predict_whole_run_speedup(

@@ -1,30 +1,41 @@
-"""Turning loop sites (and, when profiled, their measured evidence) into findings."""
+"""Turning loop sites and pools (with their measured evidence) into findings."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from advisor.advice.decision import (
+    DEFAULT_OVERHEADS,
+    DOMINANT_SHARE,
     MAX_IO_WORKERS,
+    Overheads,
     available_cores,
     choose_io_workers,
+    choose_process_workers,
     classify_loop,
+    predict_process_pool_loop_time,
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
 from advisor.analysis.loop_rules import (
     LOOP_RULE_BY_KIND,
+    MIN_STATIC_ITEMS,
     calls_text,
     drop_nested_in_safe,
     fix_safety_of,
 )
 from advisor.analysis.loops import WHILE_LOOP
-from advisor.model import Evidence, Finding, LoopSite
+from advisor.model import Evidence, Finding, LoopSite, PoolSite
+from advisor.profiling.bootstrap import ENTRY_CAP
 
 # Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
 MIN_SHARE_OF_RUN = 0.05
 # A suggestion must promise at least this whole-run speedup to be worth a code change.
 MIN_SPEEDUP = 1.1
+# Fewer items per execution than this are not worth a pool, as in the static rules: a pair or
+# three of jobs is usually different work, and a pool over them buys at most 2-3x on that loop.
+MIN_ITEMS = MIN_STATIC_ITEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +44,27 @@ class AdviceSettings:
     min_speedup: float = MIN_SPEEDUP
     max_io_workers: int = MAX_IO_WORKERS
     cores: int = 0  # 0: the cores this process may use
+    overheads: Overheads = DEFAULT_OVERHEADS  # the pipeline passes this machine's, measured
+    # cores free for parallel running time (native code, processes); 0: all of them. The pipeline
+    # passes what the load average leaves free, since that is what a rewrite would get now.
+    free_cores: float = 0.0
 
     def core_count(self) -> int:
         return self.cores or available_cores()
+
+    def running_cores(self) -> float:
+        return self.free_cores or float(self.core_count())
+
+
+THREAD_MODULE = "concurrent.futures.thread"
+PROCESS_MODULE = "concurrent.futures.process"
+
+
+def import_cost(module: str, imported: Collection[str], overheads: Overheads) -> float:
+    """What the rewrite pays to import its pool's module, unless the program already did."""
+    if module in imported:
+        return 0.0
+    return overheads.thread_import_s if module == THREAD_MODULE else overheads.process_import_s
 
 
 def profiled_findings(
@@ -43,20 +72,37 @@ def profiled_findings(
     run_wall_s: float,
     settings: AdviceSettings,
     outer_loops: dict[LoopSite, set[LoopSite]] | None = None,
+    imported: Collection[str] = (),
 ) -> list[Finding]:
-    """Findings for the hot loops of a profiled run, with workers and a predicted speedup."""
+    """Findings for the hot loops of a profiled run, with workers and a predicted speedup.
+
+    ``imported``: the pool modules the program imports anyway (ProfileResult.imported).
+    """
     found: list[tuple[LoopSite, Finding]] = []
     cores = settings.core_count()
     for site, ev in evidence.items():
         if ev.share_of_run < settings.min_share:
             continue
         kind = classify_loop(ev)
-        finding = _finding_for(site, ev, kind, run_wall_s, cores, settings)
+        finding = _finding_for(site, ev, kind, run_wall_s, cores, settings, imported)
         if finding is not None:
             found.append((site, finding))
     found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
     outer = outer_loops or {}
     return drop_nested_in_safe(found, lambda o, i: o in outer.get(i, ()) or o.encloses(i))
+
+
+def _items_text(ev: Evidence) -> str:
+    if ev.iterations is None:
+        return ""
+    runs = "" if ev.executions == 1 else f" per run of the loop, {_runs(ev)} runs"
+    return f", {ev.iterations} items{runs}"
+
+
+def _runs(ev: Evidence) -> str:
+    # counting stops at the cap: the loop ran at least that often
+    capped = ev.executions is not None and ev.executions >= ENTRY_CAP
+    return f"{ev.executions}+" if capped else f"{ev.executions}"
 
 
 def _finding_for(
@@ -66,29 +112,38 @@ def _finding_for(
     run_wall_s: float,
     cores: int,
     settings: AdviceSettings,
+    imported: Collection[str],
 ) -> Finding | None:
-    share = f"{ev.share_of_run:.0%} of the run"
+    share = f"{ev.share_of_run:.0%} of the run{_items_text(ev)}"
+    overheads = settings.overheads
+    rule = LOOP_RULE_BY_KIND.get(kind, LOOP_RULE_BY_KIND["cpu"])[0]
     if site.unsupported_reason == WHILE_LOOP:
         # a while loop has no independent items to hand to a pool: show where the time goes only
-        return Finding(
-            rule=LOOP_RULE_BY_KIND.get(kind, LOOP_RULE_BY_KIND["cpu"])[0],
-            path=site.path,
-            line=site.line,
-            end_line=site.end_line,
-            kind=kind,
-            suggestion="none",
-            fix_safety="none",
-            message=f"hot `while` loop ({share}); its iterations are not a list of independent "
-            "items, so no pool applies: look inside it for a serial loop over items",
-            reasons=(),
-            evidence=ev,
+        return _where_time_goes(
+            site,
+            ev,
+            kind,
+            rule,
+            f"hot `while` loop ({share}); its iterations are not a list of independent items, "
+            "so no pool applies: look inside it for a serial loop over items",
+        )
+    if ev.iterations is not None and ev.iterations < MIN_ITEMS:
+        return _where_time_goes(
+            site,
+            ev,
+            kind,
+            rule,
+            f"serial loop ({share}) has too few items to be worth a pool "
+            f"({ev.iterations} per run of the loop)",
         )
     if kind in ("io", "native", "mixed"):
         workers = choose_io_workers(ev, cores, settings.max_io_workers)
         speedup = predict_whole_run_speedup(
-            run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers)
+            run_wall_s,
+            ev.wall_s,
+            predict_thread_pool_loop_time(ev, workers, settings.running_cores(), overheads)
+            + import_cost(THREAD_MODULE, imported, overheads),
         )
-        rule = LOOP_RULE_BY_KIND[kind][0]
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, rule, share, speedup)
         safety, reasons = fix_safety_of(site)
@@ -116,9 +171,19 @@ def _finding_for(
             evidence=ev,
         )
     if kind == "cpu":
+        workers = choose_process_workers(ev, cores)
+        speedup = predict_whole_run_speedup(
+            run_wall_s,
+            ev.wall_s,
+            predict_process_pool_loop_time(ev, workers, settings.running_cores(), overheads)
+            + import_cost(PROCESS_MODULE, imported, overheads),
+        )
+        if speedup < settings.min_speedup:
+            return _no_gain(site, ev, kind, "CA102", share, speedup)
         message = (
             f"serial loop ({share}) runs Python {ev.cpu_python:.0%} of its time: threads "
-            f"cannot help under the GIL; processes could use the {cores} cores"
+            f"cannot help under the GIL; {workers} processes would make the whole run "
+            f"~{speedup:.1f}x faster"
         )
         return Finding(
             rule="CA102",
@@ -130,10 +195,26 @@ def _finding_for(
             suggestion="process_pool",
             fix_safety="none",
             reasons=("the process-pool rewrite is not available yet",),
-            workers=cores,
+            workers=workers,
+            predicted_speedup=round(speedup, 2),
             evidence=ev,
         )
     return None
+
+
+def _where_time_goes(site: LoopSite, ev: Evidence, kind: str, rule: str, message: str) -> Finding:
+    return Finding(
+        rule=rule,
+        path=site.path,
+        line=site.line,
+        end_line=site.end_line,
+        kind=kind,  # type: ignore[arg-type]
+        suggestion="none",
+        fix_safety="none",
+        message=message,
+        reasons=(),
+        evidence=ev,
+    )
 
 
 def _no_gain(
@@ -146,10 +227,124 @@ def _no_gain(
         end_line=site.end_line,
         message=f"serial loop ({share}) is too small to gain from concurrency "
         f"(at best ~{speedup:.2f}x for the whole run)",
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]
         suggestion="none",
         fix_safety="none",
         reasons=(),
         evidence=ev,
         predicted_speedup=round(speedup, 2),
+    )
+
+
+# ----------------------------------------------------------------------------- existing pools
+
+
+def pool_findings(
+    evidence: dict[PoolSite, Evidence],
+    run_wall_s: float,
+    settings: AdviceSettings,
+    imported: Collection[str] = (),
+) -> list[Finding]:
+    """CA203 (threads over GIL-bound work) and CA204 (processes over waiting) from what the
+    pools' workers were measured doing (advisor/profiling/attribution.py:pool_evidence)."""
+    cores = settings.core_count()
+    found = []
+    for pool, ev in evidence.items():
+        if ev.share_of_run < settings.min_share:
+            continue
+        finding = None
+        if pool.kind == "thread" and ev.cpu_python >= DOMINANT_SHARE:
+            extra = import_cost(PROCESS_MODULE, imported, settings.overheads)
+            finding = _threads_over_python(pool, ev, run_wall_s, cores, settings, extra)
+        elif pool.kind == "process" and ev.waiting >= DOMINANT_SHARE:
+            extra = import_cost(THREAD_MODULE, imported, settings.overheads)
+            finding = _processes_over_waiting(pool, ev, run_wall_s, cores, settings, extra)
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _pool_name(pool: PoolSite) -> str:
+    return pool.pool.rpartition(".")[2]
+
+
+def _threads_over_python(
+    pool: PoolSite,
+    ev: Evidence,
+    run_wall_s: float,
+    cores: int,
+    settings: AdviceSettings,
+    import_s: float,
+) -> Finding | None:
+    """The GIL-holding part runs one thread at a time now; processes spread it over the cores."""
+    processes = max(1, min(cores, pool.workers or cores))
+    python_s = ev.wall_s * ev.cpu_python
+    new_wall = (
+        ev.wall_s
+        - python_s
+        + python_s / min(float(processes), settings.running_cores())
+        + settings.overheads.process_start_s * processes / max(1, settings.overheads.cores)
+        + import_s
+    )
+    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_wall)
+    if speedup < settings.min_speedup:
+        return None
+    return Finding(
+        rule="CA203",
+        path=pool.path,
+        line=pool.line,
+        end_line=pool.end_line,
+        message=f"{_pool_name(pool)} ({ev.share_of_run:.0%} of the run): a worker held the GIL "
+        f"{ev.cpu_python:.0%} of the pool's time, so its threads ran Python one at a time; "
+        f"{processes} processes would make the whole run ~{speedup:.1f}x faster",
+        kind="cpu",
+        suggestion="process_pool",
+        fix_safety="unsafe",
+        reasons=(
+            "threads share memory and processes do not: the functions the pool runs must be "
+            "picklable and must not write shared state",
+        ),
+        workers=processes,
+        predicted_speedup=round(speedup, 2),
+        evidence=ev,
+    )
+
+
+def _processes_over_waiting(
+    pool: PoolSite,
+    ev: Evidence,
+    run_wall_s: float,
+    cores: int,
+    settings: AdviceSettings,
+    import_s: float,
+) -> Finding | None:
+    """The waits overlap over as many threads as the wait/compute ratio wants, not over the
+    cores; and no process starts."""
+    processes = pool.workers or cores
+    threads = max(processes, choose_io_workers(ev, cores, settings.max_io_workers))
+    compute_s = ev.wall_s * (ev.cpu_python + ev.cpu_native)
+    overheads = settings.overheads
+    new_wall = max(ev.wall_s * processes / threads, compute_s) + threads * overheads.thread_start_s
+    new_wall += import_s - overheads.process_start_s * processes / max(1, overheads.cores)
+    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, max(new_wall, 0.0))
+    if speedup < settings.min_speedup:
+        return None
+    return Finding(
+        rule="CA204",
+        path=pool.path,
+        line=pool.line,
+        end_line=pool.end_line,
+        message=f"{_pool_name(pool)} ({ev.share_of_run:.0%} of the run): its workers waited "
+        f"{ev.waiting:.0%} of their time; {threads} threads would overlap more of the waits "
+        f"than {processes} processes, without starting any: the whole run ~{speedup:.1f}x faster",
+        kind="io",
+        suggestion="thread_pool",
+        fix_safety="unsafe",
+        reasons=(
+            "threads share the module's globals where each process had its own copy: state the "
+            "workers write, or clients they use, must be safe to share between threads",
+        ),
+        workers=threads,
+        predicted_speedup=round(speedup, 2),
+        evidence=ev,
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.model import Evidence, LoopSite, ProfileResult
+from advisor.model import Evidence, LoopCount, LoopSite, PoolSite, ProfileResult, StackSample
+
+# Stacks that ran elsewhere than the program's own threads: a pool's workers are judged as the
+# pool (CA203/CA204), and a child process's time is already the parent's wait for it.
+_NOT_THE_PROGRAMS_LOOPS = frozenset({"thread_pool", "process_pool", "process"})
+
+
+def runs_in_program(stack: StackSample) -> bool:
+    return stack.origin not in _NOT_THE_PROGRAMS_LOOPS
 
 
 def user_files(profile: ProfileResult) -> list[str]:
@@ -27,14 +35,24 @@ def main_thread_seconds(profile: ProfileResult) -> float:
     return sum(
         s.cpu_python_s + s.cpu_native_s + s.waiting_s
         for s in profile.stacks
-        if s.frames and s.frames[0][0] == profile.script
+        if s.origin == "main" or (s.origin == "" and s.frames and s.frames[0][0] == profile.script)
     )
 
 
-def loop_evidence(profile: ProfileResult, site: LoopSite, main_s: float | None = None) -> Evidence:
+def program_seconds(profile: ProfileResult) -> float:
+    """The run's wall time from the program's first line of its own code to its end."""
+    return max(profile.wall_s - profile.startup_s, 0.0)
+
+
+def loop_evidence(
+    profile: ProfileResult,
+    site: LoopSite,
+    main_s: float | None = None,
+    count: LoopCount | None = None,
+) -> Evidence:
     python = native = waiting = 0.0
     for stack in profile.stacks:
-        if any(
+        if runs_in_program(stack) and any(
             path == site.path and site.line <= line <= site.end_line for path, line in stack.frames
         ):
             python += stack.cpu_python_s
@@ -44,19 +62,37 @@ def loop_evidence(profile: ProfileResult, site: LoopSite, main_s: float | None =
     if wall <= 0:
         return Evidence(wall_s=0.0, share_of_run=0.0, cpu_python=0.0, cpu_native=0.0, waiting=0.0)
     total = main_s if main_s else profile.wall_s
-    share = min(wall / total, 1.0) if total > 0 else 0.0
+    # the samples cover the program's own code, not the interpreter's start-up before it
+    seconds = min(wall / total, 1.0) * program_seconds(profile) if total > 0 else 0.0
+    if count is not None and count.seconds is not None and count.timed >= count.entries:
+        # the bootstrap timed every execution: a clock beats a share of ~100 samples a second
+        seconds = min(count.seconds, program_seconds(profile))
     return Evidence(
-        wall_s=share * profile.wall_s,
-        share_of_run=share,
+        wall_s=seconds,
+        share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
         cpu_python=python / wall,
         cpu_native=native / wall,
         waiting=waiting / wall,
+        iterations=round(count.items_per_entry) if count else None,
+        executions=count.entries if count else None,
+        children_cpu_s=_children_cpu(count),
     )
+
+
+def _children_cpu(count: LoopCount | None) -> float | None:
+    """The loop's children's CPU time over all its executions (scaled from the timed ones)."""
+    if count is None or not count.timed or count.children_cpu_s <= 0:
+        return None
+    return count.children_cpu_s * max(1.0, count.entries / count.timed)
 
 
 def evidence_by_site(profile: ProfileResult, sites: Iterable[LoopSite]) -> dict[LoopSite, Evidence]:
     main_s = main_thread_seconds(profile)
-    return {site: loop_evidence(profile, site, main_s) for site in sites}
+    counts = {(c.path, c.line): c for c in profile.loop_counts}
+    return {
+        site: loop_evidence(profile, site, main_s, counts.get((site.path, site.line)))
+        for site in sites
+    }
 
 
 def _depth_in(stack_frames: tuple[tuple[str, int], ...], site: LoopSite) -> int | None:
@@ -76,6 +112,8 @@ def enclosing_loops(
     for site in sites:
         depths = {}
         for index, stack in enumerate(profile.stacks):
+            if not runs_in_program(stack):
+                continue
             depth = _depth_in(stack.frames, site)
             if depth is not None:
                 depths[index] = depth
@@ -95,3 +133,80 @@ def enclosing_loops(
             ):
                 outer[inner].add(candidate)
     return outer
+
+
+# ----------------------------------------------------------------------------- existing pools
+
+_WORKER_ORIGIN = {"thread": "thread_pool", "process": "process_pool"}
+
+
+def _in_spans(path: str, line: int, site_path: str, spans: Iterable[tuple[int, int]]) -> bool:
+    return path == site_path and any(start <= line <= end for start, end in spans)
+
+
+def _pool_of(stack: StackSample, pools: list[PoolSite]) -> PoolSite | None:
+    """The pool whose function a worker's stack runs (its first frame is that function's);
+    a lone pool of the stack's kind gets the stacks that name no pool's function."""
+    kind_pools = [p for p in pools if _WORKER_ORIGIN[p.kind] == stack.origin]
+    if not stack.frames or not kind_pools:
+        return None
+    path, line = stack.frames[0]
+    for pool in kind_pools:
+        if _in_spans(path, line, pool.path, pool.functions):
+            return pool
+    return kind_pools[0] if len(kind_pools) == 1 else None
+
+
+def pool_evidence(
+    profile: ProfileResult, pools: Iterable[PoolSite], default_workers: int
+) -> dict[PoolSite, Evidence]:
+    """What each pool's workers did, for the pools whose workers the profile saw.
+
+    ``wall_s`` is the pool's time in the run: the main thread's time in the pool's `with` block
+    (or on the statements that use it), else the workers' busy time over their number. The
+    shares differ by kind, since threads share one GIL and processes do not: for a thread pool
+    they are shares of the pool's wall time (``cpu_python`` 0.9 = a worker held the GIL 90% of
+    the time, so the threads ran one at a time); for a process pool, shares of its workers' own
+    busy time (``waiting`` 0.9 = each worker waited 90% of the time it had a task).
+    """
+    pools = list(pools)
+    busy: dict[PoolSite, list[float]] = {pool: [0.0, 0.0, 0.0] for pool in pools}
+    for stack in profile.stacks:
+        if stack.origin in ("thread_pool", "process_pool"):
+            pool = _pool_of(stack, pools)
+            if pool is not None:
+                seconds = busy[pool]
+                seconds[0] += stack.cpu_python_s
+                seconds[1] += stack.cpu_native_s
+                seconds[2] += stack.waiting_s
+    main_s = main_thread_seconds(profile)
+    found: dict[PoolSite, Evidence] = {}
+    for pool, (python, native, waiting) in busy.items():
+        total = python + native + waiting
+        if total <= 0:
+            continue
+        wall = _waited_on(profile, pool) or total / (pool.workers or default_workers)
+        seconds = min(wall / main_s, 1.0) * program_seconds(profile) if main_s > 0 else 0.0
+        if pool.kind == "thread":
+            cpu_python = min(python / wall, 1.0)
+            cpu_native = min(native / wall, 1.0 - cpu_python)
+        else:
+            cpu_python, cpu_native = python / total, native / total
+        found[pool] = Evidence(
+            wall_s=seconds,
+            share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
+            cpu_python=cpu_python,
+            cpu_native=cpu_native,
+            waiting=max(0.0, 1.0 - cpu_python - cpu_native),
+        )
+    return found
+
+
+def _waited_on(profile: ProfileResult, pool: PoolSite) -> float:
+    """The main thread's seconds inside the code that waits for ``pool``."""
+    return sum(
+        s.cpu_python_s + s.cpu_native_s + s.waiting_s
+        for s in profile.stacks
+        if s.origin in ("main", "")
+        and any(_in_spans(path, line, pool.path, pool.waits) for path, line in s.frames)
+    )

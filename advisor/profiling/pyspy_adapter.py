@@ -15,7 +15,12 @@ about 1/sqrt(samples): +-0.1 on a 1.5 s loop at 100 Hz, less on longer runs.
 ptrace-stops the process per sample and concurrent stops collide) and keeps the overhead low.
 The samplers attach with `--pid` to a script that a small launcher starts: `py-spy record PROGRAM`
 exits 0 whatever the program returned and prints its banner into the program's stdout, and the
-launcher keeps both clean.
+launcher keeps both clean. The script runs through the loop-counting bootstrap.
+
+`--threads` and `--subprocesses` tell where each stack ran: the main thread, a pool's worker
+thread, a child process (a process pool's worker). A worker's stack keeps only the frames from the
+function the pool runs on (a forked worker also carries its parent's frames at the fork), so the
+pool's time can be charged to the pool (CA203/CA204) and never to the loops of the main thread.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import functools
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -39,8 +45,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from advisor.errors import ProfilerUnavailable
-from advisor.model import ProfileResult, StackSample
+from advisor.model import ProfileResult, StackOrigin, StackSample
+from advisor.profiling.bootstrap import HANDSHAKE_ENV
+from advisor.profiling.counting import (
+    COUNTS_FILE,
+    counted_command,
+    counting_env,
+    read_imported,
+    read_loop_counts,
+)
 from advisor.profiling.runner import CompletedRun, run_in_process_group
+from advisor.profiling.target import Target
 
 NAME = "py-spy"
 # 100 samples a second per sampler: ~150 samples for a 1.5 s loop, ~4% of one core per sampler.
@@ -52,10 +67,27 @@ SAMPLER_FLAGS: dict[str, tuple[str, ...]] = {"all": ("--idle",), "active": (), "
 _MIN_ACTIVE_S_FOR_GIL_CHECK = 1.0
 _GIL_INVISIBLE = "no sample held the GIL: py-spy cannot see this Python's GIL"
 _SOURCE_ROOT = str(Path(__file__).resolve().parents[2])
+_OWN_PACKAGE = str(Path(__file__).resolve().parents[1]) + os.sep  # the bootstrap's frames
 _RUN_FILE = "run.json"
+# Seconds the script may take to start, and the samplers to attach, before it runs regardless.
+_HANDSHAKE_TIMEOUT_S = 30.0
+_SAMPLING = b"Sampling process"  # py-spy's banner once it reads the process
+# Seconds a sampler may take to notice the script is gone before it is told to stop.
+_SAMPLER_GRACE_S = 1.0
 _UNAVAILABLE_FILE = "unavailable.txt"
 _CAUSE = re.compile(r"^\d+: (?P<cause>.+)$")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<path>.+):(?P<line>\d+)\)$")
+_PROCESS = re.compile(r"^process (?P<pid>\d+):")
+_THREAD = re.compile(r"^thread \((?P<tid>0x[0-9a-fA-F]+|\d+)\)(?:: (?P<name>.*))?$")
+# The library function each kind of pool runs its tasks from: (function, path ending).
+_POOL_WORKERS = (
+    ("_worker", f"concurrent{os.sep}futures{os.sep}thread.py"),
+    ("_process_worker", f"concurrent{os.sep}futures{os.sep}process.py"),
+    ("worker", f"multiprocessing{os.sep}pool.py"),
+)
+# A script that ends sooner than this may end before the samplers attach to it.
+_ATTACH_S = 1.0
+_NOT_FOUND = re.compile(r"No python processes found in process", re.IGNORECASE)
 _PERMISSION = re.compile(r"permission|not permitted|SYS_PTRACE", re.IGNORECASE)
 _UNSUPPORTED = re.compile(r"unsupported version|failed to find python|not supported", re.IGNORECASE)
 # Lines this adapter appends to the run's stderr start so (pipeline.last_error_line can skip them).
@@ -81,7 +113,9 @@ def cannot_run_reason(stderr: bytes | str) -> str:
     causes = _causes(lines)
     if causes and causes[-1] not in detail:
         detail = f"{detail.rstrip('.')}: {causes[-1]}"
-    if _PERMISSION.search(text):
+    if _PERMISSION.search(text) or _NOT_FOUND.search(text):
+        # with --subprocesses a refused read reads "No python processes found"; the script is
+        # Python (we started it) and the trial read found this Python readable: it is permission
         return f"no permission to read the script's memory ({detail}); run as root or allow ptrace"
     if _UNSUPPORTED.search(text):
         return f"this Python is not supported by py-spy ({detail})"
@@ -103,7 +137,10 @@ def refusal_in(stderr: bytes) -> str | None:
     """The reason py-spy's samplers were refused, from the lines this adapter adds to stderr."""
     for line in reversed(stderr.decode("utf-8", "replace").splitlines()):
         if line.startswith(MESSAGE_PREFIX) and (
-            _PERMISSION.search(line) or _UNSUPPORTED.search(line) or _GIL_INVISIBLE in line
+            _PERMISSION.search(line)
+            or _NOT_FOUND.search(line)
+            or _UNSUPPORTED.search(line)
+            or _GIL_INVISIBLE in line
         ):
             return line.removeprefix(MESSAGE_PREFIX).strip()
     return None
@@ -132,6 +169,9 @@ def sampler_command(pyspy: str, pid: int, rate: int, flags: Sequence[str], out: 
         "--full-filenames",
         "--rate",
         str(rate),
+        # which thread and which process each stack is from (pool workers, CA203/CA204)
+        "--threads",
+        "--subprocesses",
         *flags,
         "--output",
         out,
@@ -176,12 +216,37 @@ def user_stack(
         if match is None or match["path"].startswith("<"):
             continue
         path = _realpath(match["path"])
-        if not path.startswith(prefix) or path.startswith(library_roots):
+        if not path.startswith(prefix) or path.startswith((*library_roots, _OWN_PACKAGE)):
             continue
         if f"{os.sep}site-packages{os.sep}" in path or f"{os.sep}dist-packages{os.sep}" in path:
             continue
         kept.append((path, int(match["line"])))
     return tuple(kept)
+
+
+def stack_origin(frames: Sequence[str]) -> tuple[StackOrigin, int]:
+    """Where a raw stack ran, and the index of its first frame that belongs to that place: the
+    frame after a pool's worker function, else 0."""
+    processes = 0
+    pid = ""
+    main_thread = True
+    worker_from = 0
+    for index, frame in enumerate(frames):
+        if (process := _PROCESS.match(frame)) is not None:
+            processes += 1
+            pid = process["pid"]
+        elif (thread := _THREAD.match(frame)) is not None:
+            main_thread = thread["name"] == "MainThread" or (processes > 0 and thread["tid"] == pid)
+        elif (match := _FRAME.match(frame)) is not None and any(
+            match["function"] == function and match["path"].endswith(ending)
+            for function, ending in _POOL_WORKERS
+        ):
+            worker_from = index + 1
+    if processes > 1:
+        return ("process_pool" if worker_from else "process"), worker_from
+    if not main_thread:
+        return ("thread_pool" if worker_from else "thread"), worker_from
+    return "main", 0
 
 
 def combine_samplers(
@@ -193,15 +258,16 @@ def combine_samplers(
     the split is clamped to gil <= active <= all per stack.
     """
     roots = _library_roots()
-    by_stack: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
+    by_stack: dict[tuple[StackOrigin, tuple[tuple[str, int], ...]], dict[str, int]] = {}
     for name, stacks in counts.items():
         for frames, count in stacks.items():
-            key = user_stack(frames, user_dir, roots)
+            origin, start = stack_origin(frames)
+            key = user_stack(frames[start:], user_dir, roots)
             if key:
-                slot = by_stack.setdefault(key, {"all": 0, "active": 0, "gil": 0})
+                slot = by_stack.setdefault((origin, key), {"all": 0, "active": 0, "gil": 0})
                 slot[name] += count
     samples: list[StackSample] = []
-    for frames, slot in by_stack.items():
+    for (origin, frames), slot in by_stack.items():
         total = slot["all"]
         if total <= 0:
             continue
@@ -213,6 +279,7 @@ def combine_samplers(
                 cpu_python_s=gil / rate,
                 cpu_native_s=(active - gil) / rate,
                 waiting_s=(total - active) / rate,
+                origin=origin,
             )
         )
     return tuple(samples)
@@ -222,14 +289,9 @@ def combine_samplers(
 
 
 def profile_with_pyspy(
-    script: str,
-    args: Sequence[str],
-    *,
-    cwd: str | None,
-    timeout: float | None,
-    rate: int = DEFAULT_RATE,
+    target: Target, *, timeout: float | None, rate: int = DEFAULT_RATE
 ) -> tuple[ProfileResult | None, CompletedRun]:
-    """Run ``script`` under py-spy; the profile is None when py-spy recorded nothing usable.
+    """Run ``target`` under py-spy; the profile is None when py-spy recorded nothing usable.
 
     Raises ProfilerUnavailable before the script runs when py-spy is missing, may not read the
     process (ptrace permission) or does not understand this Python.
@@ -237,11 +299,15 @@ def profile_with_pyspy(
     pyspy = find_pyspy()
     if pyspy is None:
         raise ProfilerUnavailable("py-spy is not installed (not on PATH nor beside this Python)")
-    script_path = os.path.realpath(script)
+    script_path = os.path.realpath(target.path)
     with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
-        command = [sys.executable, script, *args]
+        counts_file = Path(tmp) / COUNTS_FILE
         run = run_in_process_group(
-            launcher_command(tmp, pyspy, rate, command), cwd=cwd, timeout=timeout
+            launcher_command(tmp, pyspy, rate, counted_command(target)),
+            cwd=target.cwd,
+            timeout=timeout,
+            env=counting_env(target, counts_file),
+            stdin=None if target.pass_stdin else subprocess.DEVNULL,
         )
         state = Path(tmp)
         unavailable = state / _UNAVAILABLE_FILE
@@ -258,10 +324,17 @@ def profile_with_pyspy(
             try:
                 text = (state / f"{name}.txt").read_text(encoding="utf-8", errors="replace")
             except OSError:  # py-spy wrote nothing: its stderr says why
-                reason = cannot_run_reason(_read_bytes(state / f"{name}.err"))
+                error = _read_bytes(state / f"{name}.err")
+                reason = cannot_run_reason(error)
+                if _NOT_FOUND.search(error.decode("utf-8", "replace")) and (
+                    float(launched.get("wall_s") or 0.0) < _ATTACH_S
+                ):
+                    reason = "the script ended before py-spy could attach to it"
                 failures.append(f"{MESSAGE_PREFIX}the {name} sampler failed: {reason}")
             else:
                 counts[name] = read_raw(text)
+        loop_counts = read_loop_counts(counts_file)
+        imported = read_imported(counts_file)
     if failures:
         # after the script's own output, where a profiler's messages go
         return None, replace(run, stderr=run.stderr + "".join(f + "\n" for f in failures).encode())
@@ -275,8 +348,11 @@ def profile_with_pyspy(
         script=script_path,
         wall_s=float(launched.get("wall_s") or run.wall_s),
         exit_code=run.exit_code,
-        stacks=combine_samplers(counts, os.path.dirname(script_path), rate),
+        stacks=combine_samplers(counts, target.code_dir, rate),
         complete=run.exit_code == 0 and not run.timed_out,
+        loop_counts=loop_counts,
+        imported=imported,
+        startup_s=float(launched.get("startup_s") or 0.0),
     )
     return profile, run
 
@@ -322,31 +398,84 @@ def launch(argv: Sequence[str]) -> int:
         (state / _UNAVAILABLE_FILE).write_bytes(probe.stderr or probe.stdout)
         return 0
     launcher = os.getpid()
+    ready_read, ready_write = os.pipe()
+    go_read, go_write = os.pipe()
     started = time.perf_counter()
-    script = subprocess.Popen(command, preexec_fn=lambda: allow_tracing_by_descendants(launcher))
+    script = subprocess.Popen(
+        command,
+        env=dict(os.environ, **{HANDSHAKE_ENV: f"{ready_write},{go_read}"}),
+        pass_fds=(ready_write, go_read),
+        preexec_fn=lambda: allow_tracing_by_descendants(launcher),
+    )
+    os.close(ready_write)
+    os.close(go_read)
+    # The interpreter starts alone (three samplers starting beside it on two cores slowed its
+    # start-up 2-3x, which the advice would then count as the script's own serial time); the
+    # samplers attach while it waits, and its code runs only once they sample.
+    _wait_readable(ready_read, _HANDSHAKE_TIMEOUT_S)
+    ready = time.perf_counter()
     samplers = []
     for name, flags in SAMPLER_FLAGS.items():
         out = str(state / f"{name}.txt")
-        with open(state / f"{name}.err", "wb") as err:
+        with open(state / f"{name}.err", "wb") as err, open(state / f"{name}.log", "wb") as log:
             samplers.append(
                 subprocess.Popen(
                     sampler_command(pyspy, script.pid, int(rate), flags, out),
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
+                    stdout=log,
                     stderr=err,
                 )
             )
+    _wait_until_sampling(samplers, [state / f"{name}.log" for name in SAMPLER_FLAGS])
+    go = time.perf_counter()
+    with contextlib.suppress(OSError):
+        os.write(go_write, b"g")
+    os.close(go_write)
+    os.close(ready_read)
     code = script.wait()
-    wall = time.perf_counter() - started
-    (state / _RUN_FILE).write_text(json.dumps({"exit_code": code, "wall_s": wall}))
+    ended = time.perf_counter()
+    # the run as it would have been: start-up, then the program's code, without the wait between
+    startup = ready - started
+    (state / _RUN_FILE).write_text(
+        json.dumps({"exit_code": code, "wall_s": startup + ended - go, "startup_s": startup})
+    )
+    # each sampler stops once the script is gone and writes its file; one that follows children
+    # the script left running is told to stop (py-spy writes what it has on SIGINT)
+    deadline = time.monotonic() + _SAMPLER_GRACE_S
     for sampler in samplers:
-        sampler.wait()  # each stops once the script is gone, and writes its file
+        try:
+            sampler.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait()
     if code < 0:  # killed by a signal: die of the same one, as a bare run would have
         signal.signal(-code, signal.SIG_DFL)
         with contextlib.suppress(OSError):
             os.kill(os.getpid(), -code)
         return 128 - code
     return code
+
+
+def _wait_readable(fd: int, timeout: float) -> None:
+    """Until the script says it is ready (or ends: the pipe then reads as closed)."""
+    with contextlib.suppress(OSError, ValueError):
+        readable, _, _ = select.select([fd], [], [], timeout)
+        if readable:
+            os.read(fd, 1)
+
+
+def _wait_until_sampling(samplers: Sequence[subprocess.Popen], logs: Sequence[Path]) -> None:
+    """Until every sampler has attached (py-spy prints its banner on stdout then) or given up."""
+    deadline = time.monotonic() + _HANDSHAKE_TIMEOUT_S
+    waiting = list(zip(samplers, logs, strict=True))
+    while waiting and time.monotonic() < deadline:
+        waiting = [
+            (sampler, log)
+            for sampler, log in waiting
+            if sampler.poll() is None and _SAMPLING not in _read_bytes(log)
+        ]
+        if waiting:
+            time.sleep(0.005)
 
 
 _PR_SET_PTRACER = 0x59616D61

@@ -11,16 +11,24 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import ProfilerUnavailable
 from advisor.model import ProfileResult, StackSample
+from advisor.profiling.counting import (
+    COUNTS_FILE,
+    counted_command,
+    counting_env,
+    read_imported,
+    read_loop_counts,
+)
 from advisor.profiling.runner import CompletedRun, run_in_process_group
+from advisor.profiling.target import Target
 
 NAME = "scalene"
 
@@ -29,12 +37,26 @@ def scalene_available() -> bool:
     return importlib.util.find_spec("scalene") is not None
 
 
-def scalene_command(script: str, args: Sequence[str], outfile: str) -> list[str]:
-    # --cpu-only: we need time kinds, not memory; it also keeps scalene's overhead low.
-    command = [sys.executable, "-m", "scalene", "run", "--cpu-only", "-o", outfile, script]
-    if args:
-        command += ["---", *args]
-    return command
+def scalene_command(target: Target, outfile: str) -> list[str]:
+    """Scalene runs the loop-counting bootstrap, which runs the target; --program-path keeps
+    scalene's attention on the user's code rather than on the bootstrap's directory."""
+    bootstrap, *program = counted_command(target)[1:]
+    return [
+        sys.executable,
+        "-m",
+        "scalene",
+        "run",
+        "--cpu-only",  # we need time kinds, not memory; it also keeps scalene's overhead low
+        "--program-path",
+        target.code_dir,
+        "--profile-exclude",
+        bootstrap,
+        "-o",
+        outfile,
+        bootstrap,
+        "---",
+        *program,
+    ]
 
 
 def _parse_frame(frame: str) -> tuple[str, int] | None:
@@ -110,14 +132,23 @@ def _borrowed_callers(
 
 
 def profile_with_scalene(
-    script: str, args: Sequence[str], *, cwd: str | None, timeout: float | None
+    target: Target, *, timeout: float | None
 ) -> tuple[ProfileResult | None, CompletedRun]:
-    """Run ``script`` under scalene; the profile is None when scalene wrote none."""
+    """Run ``target`` under scalene; the profile is None when scalene wrote none."""
     if not scalene_available():
         raise ProfilerUnavailable("scalene is not installed in this Python environment")
     with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
         outfile = str(Path(tmp) / "profile.json")
-        run = run_in_process_group(scalene_command(script, args, outfile), cwd=cwd, timeout=timeout)
+        counts_file = Path(tmp) / COUNTS_FILE
+        run = run_in_process_group(
+            scalene_command(target, outfile),
+            cwd=target.cwd,
+            timeout=timeout,
+            env=counting_env(target, counts_file),
+            stdin=None if target.pass_stdin else subprocess.DEVNULL,
+        )
+        loop_counts = read_loop_counts(counts_file)
+        imported = read_imported(counts_file)
         try:
             data = json.loads(Path(outfile).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -126,10 +157,13 @@ def profile_with_scalene(
         return None, run
     profile = ProfileResult(
         profiler=NAME,
-        script=os.path.realpath(script),
+        script=os.path.realpath(target.path),
         wall_s=float(data.get("elapsed_time_sec") or run.wall_s),
         exit_code=run.exit_code,
         stacks=stacks_from_scalene(data),
         complete=run.exit_code == 0 and not run.timed_out,
+        # scalene's elapsed time starts with the program's code: no start-up in it to subtract
+        loop_counts=loop_counts,
+        imported=imported,
     )
     return profile, run

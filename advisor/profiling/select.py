@@ -7,13 +7,14 @@ script would fail the same way under the other profiler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 from advisor.errors import ProfilerUnavailable
 from advisor.model import ProfileResult
 from advisor.profiling import pyspy_adapter, scalene_adapter
 from advisor.profiling.runner import CompletedRun
+from advisor.profiling.target import Target
 
 ProfilerChoice = Literal["scalene", "py-spy", "auto"]
 PROFILER_CHOICES: tuple[ProfilerChoice, ...] = ("scalene", "py-spy", "auto")
@@ -25,7 +26,7 @@ DEFAULT_PROFILER: Literal["scalene", "py-spy"] = "py-spy"
 
 class _Profile(Protocol):
     def __call__(
-        self, script: str, args: Sequence[str], *, cwd: str | None, timeout: float | None
+        self, target: Target, *, timeout: float | None
     ) -> tuple[ProfileResult | None, CompletedRun]: ...
 
 
@@ -37,10 +38,8 @@ _PROFILERS: dict[str, _Profile] = {
 
 def profile_script_with(
     profiler: ProfilerChoice,
-    script: str,
-    args: Sequence[str],
+    target: Target,
     *,
-    cwd: str | None,
     timeout: float | None,
     on_notice: Callable[[str], None],
 ) -> tuple[ProfileResult | None, CompletedRun]:
@@ -49,11 +48,11 @@ def profile_script_with(
     Raises ProfilerUnavailable when the chosen profiler (with `auto`: both) cannot run.
     """
     if profiler != "auto":
-        return _PROFILERS[profiler](script, args, cwd=cwd, timeout=timeout)
+        return _PROFILERS[profiler](target, timeout=timeout)
     first = DEFAULT_PROFILER
     second = next(name for name in _PROFILERS if name != first)
     try:
-        profile, run = _PROFILERS[first](script, args, cwd=cwd, timeout=timeout)
+        profile, run = _PROFILERS[first](target, timeout=timeout)
     except ProfilerUnavailable as exc:
         reason = str(exc)
     else:
@@ -62,7 +61,7 @@ def profile_script_with(
             return profile, run
     on_notice(f"{first} cannot run here ({reason}); profiling with {second} instead")
     try:
-        return _PROFILERS[second](script, args, cwd=cwd, timeout=timeout)
+        return _PROFILERS[second](target, timeout=timeout)
     except ProfilerUnavailable as exc:
         raise ProfilerUnavailable(f"no profiler can run here: {reason}; {exc}") from exc
 

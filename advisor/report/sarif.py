@@ -12,7 +12,7 @@ import json
 import re
 import statistics
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from urllib.parse import quote
 from advisor.analysis.source import decode_source
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.errors import SourceError
-from advisor.model import Finding, Report, Verification
+from advisor.model import Finding, Report, Verification, plain
 from advisor.report.console import _SUGGESTION_TEXT
 from advisor.report.rules_doc import rule_markdown
 
@@ -258,7 +258,7 @@ def _properties(finding: Finding, verification: Verification | None) -> dict[str
     if finding.predicted_speedup is not None:
         props["predicted_speedup"] = finding.predicted_speedup
     if finding.evidence is not None:
-        props["evidence"] = asdict(finding.evidence)
+        props["evidence"] = plain(finding.evidence)
     if verification is not None:
         props["verification"] = _verification_properties(verification)
     return props
@@ -350,7 +350,7 @@ def sarif_log(
         "results": results,
     }
     if report.run is not None:
-        run["properties"] = {"run": asdict(report.run)}
+        run["properties"] = {"run": plain(report.run)}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

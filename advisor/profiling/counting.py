@@ -1,0 +1,62 @@
+"""The parent's side of counting loop iterations: the command that runs the program through the
+bootstrap (advisor/profiling/bootstrap.py, which does the counting inside it), and reading the
+counts it leaves behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from advisor.model import LoopCount
+from advisor.profiling import bootstrap
+from advisor.profiling.target import Target
+
+BOOTSTRAP = os.path.realpath(bootstrap.__file__)
+COUNTS_FILE = "loop_counts.json"
+
+
+def counted_command(target: Target) -> list[str]:
+    """`python bootstrap.py SCRIPT ARGS` (or `-m MODULE ARGS`): by path, not `-m advisor...`,
+    so nothing of ours needs to be importable from the user's working directory."""
+    return [sys.executable, BOOTSTRAP, *target.python_args()]
+
+
+def counting_env(target: Target, counts_file: str | Path) -> dict[str, str]:
+    """The user's environment plus the two variables the bootstrap removes before the program
+    starts (so the program and its children see the environment unchanged)."""
+    return dict(
+        os.environ,
+        **{bootstrap.COUNTS_ENV: str(counts_file), bootstrap.USER_DIR_ENV: target.code_dir},
+    )
+
+
+def read_imported(path: str | Path) -> tuple[str, ...]:
+    """The pool modules the program had imported when it ended."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return tuple(str(name) for name in data["imported"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
+def read_loop_counts(path: str | Path) -> tuple[LoopCount, ...]:
+    """The counts the bootstrap wrote; none when it could not (os._exit, SIGKILL)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return tuple(
+            LoopCount(
+                path=str(loop["path"]),
+                line=int(loop["line"]),
+                entries=int(loop["entries"]),
+                items=int(loop["items"]),
+                capped=bool(loop.get("capped", False)),
+                seconds=float(loop["seconds"]) if "seconds" in loop else None,
+                timed=int(loop.get("timed", 0)),
+                children_cpu_s=float(loop.get("children_cpu", 0.0)),
+            )
+            for loop in data["loops"]
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ()

@@ -1,0 +1,68 @@
+"""What the profiler runs: the user's program, exactly as the user would start it.
+
+`python SCRIPT ARGS` or `python -m MODULE ARGS`, in the user's working directory, with the
+user's environment, and stdin closed unless asked for (a profiled run must not wait on a
+terminal nobody watches).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: str  # the script, or the module's source file (its __main__.py for a package)
+    args: tuple[str, ...] = ()
+    module: str | None = None  # run as `python -m module`
+    cwd: str | None = None  # None: the working directory concadvise runs in
+    pass_stdin: bool = False  # hand concadvise's stdin to the program instead of closing it
+    user_dir: str = ""  # the user's code is under it; "" = the script's directory
+
+    def python_args(self) -> list[str]:
+        """The arguments after `python`."""
+        if self.module is not None:
+            return ["-m", self.module, *self.args]
+        return [self.path, *self.args]
+
+    @property
+    def code_dir(self) -> str:
+        return os.path.realpath(self.user_dir or os.path.dirname(os.path.realpath(self.path)))
+
+    @property
+    def shown(self) -> str:
+        return f"-m {self.module}" if self.module is not None else self.path
+
+
+def module_target(
+    module: str, args: tuple[str, ...] = (), *, cwd: str | None = None, pass_stdin: bool = False
+) -> Target:
+    """``python -m module``'s target, found without importing anything (importing a package
+    would run the user's code in concadvise's own process).
+
+    Looked for as Python would: the working directory first, then this Python's sys.path.
+    """
+    root_dirs = [cwd or os.getcwd(), *(p for p in sys.path[1:] if p)]
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise UsageError(f"not a module name: {module}")
+    for root in root_dirs:
+        base = Path(root, *parts)
+        for candidate in (base / "__main__.py", base.with_suffix(".py")):
+            if candidate.is_file():
+                return Target(
+                    path=str(candidate),
+                    args=args,
+                    module=module,
+                    cwd=cwd,
+                    pass_stdin=pass_stdin,
+                    user_dir=os.path.realpath(root),
+                )
+        if (base / "__init__.py").is_file():
+            raise UsageError(f"{module} is a package without a __main__.py: it cannot be run")
+    raise UsageError(f"no module named {module} (looked in {root_dirs[0]} and sys.path)")

@@ -1,0 +1,66 @@
+"""CA203 and CA204 from what an existing pool's workers were measured doing."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.advice.decision import Overheads
+from advisor.advice.findings import AdviceSettings, pool_findings
+from advisor.model import Evidence, PoolSite
+
+OVERHEADS = Overheads(0.001, 0.0001, 0.05, 0.002, 2, thread_import_s=0.02, process_import_s=0.04)
+SETTINGS = AdviceSettings(cores=2, overheads=OVERHEADS, free_cores=2.0)
+THREADS = PoolSite("p.py", 30, 30, "thread", "concurrent.futures.ThreadPoolExecutor", (), (), 8)
+PROCESSES = PoolSite("p.py", 50, 50, "process", "concurrent.futures.ProcessPoolExecutor", (), ())
+
+
+def ev(python: float, native: float, waiting: float, wall: float = 4.0, share: float = 0.8):
+    return Evidence(wall, share, python, native, waiting)
+
+
+def test_threads_holding_the_gil_are_ca203_with_the_gain_of_processes() -> None:
+    [finding] = pool_findings({THREADS: ev(0.9, 0.1, 0.0)}, run_wall_s=5.0, settings=SETTINGS)
+    assert (finding.rule, finding.line, finding.kind, finding.suggestion) == (
+        "CA203",
+        30,
+        "cpu",
+        "process_pool",
+    )
+    assert (finding.workers, finding.fix_safety) == (2, "unsafe")
+    # 3.6 s of Python over 2 processes, the rest as it was, a pool start and its import
+    new_pool = 4.0 - 3.6 + 1.8 + 0.05 + 0.04
+    assert finding.predicted_speedup == round(5.0 / (1.0 + new_pool), 2)
+    assert finding.message == (
+        "ThreadPoolExecutor (80% of the run): a worker held the GIL 90% of the pool's time, so "
+        "its threads ran Python one at a time; 2 processes would make the whole run ~1.5x faster"
+    )
+
+
+def test_processes_that_wait_are_ca204_with_the_gain_of_threads() -> None:
+    [finding] = pool_findings(
+        {PROCESSES: ev(0.02, 0.03, 0.95)},
+        run_wall_s=5.0,
+        settings=SETTINGS,
+        imported=("concurrent.futures.thread",),
+    )
+    assert (finding.rule, finding.kind, finding.suggestion, finding.workers) == (
+        "CA204",
+        "io",
+        "thread_pool",
+        32,  # 2 x (1 + 0.95/0.05) = 40, capped
+    )
+    # 2 processes' waits spread over 32 threads, their start saved
+    new_pool = 4.0 * 2 / 32 + 32 * 0.001 - 0.05
+    assert finding.predicted_speedup == pytest.approx(round(5.0 / (1.0 + new_pool), 2))
+
+
+@pytest.mark.parametrize(
+    ("pool", "evidence"),
+    [
+        (THREADS, ev(0.3, 0.1, 0.6)),  # threads that wait: the right pool
+        (PROCESSES, ev(0.9, 0.05, 0.05)),  # processes that compute: the right pool
+        (THREADS, ev(0.9, 0.1, 0.0, wall=0.1, share=0.02)),  # too small a part of the run
+    ],
+)
+def test_pools_that_fit_their_work_or_do_not_matter_are_left_alone(pool, evidence) -> None:
+    assert pool_findings({pool: evidence}, run_wall_s=5.0, settings=SETTINGS) == []

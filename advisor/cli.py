@@ -16,7 +16,6 @@ from advisor.advice.findings import MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
 from advisor.codemods.apply import is_safe_fix
-from advisor.codemods.dask_executor import dask_available
 from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
@@ -62,6 +61,8 @@ def fix_target(executor: str, dask_address: str | None) -> FixTarget:
     imports it), said in one line otherwise."""
     if dask_address is not None and executor != "dask":
         raise UsageError("--dask-address needs --executor dask")
+    from advisor.codemods.dask_executor import dask_available  # imports libcst.codemod
+
     if executor == "dask" and not dask_available():
         raise UsageError(
             "--executor dask needs Dask's distributed scheduler: pip install 'concadvise[dask]'"

@@ -23,7 +23,7 @@ from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
 from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
-from advisor.codemods.thread_pool import RewriteError
+from advisor.codemods.errors import RewriteError
 from advisor.config import find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError

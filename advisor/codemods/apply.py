@@ -9,7 +9,6 @@ from pathlib import Path
 
 from advisor.codemods.fixers import RewriteError, fixer_for
 from advisor.codemods.source_codec import SourceText
-from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool
 from advisor.errors import SourceError
 from advisor.model import Finding
 
@@ -20,6 +19,8 @@ def rewrite_file_bytes(path: str, original: bytes, loops: Mapping[int, int]) -> 
     Raises RewriteError when a loop cannot be rewritten, SyntaxError if the result would not
     compile (it is then never written).
     """
+    from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool  # libcst.codemod: slow
+
     source = SourceText.decode(path, original)
     rewritten = rewrite_loops_to_thread_pool(source.text, loops)
     compile(rewritten, path, "exec", dont_inherit=True)

@@ -10,39 +10,54 @@ it cannot rewrite that finding; it never returns code that does not compile.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from advisor.codemods.dask_executor import fix_dask_loop
 from advisor.codemods.errors import RewriteError
-from advisor.codemods.main_guard import fix_main_guard
-from advisor.codemods.pool_bounded import fix_process_per_item, fix_thread_per_item
-from advisor.codemods.pool_collect import fix_serial_submit
-from advisor.codemods.pool_hoist import fix_pool_in_loop
-from advisor.codemods.pool_lift import fix_unpicklable_task
-from advisor.codemods.pool_swap import fix_process_pool_over_io, fix_thread_pool_over_cpu
-from advisor.codemods.process_pool import fix_process_pool_loop
-from advisor.codemods.thread_pool import STATIC_THREAD_WORKERS, fix_thread_pool_loop
 from advisor.model import Finding
 
 Fixer = Callable[[str, Finding], str]
 
-STATIC_WORKERS = STATIC_THREAD_WORKERS
+# Without a profile there is no measured wait/compute ratio: the rewrite proposes this many
+# threads (ThreadPoolExecutor's own default is min(32, cores + 4)) and the user tunes it.
+STATIC_WORKERS = 8
+
+
+def _deferred(path: str) -> Fixer:
+    """The fixer at ``module:function``, imported on first use: the codemods pull in
+    ``libcst.codemod`` (~0.3 s), which `check` and `bench` must not pay for."""
+    module, name = path.split(":")
+
+    def fixer(source: str, finding: Finding, **options: Any) -> str:
+        return getattr(importlib.import_module(module), name)(source, finding, **options)
+
+    fixer.__name__ = fixer.__qualname__ = name
+    return fixer
+
 
 FIXERS: dict[str, Fixer] = {
-    "CA101": fix_thread_pool_loop,
-    "CA102": fix_process_pool_loop,
-    "CA103": fix_thread_pool_loop,
-    "CA201": fix_thread_per_item,
-    "CA202": fix_process_per_item,
-    "CA203": fix_thread_pool_over_cpu,
-    "CA204": fix_process_pool_over_io,
-    "CA205": fix_serial_submit,
-    "CA206": fix_pool_in_loop,
-    "CA207": fix_unpicklable_task,
-    "CA208": fix_main_guard,
-    "CA401": fix_dask_loop,
+    rule: _deferred(f"advisor.codemods.{path}")
+    for rule, path in {
+        "CA101": "thread_pool:fix_thread_pool_loop",
+        "CA102": "process_pool:fix_process_pool_loop",
+        "CA103": "thread_pool:fix_thread_pool_loop",
+        "CA104": "async_gather:fix_sequential_awaits",
+        "CA201": "pool_bounded:fix_thread_per_item",
+        "CA202": "pool_bounded:fix_process_per_item",
+        "CA203": "pool_swap:fix_thread_pool_over_cpu",
+        "CA204": "pool_swap:fix_process_pool_over_io",
+        "CA205": "pool_collect:fix_serial_submit",
+        "CA206": "pool_hoist:fix_pool_in_loop",
+        "CA207": "pool_lift:fix_unpicklable_task",
+        "CA208": "main_guard:fix_main_guard",
+        "CA301": "async_blocking:fix_blocking_call_in_async",
+        "CA302": "async_tasks:fix_asyncio_run_in_loop",
+        "CA303": "async_gather:fix_unbounded_gather",
+        "CA304": "async_tasks:fix_discarded_task",
+        "CA401": "dask_executor:fix_dask_loop",
+    }.items()
 }
 
 Executor = Literal["local", "dask"]
@@ -61,7 +76,7 @@ class FixTarget:
         if finding.fix_safety == "none":
             return None
         if self.executor == "dask" and finding.rule in DASK_TARGETS:
-            return functools.partial(fix_dask_loop, address=self.dask_address)
+            return functools.partial(FIXERS["CA401"], address=self.dask_address)
         return FIXERS.get(finding.rule)
 
     def safety(self, finding: Finding) -> str:

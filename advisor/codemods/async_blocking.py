@@ -1,0 +1,177 @@
+"""CA301: a blocking call inside ``async def`` → its awaitable twin or ``asyncio.to_thread``.
+
+Which call becomes what is data (``rules/knowledge/async.toml``): an entry whose suggestion is not
+``to_thread`` names a drop-in coroutine taking the same arguments (``time.sleep`` →
+``await asyncio.sleep``); every other blocking call keeps running as it is, on a worker thread
+(``await asyncio.to_thread(f, *args, **kwargs)``), so the event loop goes on meanwhile. The call
+is picked with the analysis's own name resolution, so exactly the flagged call is rewritten.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import libcst as cst
+
+# The analysis's reading of async.toml: the `default` table (to_thread), and when an entry's fix
+# is a change of client rather than a mechanical rewrite.
+from advisor.analysis.async_rules import _DEFAULT_REPLACEMENT, _is_client_switch
+from advisor.analysis.knowledge import AsyncReplacement, CallKnowledge, load_knowledge
+from advisor.codemods.async_common import (
+    Edit,
+    ParsedModule,
+    ResolvedCall,
+    as_primary,
+    attribute_chain,
+    await_,
+    cst_call_at,
+    finish,
+    resolved_calls,
+)
+from advisor.codemods.errors import RewriteError
+from advisor.model import Finding
+
+__all__ = ["fix_blocking_call_in_async"]
+
+# The finding names its call: "blocking call `time.sleep` inside `async def poll`: ...". When two
+# blocking calls share the finding's lines, this picks the one the finding is about.
+_NAMED_CALL = re.compile(r"blocking call `([^`]+)`")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
+    """CA301: ``time.sleep(x)`` → ``await asyncio.sleep(x)``; another blocking ``f(a, k=v)`` →
+    ``await asyncio.to_thread(f, a, k=v)``."""
+    knowledge = load_knowledge()
+    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    named = _NAMED_CALL.search(finding.message)
+    edits: dict[cst.CSTNode, Edit] = {}
+    imports: list[str] = []
+    unused: list[tuple[str, str | None, str | None]] = []
+    problems: list[str] = []
+    for resolved in resolved_calls(parsed, finding.line, finding.end_line):
+        replacement = _flagged(resolved, knowledge)
+        if replacement is None:
+            continue
+        shown = (resolved.qualified or "").removeprefix("builtins.")
+        if named is not None and shown != named.group(1):
+            continue
+        node = cst_call_at(parsed, resolved)
+        if _directly_awaited(parsed, node):
+            continue  # an async API: the analysis does not flag it either
+        reason = _refusal(parsed, node, replacement)
+        if reason is not None:
+            problems.append(f"`{shown}` {reason}")
+            continue
+        module = _module_of(replacement)
+        if parsed.rebinds(module.split(".")[0], at=node):
+            problems.append(f"the module binds `{module.split('.')[0]}` to something else")
+            continue
+        edits[node] = _rewrite(parsed, node, replacement)
+        imports.append(module)
+        if not _on_thread(replacement):
+            unused += _import_of(parsed, node.func)
+    if not edits:
+        raise RewriteError(problems[0] if problems else "no blocking call inside async def here")
+    return finish(parsed, source, edits, imports=dict.fromkeys(imports), unused=unused)
+
+
+def _flagged(resolved: ResolvedCall, knowledge: CallKnowledge) -> AsyncReplacement | None:
+    """The replacement of a call the analysis reports as CA301, else None."""
+    qualified = resolved.qualified
+    if not resolved.in_async or qualified is None or not knowledge.blocks_in_async(qualified):
+        return None
+    receiver, _, _ = qualified.rpartition("()")
+    if receiver and knowledge.blocks_in_async(receiver):
+        return None  # `requests.get(u).json()`: the method of a blocking call's result
+    return knowledge.async_replacement(qualified) or _DEFAULT_REPLACEMENT
+
+
+def _directly_awaited(parsed: ParsedModule, node: cst.Call) -> bool:
+    parent = parsed.parents.get(node)
+    if isinstance(parent, cst.Await):
+        return True
+    if isinstance(parent, cst.WithItem):
+        owner = parsed.parents.get(parent)
+        return isinstance(owner, cst.With) and owner.asynchronous is not None
+    return isinstance(parent, cst.For) and parent.asynchronous is not None and parent.iter is node
+
+
+def _refusal(parsed: ParsedModule, node: cst.Call, replacement: AsyncReplacement) -> str | None:
+    """Why this call cannot become an ``await`` where it stands, if it cannot."""
+    if _is_client_switch(replacement):
+        first = replacement.replacement.split(",")[0].strip()
+        return f"is best replaced by {first}: a design change, not applied automatically"
+    if not _on_thread(replacement) and not _DOTTED.fullmatch(replacement.replacement):
+        return f"has no drop-in replacement ({replacement.replacement})"
+    parent = parsed.parents.get(node)
+    if isinstance(parent, cst.WithItem):
+        return (
+            "opens a `with` block: move the whole block into a function and run that with "
+            "`asyncio.to_thread`"
+        )
+    for ancestor in parsed.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef):
+            return None
+        if isinstance(ancestor, cst.Await):
+            return "is already inside an `await` expression"
+        if isinstance(ancestor, cst.GeneratorExp):
+            return "is in a generator expression, which `await` would turn into an async one"
+        if isinstance(ancestor, cst.Lambda | cst.ClassDef):
+            return "is in a lambda or class body, where `await` is not allowed"
+    return "is not inside a function"
+
+
+def _module_of(replacement: AsyncReplacement) -> str:
+    """The module whose function the rewrite calls: ``asyncio`` for both kinds of fix."""
+    name = _DEFAULT_REPLACEMENT.replacement if _on_thread(replacement) else replacement.replacement
+    return name.rpartition(".")[0]
+
+
+def _on_thread(replacement: AsyncReplacement) -> bool:
+    return replacement.suggestion == "to_thread"
+
+
+def _rewrite(parsed: ParsedModule, old: cst.Call, replacement: AsyncReplacement) -> Edit:
+    """The edit turning the (updated: its arguments may hold rewrites of their own) call into
+    ``await twin(args)`` or ``await asyncio.to_thread(f, args)``."""
+
+    def apply(updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.Call)
+        if _on_thread(replacement):
+            func = updated.func.with_changes(lpar=[], rpar=[])
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            first = cst.Arg(func, comma=comma) if updated.args else cst.Arg(func)
+            new = cst.Call(
+                func=attribute_chain(_DEFAULT_REPLACEMENT.replacement),
+                args=[first, *updated.args],
+            )
+        else:
+            new = cst.Call(func=attribute_chain(replacement.replacement), args=updated.args)
+        return as_primary(parsed, old, await_(new))
+
+    return apply
+
+
+def _import_of(
+    parsed: ParsedModule, func: cst.BaseExpression
+) -> list[tuple[str, str | None, str | None]]:
+    """The module-level import binding the root name of ``func``, as RemoveImportsVisitor
+    wants it: (module, name, alias)."""
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return []
+    name = root.value
+    for node in parsed.source.tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return [(alias.name, None, alias.asname)]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return [(node.module, alias.name, alias.asname)]
+    return []

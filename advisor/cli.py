@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from advisor import __version__
-from advisor.advice.findings import MIN_SHARE_OF_RUN
+from advisor.advice.findings import DASK_THRESHOLD_S, MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
 from advisor.codemods.apply import is_safe_fix
@@ -146,6 +146,23 @@ def profile(
             f"[tool.concadvise], else {MIN_SHARE_OF_RUN}].",
         ),
     ] = None,
+    executor: Annotated[
+        ExecutorOption,
+        typer.Option(
+            "--executor",
+            help="dask: advise (and with --apply, rewrite onto) a Dask cluster instead of a "
+            "local pool for every hot loop (CA401).",
+        ),
+    ] = ExecutorOption.local,
+    dask_threshold: Annotated[
+        float,
+        typer.Option(
+            "--dask-threshold",
+            min=0.0,
+            help="Seconds a CPU loop may still take on every local core before CA401 suggests "
+            "a Dask cluster.",
+        ),
+    ] = DASK_THRESHOLD_S,
     profiler: Annotated[
         ProfilerOption,
         typer.Option(
@@ -166,7 +183,9 @@ def profile(
         script=script or "",
         args=args,
         timeout=timeout,
-        settings=advice_settings_for(script or ".", min_share),
+        settings=advice_settings_for(
+            script or ".", min_share, fix_target(executor.value, None).executor, dask_threshold
+        ),
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,
         pass_stdin=stdin,

@@ -17,7 +17,12 @@ from pathlib import Path
 from advisor import __version__
 from advisor.advice.calibration import load_overheads
 from advisor.advice.decision import free_cores
-from advisor.advice.findings import AdviceSettings, pool_findings, profiled_findings
+from advisor.advice.findings import (
+    DASK_THRESHOLD_S,
+    AdviceSettings,
+    pool_findings,
+    profiled_findings,
+)
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
@@ -89,13 +94,20 @@ class ProfileRequest:
     measure_overheads: bool = True  # False: the default pool overheads, no calibration run
 
 
-def advice_settings_for(script: str, min_share: float | None = None) -> AdviceSettings:
+def advice_settings_for(
+    script: str,
+    min_share: float | None = None,
+    executor: str = "local",
+    dask_threshold_s: float = DASK_THRESHOLD_S,
+) -> AdviceSettings:
     """Thresholds from the script's `[tool.concadvise]`, the command line winning."""
     config = find_config(Path(script).parent if Path(script).parent.exists() else Path.cwd())
     return AdviceSettings(
         min_share=config.min_share if min_share is None else min_share,
         min_speedup=config.min_speedup,
         max_io_workers=config.max_io_workers,
+        executor=executor,
+        dask_threshold_s=dask_threshold_s,
     )
 
 

@@ -1,12 +1,15 @@
-"""CA203 and CA204 from what an existing pool's workers were measured doing."""
+"""CA203 and CA204 from what an existing pool's workers were measured doing; CA401 beyond one
+machine."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from advisor.advice.decision import Overheads
-from advisor.advice.findings import AdviceSettings, pool_findings
-from advisor.model import Evidence, PoolSite
+from advisor.advice.findings import PICKLE_REASON, AdviceSettings, pool_findings, profiled_findings
+from advisor.model import Evidence, LoopSite, PoolSite
 
 OVERHEADS = Overheads(0.001, 0.0001, 0.05, 0.002, 2, thread_import_s=0.02, process_import_s=0.04)
 SETTINGS = AdviceSettings(cores=2, overheads=OVERHEADS, free_cores=2.0)
@@ -64,3 +67,39 @@ def test_processes_that_wait_are_ca204_with_the_gain_of_threads() -> None:
 )
 def test_pools_that_fit_their_work_or_do_not_matter_are_left_alone(pool, evidence) -> None:
     assert pool_findings({pool: evidence}, run_wall_s=5.0, settings=SETTINGS) == []
+
+
+# --- CA401: beyond one machine -------------------------------------------------------------------
+
+SITE = LoopSite("s.py", 20, 21, "for_append", "n", (), ())  # independent: safe for threads
+
+
+def _cpu_loop(wall: float, settings: AdviceSettings):
+    evidence = Evidence(wall, 0.95, 1.0, 0.0, 0.0, iterations=64, executions=1)
+    [finding] = profiled_findings({SITE: evidence}, run_wall_s=wall / 0.95, settings=settings)
+    return finding
+
+
+def test_a_cpu_loop_within_the_budget_stays_a_process_pool() -> None:
+    finding = _cpu_loop(8.0, SETTINGS)
+    assert (finding.rule, finding.suggestion, finding.fix_safety) == (
+        "CA102",
+        "process_pool",
+        "unsafe",
+    )
+    assert finding.reasons == (PICKLE_REASON,)
+
+
+def test_a_cpu_loop_over_the_budget_on_every_core_is_ca401() -> None:
+    settings = replace(SETTINGS, dask_threshold_s=3.0)  # 8 s on 2 cores leaves ~4 s
+    finding = _cpu_loop(8.0, settings)
+    assert (finding.rule, finding.suggestion, finding.fix_safety) == ("CA401", "dask", "unsafe")
+    assert "over the 3 s budget): more machines, a Dask cluster, are the way further" in (
+        finding.message
+    )
+
+
+def test_asking_for_dask_turns_every_loop_finding_into_ca401() -> None:
+    finding = _cpu_loop(8.0, replace(SETTINGS, executor="dask"))
+    assert (finding.rule, finding.suggestion) == ("CA401", "dask")
+    assert finding.message.endswith("; on a Dask cluster, as asked (--executor dask)")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from advisor.advice.decision import (
     DEFAULT_OVERHEADS,
@@ -38,6 +40,12 @@ MIN_SPEEDUP = 1.1
 MIN_ITEMS = MIN_STATIC_ITEMS
 
 
+# An hour of a loop's time left even with a process per core: the point where users reach for a
+# cluster rather than wait (CA401).
+DASK_THRESHOLD_S = 3600.0
+PICKLE_REASON = "items and results must pickle, which source alone cannot prove"
+
+
 @dataclass(frozen=True, slots=True)
 class AdviceSettings:
     min_share: float = MIN_SHARE_OF_RUN
@@ -48,6 +56,9 @@ class AdviceSettings:
     # cores free for parallel running time (native code, processes); 0: all of them. The pipeline
     # passes what the load average leaves free, since that is what a rewrite would get now.
     free_cores: float = 0.0
+    executor: str = "local"  # "dask": every loop finding becomes CA401, the user asked for it
+    # A CPU loop still over this many seconds on every local core is CA401: past one machine.
+    dask_threshold_s: float = DASK_THRESHOLD_S
 
     def core_count(self) -> int:
         return self.cores or available_cores()
@@ -86,7 +97,7 @@ def profiled_findings(
         kind = classify_loop(ev)
         finding = _finding_for(site, ev, kind, run_wall_s, cores, settings, imported)
         if finding is not None:
-            found.append((site, finding))
+            found.append((site, _beyond_one_machine(finding, run_wall_s, settings)))
     found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
     outer = outer_loops or {}
     return drop_nested_in_safe(found, lambda o, i: o in outer.get(i, ()) or o.encloses(i))
@@ -193,13 +204,53 @@ def _finding_for(
             message=message,
             kind="cpu",
             suggestion="process_pool",
-            fix_safety="none",
-            reasons=("the process-pool rewrite is not available yet",),
+            **_process_safety(site),
             workers=workers,
             predicted_speedup=round(speedup, 2),
             evidence=ev,
         )
     return None
+
+
+def _process_safety(site: LoopSite) -> dict[str, Any]:
+    """Independence is proven as for threads; picklability never is: at best unsafe."""
+    safety, reasons = fix_safety_of(site)
+    if safety == "safe":
+        return {"fix_safety": "unsafe", "reasons": (PICKLE_REASON,)}
+    return {"fix_safety": safety, "reasons": reasons}
+
+
+def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSettings) -> Finding:
+    """CA401 instead of a local pool: when the user asks for Dask, or when a CPU loop would
+    still take longer than the threshold on every local core."""
+    if finding.suggestion not in ("thread_pool", "process_pool") or finding.evidence is None:
+        return finding
+    speedup = finding.predicted_speedup or 1.0
+    # Amdahl backwards: what the loop alone would still take with the suggested pool
+    loop_left_s = run_wall_s / speedup - (run_wall_s - finding.evidence.wall_s)
+    asked = settings.executor == "dask"
+    too_big = finding.suggestion == "process_pool" and loop_left_s > settings.dask_threshold_s
+    if not (asked or too_big):
+        return finding
+    why = (
+        "on a Dask cluster, as asked (--executor dask)"
+        if asked
+        else f"even so it would take ~{loop_left_s:.0f} s (over the "
+        f"{settings.dask_threshold_s:.0f} s budget): more machines, a Dask cluster, are the "
+        "way further"
+    )
+    safety = finding.fix_safety
+    reasons = finding.reasons
+    if safety == "safe":
+        safety, reasons = "unsafe", (PICKLE_REASON,)
+    return dataclasses.replace(
+        finding,
+        rule="CA401",
+        suggestion="dask",
+        message=f"{finding.message}; {why}",
+        fix_safety=safety,
+        reasons=reasons,
+    )
 
 
 def _where_time_goes(site: LoopSite, ev: Evidence, kind: str, rule: str, message: str) -> Finding:

@@ -7,7 +7,7 @@ returns these frozen dataclasses; only :func:`report_to_dict` knows how they bec
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -213,6 +213,8 @@ class Verification:
     same_output: bool
     kept: bool
     reason: str = ""
+    # why these timings should not be trusted (runs spread wide, ratios across 1.0), if so
+    noise_warning: str | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

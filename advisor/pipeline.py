@@ -297,6 +297,7 @@ def apply_and_verify(
                 same_output=outcome.same_output,
                 kept=outcome.kept,
                 reason=outcome.reason,
+                noise_warning=outcome.noise_warning,
             )
         )
     verifications.sort(key=lambda v: v.finding)

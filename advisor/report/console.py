@@ -124,14 +124,21 @@ def render_console(report: Report, console: Console) -> None:
         for v in report.verification:
             f = report.findings[v.finding]
             if v.kept:
+                workers = f" ({f.workers} workers)" if f.workers else ""
                 console.print(
-                    f"[green]Rewrote[/green] {escape(f.path)}:{f.line} to a ThreadPoolExecutor "
-                    f"({f.workers} workers); review it with your diff tool.",
+                    f"[green]Rewrote[/green] {escape(f.path)}:{f.line} ({f.rule} fix{workers}); "
+                    "review it with your diff tool.",
                     highlight=False,
                 )
             else:
                 console.print(
                     f"Left {escape(f.path)}:{f.line} unchanged: {escape(v.reason)}.",
+                    highlight=False,
+                )
+            if v.noise_warning:
+                console.print(
+                    f"[yellow]Noisy timings[/yellow] for {escape(f.path)}:{f.line}: "
+                    f"{escape(v.noise_warning)}",
                     highlight=False,
                 )
     for error in report.errors:

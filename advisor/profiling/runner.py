@@ -75,6 +75,24 @@ class _Drain(threading.Thread):
         return b"".join(self.chunks)
 
 
+class _ExitWatch:
+    """Notes the moment a process exits, from a thread blocked in ``wait()``."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.at = 0.0
+        self._done = threading.Event()
+        self._process = process
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        self._process.wait()
+        self.at = time.perf_counter()
+        self._done.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._done.wait(timeout)
+
+
 def run_in_process_group(
     argv: Sequence[str],
     *,
@@ -101,18 +119,17 @@ def run_in_process_group(
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Drain(process.stdout), _Drain(process.stderr)
     timed_out = False
+    # `Popen.wait(timeout=...)` polls with sleeps of up to 50 ms, which would round every timing
+    # to that step; a thread blocked in a plain wait sees the exit the moment it happens.
+    exit_seen = _ExitWatch(process)
     try:
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        if not exit_seen.wait(timeout):
             timed_out = True
             _signal_group(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=_GRACE_S)
-            except subprocess.TimeoutExpired:
+            if not exit_seen.wait(_GRACE_S):
                 _signal_group(process.pid, signal.SIGKILL)
-                process.wait()
-        wall_s = time.perf_counter() - started
+                exit_seen.wait(None)
+        wall_s = exit_seen.at - started
         left_running = not timed_out and group_alive(process.pid)
     except BaseException:
         _signal_group(process.pid, signal.SIGKILL)

@@ -75,7 +75,7 @@ def main() -> int:
                 ("ProcessPoolExecutor (2 cores)", "processes.py", None),
                 (
                     "Dask, running LocalCluster (2 worker processes)",
-                    "dask.py",
+                    "on_dask.py",
                     cluster.scheduler_address,
                 ),
                 ("Dask, no address: own LocalCluster per run", "on_dask.py", None),
@@ -103,6 +103,9 @@ def main() -> int:
         speedup = f"{ratio['median']:.2f}x ({ratio['min']:.2f}-{ratio['max']:.2f})"
         same = "yes" if row["same_output"] else "NO"
         print(f"| {row['version']} | {before:.2f} s | {after:.2f} s | {speedup} | {same} |")
+    for row in rows:
+        if not row["same_output"]:
+            print(f"\n{row['version']}: {row['difference']}")
     if options.json:
         environment = {
             "python": platform.python_version(),

@@ -46,6 +46,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from advisor.advice.decision import available_cores  # noqa: E402
+from advisor.advice.findings import PICKLE_REASON  # noqa: E402
 from advisor.codemods.fixers import RewriteError, fixer_for  # noqa: E402
 from advisor.model import Finding  # noqa: E402
 from advisor.profiling.runner import CompletedRun, run_in_process_group  # noqa: E402
@@ -177,7 +178,9 @@ def produce_rewrite(workdir: Path, args: list[str]) -> Rewrite:
         fixer = fixer_for(finding)
         if finding.suggestion == "none":
             notes.append(f"{finding.rule} line {finding.line}: {finding.message}")
-        elif finding.fix_safety != "safe":
+        elif finding.fix_safety != "safe" and finding.reasons != (PICKLE_REASON,):
+            # unsafe only because pickling cannot be proven from source is what a user applies
+            # with `fix --unsafe-fixes`; the run below checks the output is the same
             why = "; ".join(finding.reasons) or "not proven safe"
             notes.append(f"{finding.rule} line {finding.line} is {finding.fix_safety}: {why}")
         elif fixer is None:
@@ -188,7 +191,9 @@ def produce_rewrite(workdir: Path, args: list[str]) -> Rewrite:
             except RewriteError as exc:
                 notes.append(f"{finding.rule} line {finding.line}: rewrite refused: {exc}")
                 continue
-            applied.append(_describe(finding))
+            applied.append(
+                _describe(finding) + (" --unsafe-fixes" if finding.fix_safety != "safe" else "")
+            )
             workers = finding.workers or _workers_in(source, rewritten) or workers
             # later findings sit above this one: follow them through the inserted imports
             moved = _line_map(source, rewritten)

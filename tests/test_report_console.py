@@ -23,7 +23,7 @@ def test_kept_rewrite_names_its_rule_and_workers_and_a_noise_warning_is_shown() 
         0, (2.0, 2.1), (0.5, 0.9), 3.1, True, True, noise_warning="after runs spread 1.80x"
     )
     text = _text(Report("0", findings=(FINDING,), verification=(verification,)))
-    assert "Rewrote pages.py:12 (CA101 fix (8 workers)); review it with your diff tool." in text
+    assert "Rewrote pages.py:12 (CA101, 8 workers); review it with your diff tool." in text
     assert "Noisy timings for pages.py:12: after runs spread 1.80x" in text
 
 

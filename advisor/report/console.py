@@ -124,9 +124,9 @@ def render_console(report: Report, console: Console) -> None:
         for v in report.verification:
             f = report.findings[v.finding]
             if v.kept:
-                workers = f" ({f.workers} workers)" if f.workers else ""
+                workers = f", {f.workers} workers" if f.workers else ""
                 console.print(
-                    f"[green]Rewrote[/green] {escape(f.path)}:{f.line} ({f.rule} fix{workers}); "
+                    f"[green]Rewrote[/green] {escape(f.path)}:{f.line} ({f.rule}{workers}); "
                     "review it with your diff tool.",
                     highlight=False,
                 )

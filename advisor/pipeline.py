@@ -47,6 +47,7 @@ from advisor.profiling.attribution import (
     pool_evidence,
     user_files,
 )
+from advisor.profiling.machine_load import busy_fraction
 from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
@@ -185,6 +186,8 @@ def profile_script(
     target = target_of(request)
     script = str(Path(target.path).resolve())
     knowledge = load_knowledge()
+    # what other programs use now, before ours starts (the load average lags by a minute)
+    busy_before = busy_fraction() if not request.settings.free_cores else None
     profile, run = profile_script_with(
         request.profiler, target, timeout=request.timeout, on_notice=on_notice
     )
@@ -198,7 +201,10 @@ def profile_script(
     settings = request.settings
     if request.measure_overheads:
         settings = replace(settings, overheads=load_overheads(cores=settings.core_count()))
-    if not settings.free_cores and hasattr(os, "getloadavg"):
+    if not settings.free_cores and busy_before is not None:
+        others = busy_before * settings.core_count()
+        settings = replace(settings, free_cores=free_cores(settings.core_count(), others, 0.0))
+    elif not settings.free_cores and hasattr(os, "getloadavg"):
         load = os.getloadavg()[0]
         settings = replace(settings, free_cores=free_cores(settings.core_count(), load))
     started = time.perf_counter()

@@ -64,7 +64,7 @@ _WAITING_PRIMITIVES = ("asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQu
 _SYNC_CANDIDATES = frozenset({"run", "gather", "create_task", "ensure_future"})
 _TASK_FACTORY_NAMES = frozenset({"create_task", "ensure_future"})
 # async.toml has a `default` table, which the knowledge loader does not read; this mirrors it.
-_DEFAULT_REPLACEMENT = AsyncReplacement("", "asyncio.to_thread", "to_thread")
+DEFAULT_REPLACEMENT = AsyncReplacement("", "asyncio.to_thread", "to_thread")
 
 _THREAD_REASON = (
     "`asyncio.to_thread` runs the call on another thread: objects bound to their thread "
@@ -100,7 +100,7 @@ def detect_async_rules(facts: ModuleFacts) -> list[Finding]:
 
 
 @dataclass
-class _Scope:
+class Scope:
     """What a function's body binds: its resolver, the functions it defines, and the names bound
     once to an int (``TOTAL = 25``), enclosing scopes' included."""
 
@@ -116,7 +116,7 @@ class _Frame:
     node: FunctionNode | ast.Lambda | None  # None: the module
     parent: _Frame | None
     loops: list[ast.AST] = field(default_factory=list)  # For/AsyncFor/While/comprehension
-    scope: _Scope | None = None
+    scope: Scope | None = None
 
     @property
     def is_async(self) -> bool:
@@ -160,7 +160,7 @@ def _bound_value(value: ast.expr | None, resolver: NameResolver) -> str | None:
     return resolver.qualify(value) if isinstance(value, ast.Call) else None
 
 
-def scope_of(function: FunctionNode | ast.Lambda, enclosing: _Scope) -> _Scope:
+def scope_of(function: FunctionNode | ast.Lambda, enclosing: Scope) -> Scope:
     """The scope inside ``function``: its locals shadow the enclosing scope's names unless every
     binding of a local is the same known instance."""
     outer = enclosing.resolver
@@ -222,7 +222,7 @@ def scope_of(function: FunctionNode | ast.Lambda, enclosing: _Scope) -> _Scope:
         else:
             aliases.pop(name, None)
             defined.add(name)
-    return _Scope(NameResolver(aliases=aliases, defined=frozenset(defined)), functions, constants)
+    return Scope(NameResolver(aliases=aliases, defined=frozenset(defined)), functions, constants)
 
 
 def module_constants(tree: ast.Module) -> dict[str, int]:
@@ -237,7 +237,7 @@ def module_constants(tree: ast.Module) -> dict[str, int]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def known_size(iterable: ast.expr, scope: _Scope) -> int | None:
+def known_size(iterable: ast.expr, scope: Scope) -> int | None:
     """How many items iterating ``iterable`` gives, when the source says: a literal, a slice with
     constant bounds (an upper bound), or ``range`` of constants (``range(TOTAL)`` after
     ``TOTAL = 25`` too)."""
@@ -281,7 +281,7 @@ def _is_literal(iterable: ast.expr) -> bool:
     return isinstance(iterable, (ast.Tuple, ast.List, ast.Set, ast.Dict))
 
 
-def _is_client_switch(replacement: AsyncReplacement) -> bool:
+def is_client_switch(replacement: AsyncReplacement) -> bool:
     """async.toml names the real fix first; another library there (an async HTTP client) means
     the fix is a design change, not a mechanical rewrite."""
     first = replacement.replacement.split(",")[0].split()[0].strip("`")
@@ -320,9 +320,7 @@ class _AsyncRulesVisitor:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.findings: list[Finding] = []
-        module = _Scope(
-            facts.resolver, facts.effects.functions, module_constants(facts.source.tree)
-        )
+        module = Scope(facts.resolver, facts.effects.functions, module_constants(facts.source.tree))
         self.frame = _Frame(None, None, scope=module)
         self.statement: ast.stmt | None = None
         # calls that are awaited, entered with `async with` or iterated with `async for`: they
@@ -336,7 +334,7 @@ class _AsyncRulesVisitor:
 
     # ---------------------------------------------------------------- scopes and resolution
 
-    def scope(self, frame: _Frame) -> _Scope:
+    def scope(self, frame: _Frame) -> Scope:
         if frame.scope is None:
             assert frame.parent is not None and frame.node is not None
             frame.scope = scope_of(frame.node, self.scope(frame.parent))
@@ -519,7 +517,7 @@ class _AsyncRulesVisitor:
             return
         function = self.frame.node
         assert isinstance(function, ast.AsyncFunctionDef)
-        replacement = knowledge.async_replacement(qualified) or _DEFAULT_REPLACEMENT
+        replacement = knowledge.async_replacement(qualified) or DEFAULT_REPLACEMENT
         shown = qualified.removeprefix("builtins.")
         safety, reasons = self._blocking_fix_safety(call, function, replacement)
         self.findings.append(
@@ -548,7 +546,7 @@ class _AsyncRulesVisitor:
         display_only = []
         if id(call) in self.with_calls:
             display_only.append(_WITH_BLOCK_REASON)
-        if _is_client_switch(replacement):
+        if is_client_switch(replacement):
             client = replacement.replacement.split(",")[0].strip()
             display_only.append(_CLIENT_SWITCH_REASON.format(client))
         if display_only:
@@ -952,7 +950,7 @@ def _read_after(function: FunctionNode, name: str, line: int) -> bool:
     return bool(uses) and uses[0][2]
 
 
-def _is_bounded(iterable: ast.expr, scope: _Scope) -> bool:
+def _is_bounded(iterable: ast.expr, scope: Scope) -> bool:
     if _is_literal(iterable):
         return known_size(iterable, scope) is not None
     size = known_size(iterable, scope)

@@ -16,7 +16,7 @@ import libcst as cst
 
 # The analysis's reading of async.toml: the `default` table (to_thread), and when an entry's fix
 # is a change of client rather than a mechanical rewrite.
-from advisor.analysis.async_rules import _DEFAULT_REPLACEMENT, _is_client_switch
+from advisor.analysis.async_rules import DEFAULT_REPLACEMENT, is_client_switch
 from advisor.analysis.knowledge import AsyncReplacement, CallKnowledge, load_knowledge
 from advisor.codemods.async_common import (
     Edit,
@@ -85,7 +85,7 @@ def _flagged(resolved: ResolvedCall, knowledge: CallKnowledge) -> AsyncReplaceme
     receiver, _, _ = qualified.rpartition("()")
     if receiver and knowledge.blocks_in_async(receiver):
         return None  # `requests.get(u).json()`: the method of a blocking call's result
-    return knowledge.async_replacement(qualified) or _DEFAULT_REPLACEMENT
+    return knowledge.async_replacement(qualified) or DEFAULT_REPLACEMENT
 
 
 def _directly_awaited(parsed: ParsedModule, node: cst.Call) -> bool:
@@ -100,7 +100,7 @@ def _directly_awaited(parsed: ParsedModule, node: cst.Call) -> bool:
 
 def _refusal(parsed: ParsedModule, node: cst.Call, replacement: AsyncReplacement) -> str | None:
     """Why this call cannot become an ``await`` where it stands, if it cannot."""
-    if _is_client_switch(replacement):
+    if is_client_switch(replacement):
         first = replacement.replacement.split(",")[0].strip()
         return f"is best replaced by {first}: a design change, not applied automatically"
     if not _on_thread(replacement) and not _DOTTED.fullmatch(replacement.replacement):
@@ -125,7 +125,7 @@ def _refusal(parsed: ParsedModule, node: cst.Call, replacement: AsyncReplacement
 
 def _module_of(replacement: AsyncReplacement) -> str:
     """The module whose function the rewrite calls: ``asyncio`` for both kinds of fix."""
-    name = _DEFAULT_REPLACEMENT.replacement if _on_thread(replacement) else replacement.replacement
+    name = DEFAULT_REPLACEMENT.replacement if _on_thread(replacement) else replacement.replacement
     return name.rpartition(".")[0]
 
 
@@ -144,7 +144,7 @@ def _rewrite(parsed: ParsedModule, old: cst.Call, replacement: AsyncReplacement)
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             first = cst.Arg(func, comma=comma) if updated.args else cst.Arg(func)
             new = cst.Call(
-                func=attribute_chain(_DEFAULT_REPLACEMENT.replacement),
+                func=attribute_chain(DEFAULT_REPLACEMENT.replacement),
                 args=[first, *updated.args],
             )
         else:

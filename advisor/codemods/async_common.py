@@ -30,8 +30,8 @@ from libcst.metadata import (
 )
 
 # The analysis's own name resolution (per function, locals shadowing imports), so a fixer picks
-# exactly the call the analysis flagged. `_Scope` is the one private piece it needs.
-from advisor.analysis.async_rules import _Scope, module_constants, scope_of
+# exactly the call the analysis flagged. `Scope` is the one private piece it needs.
+from advisor.analysis.async_rules import Scope, module_constants, scope_of
 from advisor.analysis.names import build_resolver
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.imports import add_imports, first_statement_after_header, header_end
@@ -380,9 +380,9 @@ def resolved_calls(
 
     Only the functions around those lines have their scopes resolved; the rest is skipped."""
     tree, lines = parsed.source.tree, parsed.source.lines
-    module = _Scope(build_resolver(tree), {}, module_constants(tree))
+    module = Scope(build_resolver(tree), {}, module_constants(tree))
     found: list[ResolvedCall] = []
-    stack: list[tuple[ast.AST, _Scope, ast.AST | None]] = [(n, module, None) for n in tree.body]
+    stack: list[tuple[ast.AST, Scope, ast.AST | None]] = [(n, module, None) for n in tree.body]
     while stack:
         node, scope, function = stack.pop()
         if isinstance(node, (*FUNCTIONS, ast.Lambda)):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -99,6 +100,29 @@ def _emit(report: Report, output_format: OutputFormat, output: Path | None = Non
 def _status_console(output_format: OutputFormat) -> Console:
     """Progress goes to stderr, and only on a terminal, so stdout stays parseable."""
     return Console(stderr=True, quiet=not sys.stderr.isatty())
+
+
+_Result = TypeVar("_Result")
+
+
+def _over_files(
+    verb: str, status: Console, work: Callable[[Callable[[int, int], None]], _Result]
+) -> _Result:
+    """Run ``work`` with a files progress bar on ``status``; it reports (done, total)."""
+    with Progress(
+        TextColumn(verb),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        console=status,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(verb, total=None)
+        return work(lambda done, total: progress.update(task, completed=done, total=total))
+
+
+def _codes(option: str | None) -> tuple[str, ...]:
+    return tuple(option.split(",")) if option else ()
 
 
 @app.command()
@@ -236,26 +260,17 @@ def check(
     """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
     request = CheckRequest(
         paths=tuple(paths),
-        select=tuple(select.split(",")) if select else None,
-        ignore=tuple(ignore.split(",")) if ignore else (),
+        select=_codes(select) or None,
+        ignore=_codes(ignore),
         exclude=tuple(exclude or ()),
         use_cache=not no_cache,
         with_diffs=output_format in DIFF_FORMATS,
     )
-    status = _status_console(output_format)
-    with Progress(
-        TextColumn("Checking"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        console=status,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("check", total=None)
-        report = check_paths(
-            request,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    report = _over_files(
+        "Checking",
+        _status_console(output_format),
+        lambda on_progress: check_paths(request, on_progress=on_progress),
+    )
     _emit(report, output_format)
     if report.findings:
         raise typer.Exit(1)
@@ -305,27 +320,18 @@ def fix(
     """
     request = FixRequest(
         paths=tuple(paths),
-        select=tuple(select.split(",")) if select else None,
-        ignore=tuple(ignore.split(",")) if ignore else (),
+        select=_codes(select) or None,
+        ignore=_codes(ignore),
         exclude=tuple(exclude or ()),
         unsafe_fixes=unsafe_fixes,
         write=not diff,
         target=fix_target(executor.value, dask_address),
     )
-    status = Console(stderr=True, quiet=not sys.stderr.isatty())
-    with Progress(
-        TextColumn("Fixing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        console=status,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("fix", total=None)
-        report = fix_paths(
-            request,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    report = _over_files(
+        "Fixing",
+        _status_console(OutputFormat.table),
+        lambda on_progress: fix_paths(request, on_progress=on_progress),
+    )
     if diff:
         sys.stdout.write("".join(f.diff for f in report.files))
         summary = Console(stderr=True, width=120 if not sys.stderr.isatty() else None)

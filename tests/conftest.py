@@ -52,6 +52,17 @@ def run_cli(
     )
 
 
+def script_stdout(source: str, tmp_path: Path, name: str) -> str:
+    """Write ``source`` as a script, run it with this Python and return its stdout (exit 0)."""
+    script = tmp_path / name
+    script.write_text(source, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.fixture(autouse=True, scope="session")
 def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Tests (and the CLI processes they start) never write to the user's cache."""

@@ -4,8 +4,6 @@ output when both versions run, and the reasons it gives for shapes a pool cannot
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import tomllib
 from dataclasses import replace
@@ -18,6 +16,7 @@ from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_bounded import fix_process_per_item, fix_thread_per_item
 from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
+from conftest import script_stdout as _stdout
 
 KNOWLEDGE = load_knowledge()
 RULES_DIR = Path(__file__).parent.parent / "rules"
@@ -46,16 +45,6 @@ def _refusal(before: str, rule: str = "CA201") -> str:
     with pytest.raises(RewriteError) as error:
         FIXERS[rule](source, finding)
     return str(error.value)
-
-
-def _stdout(source: str, tmp_path: Path, name: str) -> str:
-    script = tmp_path / name
-    script.write_text(source, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 # --- exact rewrites ---------------------------------------------------------------------------

@@ -4,8 +4,6 @@ run, and the reasons it gives for the shapes it leaves alone."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import tomllib
 from pathlib import Path
@@ -17,6 +15,7 @@ from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_collect import fix_serial_submit
 from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
+from conftest import script_stdout as _stdout
 
 KNOWLEDGE = load_knowledge()
 RULE = "CA205"
@@ -45,16 +44,6 @@ def _refusal(before: str) -> str:
     with pytest.raises(RewriteError) as error:
         fix_serial_submit(source, finding)
     return str(error.value)
-
-
-def _stdout(source: str, tmp_path: Path, name: str) -> str:
-    script = tmp_path / name
-    script.write_text(source, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 # --- exact rewrites ---------------------------------------------------------------------------

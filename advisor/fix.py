@@ -93,17 +93,16 @@ class FixPolicy:
 
     def wants(self, finding: Finding) -> bool:
         allowed = ("safe", "unsafe") if self.unsafe_fixes else ("safe",)
-        return self._fixable(finding) and self.target.safety(finding) in allowed
+        return self._fixable(finding) and self.target.judged(finding)[0] in allowed
 
     def withheld(self, finding: Finding) -> str | None:
         """Why an enabled, fixable finding is not rewritten in this run, if it is not."""
         if self.unsafe_fixes or not self._fixable(finding):
             return None
-        if self.target.safety(finding) != "unsafe":
+        safety, reasons = self.target.judged(finding)
+        if safety != "unsafe":
             return None
-        why = "; ".join(finding.reasons) or "its safety could not be proven"
-        if finding.fix_safety == "safe":
-            why = "on a Dask cluster items and results must pickle, which source cannot prove"
+        why = "; ".join(reasons) or "its safety could not be proven"
         return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
 
 

@@ -20,13 +20,14 @@ import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from advisor.advice.decision import available_cores, choose_io_workers  # noqa: E402
-from advisor.codemods.apply import rewrite_file_bytes  # noqa: E402
+from advisor.codemods.apply import fixed_file_bytes  # noqa: E402
 from advisor.model import Finding, Report  # noqa: E402
 from advisor.pipeline import ProfileRequest, profile_script  # noqa: E402
 from advisor.verify.verifier import verify_rewrite  # noqa: E402
@@ -83,7 +84,9 @@ def measure(name: str, script: str, needs_server: bool, url: str, rounds: int) -
                     evidence = finding.evidence
                     assert evidence is not None
                     workers = finding.workers or choose_io_workers(evidence, available_cores())
-                    rewritten = rewrite_file_bytes(script, original, {finding.line: workers})
+                    # marked safe here only to get the rewrite the fix table makes for it
+                    rewrite = replace(finding, workers=workers, fix_safety="safe")
+                    rewritten = fixed_file_bytes(script, original, rewrite)
                 check = verify_rewrite(
                     script,
                     original,

@@ -46,7 +46,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from advisor.advice.decision import available_cores  # noqa: E402
-from advisor.advice.findings import PICKLE_REASON  # noqa: E402
+from advisor.analysis.loop_rules import PICKLE_REASON  # noqa: E402
 from advisor.codemods.fixers import RewriteError, fixer_for  # noqa: E402
 from advisor.model import Finding  # noqa: E402
 from advisor.profiling.runner import CompletedRun, run_in_process_group  # noqa: E402

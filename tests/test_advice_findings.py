@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from advisor.advice.decision import Overheads
-from advisor.advice.findings import PICKLE_REASON, AdviceSettings, pool_findings, profiled_findings
+from advisor.advice.findings import AdviceSettings, pool_findings, profiled_findings
+from advisor.analysis.loop_rules import PICKLE_REASON
 from advisor.model import Evidence, LoopSite, PoolSite
 
 OVERHEADS = Overheads(0.001, 0.0001, 0.05, 0.002, 2, thread_import_s=0.02, process_import_s=0.04)

@@ -241,11 +241,13 @@ def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
 
 
 def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite():
-    from advisor.codemods.apply import rewrite_file_bytes
+    from advisor.codemods.apply import fixed_file_bytes
+    from advisor.model import Finding
 
     path = ROOT / "fixtures" / "checksum_files.py"
     original = path.read_text(encoding="utf-8")
-    rewritten = rewrite_file_bytes(str(path), original.encode(), {32: 19}).decode()
+    finding = Finding("CA101", str(path), 32, 32, "", "io", "thread_pool", "safe", workers=19)
+    rewritten = fixed_file_bytes(str(path), original.encode(), finding).decode()
     diff = "".join(
         difflib.unified_diff(
             original.splitlines(keepends=True),

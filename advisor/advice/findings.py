@@ -23,6 +23,7 @@ from advisor.advice.decision import (
 from advisor.analysis.loop_rules import (
     LOOP_RULE_BY_KIND,
     MIN_STATIC_ITEMS,
+    across_processes,
     calls_text,
     drop_nested_in_safe,
     fix_safety_of,
@@ -43,7 +44,6 @@ MIN_ITEMS = MIN_STATIC_ITEMS
 # An hour of a loop's time left even with a process per core: the point where users reach for a
 # cluster rather than wait (CA401).
 DASK_THRESHOLD_S = 3600.0
-PICKLE_REASON = "items and results must pickle, which source alone cannot prove"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,10 +213,7 @@ def _finding_for(
 
 
 def _process_safety(site: LoopSite) -> dict[str, Any]:
-    """Independence is proven as for threads; picklability never is: at best unsafe."""
-    safety, reasons = fix_safety_of(site)
-    if safety == "safe":
-        return {"fix_safety": "unsafe", "reasons": (PICKLE_REASON,)}
+    safety, reasons = across_processes(*fix_safety_of(site))
     return {"fix_safety": safety, "reasons": reasons}
 
 
@@ -239,10 +236,7 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
         f"{settings.dask_threshold_s:.0f} s budget): more machines, a Dask cluster, are the "
         "way further"
     )
-    safety = finding.fix_safety
-    reasons = finding.reasons
-    if safety == "safe":
-        safety, reasons = "unsafe", (PICKLE_REASON,)
+    safety, reasons = across_processes(finding.fix_safety, finding.reasons)
     return dataclasses.replace(
         finding,
         rule="CA401",

@@ -68,6 +68,21 @@ def is_static_candidate(site: LoopSite) -> bool:
     return bool(site.io_calls or site.native_calls or site.cpu_calls)
 
 
+PICKLE_REASON = "items and results must pickle, which source alone cannot prove"
+
+
+def across_processes(
+    safety: FixSafety, reasons: tuple[str, ...]
+) -> tuple[FixSafety, tuple[str, ...]]:
+    """The safety of a fix that sends the items to other processes (a process pool, Dask).
+
+    Independence is proven as for threads, but whether every item, result and value the work
+    reads pickles is not something source alone can show: at best an unsafe fix."""
+    if safety == "safe":
+        return "unsafe", (PICKLE_REASON,)
+    return safety, reasons or (PICKLE_REASON,)
+
+
 def _static_finding(site: LoopSite) -> Finding:
     safety, reasons = fix_safety_of(site)
     where = dict(path=site.path, line=site.line, end_line=site.end_line)
@@ -93,15 +108,14 @@ def _static_finding(site: LoopSite) -> Finding:
             message=f"serial loop runs native code that releases the GIL{calls_text(site)}; "
             "threads can run the iterations on every core",
         )
-    # Independence is proven as for threads, but whether every item, result and value the
-    # work reads pickles is not something source alone can show: at best an unsafe fix.
+    safety, reasons = across_processes(safety, reasons)
     return Finding(
         rule="CA102",
         **where,
         kind="cpu",
         suggestion="process_pool",
-        fix_safety="unsafe" if safety == "safe" else safety,
-        reasons=reasons or ("items and results must pickle, which source alone cannot prove",),
+        fix_safety=safety,
+        reasons=reasons,
         message=f"serial loop of Python CPU work{calls_text(site)}; threads cannot help under "
         "the GIL, a ProcessPoolExecutor can use every core",
     )

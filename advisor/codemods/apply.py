@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from advisor.codemods.fixers import RewriteError, fixer_for
 from advisor.codemods.source_codec import SourceText
 from advisor.errors import SourceError
 from advisor.model import Finding
-
-
-def rewrite_file_bytes(path: str, original: bytes, loops: Mapping[int, int]) -> bytes:
-    """The file's new bytes with the given loops (first line → workers) on a thread pool.
-
-    Raises RewriteError when a loop cannot be rewritten, SyntaxError if the result would not
-    compile (it is then never written).
-    """
-    from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool  # libcst.codemod: slow
-
-    source = SourceText.decode(path, original)
-    rewritten = rewrite_loops_to_thread_pool(source.text, loops)
-    compile(rewritten, path, "exec", dont_inherit=True)
-    return source.encode(path, rewritten)
 
 
 def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from advisor.analysis.loop_rules import across_processes
 from advisor.codemods.errors import RewriteError
-from advisor.model import Finding
+from advisor.model import Finding, FixSafety
 
 Fixer = Callable[[str, Finding], str]
 
@@ -79,15 +80,12 @@ class FixTarget:
             return functools.partial(FIXERS["CA401"], address=self.dask_address)
         return FIXERS.get(finding.rule)
 
-    def safety(self, finding: Finding) -> str:
-        """On a cluster, items and results cross processes: pickling is never proven."""
-        if (
-            self.executor == "dask"
-            and finding.rule in DASK_TARGETS
-            and finding.fix_safety == "safe"
-        ):
-            return "unsafe"
-        return finding.fix_safety
+    def judged(self, finding: Finding) -> tuple[FixSafety, tuple[str, ...]]:
+        """The finding's fix safety and reasons for this target: on a cluster the items cross
+        processes, so the fix is at best unsafe (pickling is never proven)."""
+        if self.executor == "dask" and finding.rule in DASK_TARGETS:
+            return across_processes(finding.fix_safety, finding.reasons)
+        return finding.fix_safety, finding.reasons
 
 
 LOCAL_POOLS = FixTarget()

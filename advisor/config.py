@@ -13,7 +13,7 @@ Keys (kebab-case; the snake_case spelling is accepted too)::
     exclude = ["build", "tests/fixtures/*", "*.pyi"]
     min-share = 0.05               # loops under this share of the run are not reported
     min-speedup = 1.1              # suggestions must promise at least this whole-run speedup
-    max-io-workers = 32            # cap on suggested I/O threads
+    max-io-workers = 64            # cap on suggested I/O threads
 
     [tool.concadvise.per-file-ignores]
     "tests/*" = ["CA101"]

@@ -73,6 +73,15 @@ def test_io_workers_follow_the_wait_to_compute_ratio() -> None:
 def test_workers_never_outnumber_the_items() -> None:
     assert choose_io_workers(ev(0.01, 0.0, 0.99, items=20), cores=2) == 20
     assert choose_io_workers(ev(0.2, 0.0, 0.8, items=50), cores=2) == 10
+    assert choose_io_workers(ev(0.01, 0.0, 0.99, items=40), cores=2) == 40  # one round
+
+
+def test_io_workers_are_the_fewest_for_the_same_rounds() -> None:
+    # 70 items under a cap of 64 take two rounds: 35 threads do it too
+    assert choose_io_workers(ev(0.01, 0.0, 0.99, items=70), cores=2) == 35
+    # 2 x (1 + 0.8/0.2) = 10 threads over 25 items: 3 rounds, which 9 threads also take
+    assert choose_io_workers(ev(0.2, 0.0, 0.8, items=25), cores=2) == 9
+    assert choose_io_workers(ev(0.01, 0.0, 0.99, items=70), cores=2, cap=32) == 24
     assert choose_process_workers(ev(0.9, 0.0, 0.1, items=1), cores=8) == 1
     assert choose_process_workers(ev(0.9, 0.0, 0.1, items=100), cores=8) == 8
 

@@ -55,7 +55,7 @@ def test_load_config_reads_every_key(tmp_path: Path) -> None:
 def test_defaults_select_every_rule(tmp_path: Path) -> None:
     config = load_config(write_pyproject(tmp_path, "[tool.concadvise]\n"))
     assert config.select == ("CA",)
-    assert (config.min_share, config.min_speedup, config.max_io_workers) == (0.05, 1.1, 32)
+    assert (config.min_share, config.min_speedup, config.max_io_workers) == (0.05, 1.1, 64)
     assert config.is_rule_enabled("CA101", "a.py")
     assert config.is_rule_enabled("CA401", "a.py")
 

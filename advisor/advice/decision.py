@@ -24,8 +24,12 @@ from advisor.model import Evidence, Kind
 # A loop is of one kind when that kind holds most of its time; 0.6 leaves room for the few percent
 # of bookkeeping every I/O loop does in Python and for sampling noise (~1/sample count).
 DOMINANT_SHARE = 0.6
-# ThreadPoolExecutor's own default cap; more threads than this mostly add contention.
-MAX_IO_WORKERS = 32
+# A cap on suggested I/O threads. ThreadPoolExecutor's default, min(32, cores + 4), is sized for
+# work of unknown kind; a loop the profile measured waiting most of its time gains a whole round
+# per extra batch of items (40 downloads: one round on 40 threads, two on 32), and 64 threads
+# cost ~30 ms to start here (advisor/advice/calibration.py). HTTP clients cap a client at about
+# this many connections (httpx and aiohttp: 100). Users lower it with `max-io-workers`.
+MAX_IO_WORKERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +80,16 @@ def available_cores() -> int:
 
 def choose_io_workers(evidence: Evidence, cores: int, cap: int = MAX_IO_WORKERS) -> int:
     """cores x (1 + wait/compute): enough threads that someone is always computing; never more
-    than the cap, nor than the items of one execution of the loop (extra threads would idle)."""
+    than the cap, nor than the items of one execution of the loop (extra threads would idle).
+
+    With counted items, the fewest threads that take as few rounds: 70 items on 64 threads take
+    two rounds, as on 35, which start half the threads."""
     compute = evidence.cpu_python + evidence.cpu_native
     ideal = cap if compute <= 0 else min(cap, round(cores * (1 + evidence.waiting / compute)))
     if evidence.iterations is not None:
-        return max(1, min(ideal, evidence.iterations))
+        items = max(1, evidence.iterations)
+        workers = max(1, min(ideal, items))
+        return math.ceil(items / math.ceil(items / workers))
     return max(2, ideal)
 
 

@@ -129,8 +129,11 @@ class LoopCount:
     items: int  # items over the counted executions
     capped: bool = False  # counting stopped after this many executions (an inner loop)
     seconds: float | None = None  # wall time inside the loop over its ``timed`` executions
-    timed: int = 0  # None/0: not timed (a loop that pauses at yield/await, or in a class body)
+    timed: int = 0  # None/0: not timed (a generator's loop, or one in a class body)
     children_cpu_s: float = 0.0  # CPU time of the child processes it waited for, when timed
+    # a coroutine's loop that awaits: ``seconds`` include the time it was suspended, which the
+    # samples never show (the event loop, not the loop's frame, is on the stack then)
+    suspends: bool = False
 
     @property
     def items_per_entry(self) -> float:

@@ -23,6 +23,7 @@ from advisor.advice.findings import (
     pool_findings,
     profiled_findings,
 )
+from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
@@ -78,6 +79,16 @@ def _sites_of(
     except RecursionError:
         errors.append(ErrorEntry(display_path(facts.path), "syntax", "code is nested too deeply"))
     return [], []
+
+
+def _serial_awaits_of(facts: ModuleFacts) -> dict[tuple[str, int], Finding]:
+    """CA104's static findings (a coroutine's loop awaiting one call per item) by loop line: the
+    profile measures those loops and advises gathering them."""
+    try:
+        found = detect_async_rules(facts)
+    except RecursionError:
+        return {}  # _sites_of already reported the file
+    return {(f.path, f.line): f for f in found if f.rule == "CA104"}
 
 
 # ----------------------------------------------------------------------------- profile
@@ -217,12 +228,14 @@ def profile_script(
         )
     sites: list[LoopSite] = []
     pools: list[PoolSite] = []
+    serial_awaits: dict[tuple[str, int], Finding] = {}
     for path in user_files(profile) or [script]:
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
             loops, pools_here = _sites_of(facts, errors)
             sites += loops
             pools += pools_here
+            serial_awaits.update(_serial_awaits_of(facts))
     if sites and not profile.loop_counts:
         on_notice(
             "the run ended without writing its loop counts (os._exit or a kill): "
@@ -230,7 +243,12 @@ def profile_script(
         )
     evidence = evidence_by_site(profile, sites)
     findings = profiled_findings(
-        evidence, profile.wall_s, settings, enclosing_loops(profile, sites), profile.imported
+        evidence,
+        profile.wall_s,
+        settings,
+        enclosing_loops(profile, sites),
+        profile.imported,
+        serial_awaits,
     )
     findings += pool_findings(
         pool_evidence(profile, pools, settings.core_count()),

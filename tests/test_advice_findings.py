@@ -10,7 +10,7 @@ import pytest
 from advisor.advice.decision import Overheads
 from advisor.advice.findings import AdviceSettings, pool_findings, profiled_findings
 from advisor.analysis.loop_rules import PICKLE_REASON
-from advisor.model import Evidence, LoopSite, PoolSite
+from advisor.model import Evidence, Finding, LoopSite, PoolSite
 
 OVERHEADS = Overheads(0.001, 0.0001, 0.05, 0.002, 2, thread_import_s=0.02, process_import_s=0.04)
 SETTINGS = AdviceSettings(cores=2, overheads=OVERHEADS, free_cores=2.0)
@@ -104,3 +104,45 @@ def test_asking_for_dask_turns_every_loop_finding_into_ca401() -> None:
     finding = _cpu_loop(8.0, replace(SETTINGS, executor="dask"))
     assert (finding.rule, finding.suggestion) == ("CA401", "dask")
     assert finding.message.endswith("; on a Dask cluster, as asked (--executor dask)")
+
+
+def test_a_coroutine_loop_of_serial_awaits_is_advised_gather_with_its_measured_bound() -> None:
+    static = Finding(
+        rule="CA104",
+        path="s.py",
+        line=20,
+        end_line=21,
+        message="`await fetch(...)` one item at a time inside `async def main`: start the calls "
+        "together with `asyncio.gather` (bounded by a Semaphore)",
+        kind="io",
+        suggestion="asyncio_gather",
+        fix_safety="safe",
+        reasons=(),
+    )
+    # 40 items of 0.1 s, waiting 99% of the time, 95% of a 4.2 s run
+    evidence = Evidence(4.0, 0.95, 0.01, 0.0, 0.99, iterations=40, executions=1)
+    [finding] = profiled_findings(
+        {SITE: evidence}, run_wall_s=4.2, settings=SETTINGS, serial_awaits={("s.py", 20): static}
+    )
+    assert (finding.rule, finding.suggestion, finding.fix_safety, finding.workers) == (
+        "CA104",
+        "asyncio_gather",
+        "safe",
+        40,
+    )
+    # one round of 0.1 s, after the 40 items' Python (0.04 s) on the one event-loop thread,
+    # a hand-off per item and no thread started
+    loop = 0.1 * 0.99 + 0.04 + 40 * 0.0001
+    assert finding.predicted_speedup == round(4.2 / (0.2 + loop), 2)
+    assert finding.message == (
+        "`await fetch(...)` one item at a time inside `async def main` (95% of the run, "
+        f"40 items) waits 99% of its time: gathered, at most 40 at once, the whole run would be "
+        f"~{finding.predicted_speedup:.1f}x faster"
+    )
+    # three awaits are not worth gathering, nor a loop that computes between its awaits
+    few = replace(evidence, iterations=3)
+    [small] = profiled_findings({SITE: few}, 4.2, SETTINGS, serial_awaits={("s.py", 20): static})
+    assert (small.rule, small.suggestion) == ("CA104", "none")
+    busy = Evidence(4.0, 0.95, 0.95, 0.0, 0.05, iterations=40, executions=1)
+    [cpu] = profiled_findings({SITE: busy}, 4.2, SETTINGS, serial_awaits={("s.py", 20): static})
+    assert (cpu.rule, cpu.suggestion) == ("CA104", "none")

@@ -1,12 +1,14 @@
-"""`profile_script` end to end on the pool fixtures: existing pools judged from what their
-workers were measured doing (real py-spy runs)."""
+"""`profile_script` end to end (real py-spy runs): existing pools judged from what their workers
+were measured doing, and a coroutine's serial awaits from its clocked loop."""
 
 from __future__ import annotations
 
 import pytest
 
 from advisor.advice.findings import AdviceSettings
+from advisor.codemods.fixers import fixer_for
 from advisor.pipeline import ProfileRequest, profile_script
+from conftest import script_stdout
 
 pytestmark = pytest.mark.slow
 
@@ -41,3 +43,28 @@ def test_a_process_pool_that_waits_is_ca204(fixture_copy, pages_server: str) -> 
     assert finding.evidence is not None and finding.evidence.waiting >= 0.6
     assert finding.workers is not None and finding.workers > 2
     assert finding.predicted_speedup is not None and finding.predicted_speedup > 1.5
+
+
+def test_serial_awaits_in_a_coroutine_are_measured_and_gathered(fixture_copy, tmp_path) -> None:
+    """The samples never see a suspended coroutine; the bootstrap's clock does."""
+    script = fixture_copy("async_fetch_prices.py")
+    report = profile_script(
+        ProfileRequest(str(script), ("0.1",), timeout=120, measure_overheads=False)
+    )
+    [finding] = report.findings
+    assert (finding.rule, finding.line, finding.kind, finding.suggestion) == (
+        "CA104",
+        28,
+        "io",
+        "asyncio_gather",
+    )
+    assert (finding.fix_safety, finding.workers) == ("safe", 24)  # every item in one round
+    assert finding.evidence is not None
+    assert (finding.evidence.iterations, finding.evidence.executions) == (24, 1)
+    assert finding.evidence.waiting > 0.9 and finding.evidence.share_of_run > 0.8
+    assert finding.predicted_speedup is not None and finding.predicted_speedup > 3
+    fixed = fixer_for(finding)(script.read_text(), finding)
+    assert "asyncio.Semaphore(24)" in fixed
+    assert script_stdout(fixed, tmp_path, "gathered.py") == script_stdout(
+        script.read_text(), tmp_path, "serial.py"
+    )

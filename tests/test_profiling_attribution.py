@@ -108,3 +108,26 @@ def test_a_process_pools_shares_are_of_its_workers_time_and_a_lone_pool_takes_an
     # with two process pools, a worker's unnamed function belongs to neither
     both = pool_evidence(measured, [PROCESSES, other], default_workers=2)
     assert both[PROCESSES].waiting == 1.0 and other not in both
+
+
+def test_a_coroutine_loop_is_waiting_whenever_the_samples_did_not_see_it_run() -> None:
+    measured = profile(
+        stack([40, 10], python=0.4),  # the coroutine's loop runs between its awaits
+        stack([40, 41], waiting=7.6),  # the event loop waits in its selector meanwhile
+        stack([40, 20], python=2.0),
+        wall=10.0,
+        counts=(LoopCount(S, 10, entries=1, items=40, seconds=8.0, timed=1, suspends=True),),
+    )
+    evidence = evidence_by_site(measured, [LOOP])[LOOP]
+    assert (evidence.wall_s, evidence.share_of_run) == (8.0, 0.8)
+    # 0.4 of the main thread's 10 sampled seconds ran the loop: 0.4 s of its 8 s
+    assert evidence.cpu_python == pytest.approx(0.05)
+    assert (evidence.cpu_native, evidence.waiting) == (0.0, pytest.approx(0.95))
+    assert (evidence.iterations, evidence.executions) == (40, 1)
+    # not a sample of it at all: all waiting, on its clock's word
+    unseen = profile(
+        stack([40, 41], waiting=8.0),
+        wall=10.0,
+        counts=(LoopCount(S, 10, entries=1, items=40, seconds=8.0, timed=1, suspends=True),),
+    )
+    assert evidence_by_site(unseen, [LOOP])[LOOP].waiting == 1.0

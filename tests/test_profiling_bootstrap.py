@@ -108,6 +108,34 @@ def test_each_execution_of_a_loop_is_timed_unless_it_pauses(tmp_path: Path) -> N
     assert (loops[14].timed, loops[15].items, loops[15].seconds) == (1, 2, None)
 
 
+def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import asyncio\n"
+        "async def fetch(n):\n"
+        "    await asyncio.sleep(0.05)\n"
+        "    return n\n"
+        "async def main():\n"
+        "    got = []\n"
+        "    for n in range(4):\n"  # suspended 4 x 0.05 s: that is its time
+        "        got.append(await fetch(n))\n"
+        "    doubled = [await fetch(n * 2) for n in range(2)]\n"
+        "    for n in range(3):\n"  # awaits nothing: timed as any loop
+        "        got.append(n)\n"
+        "    return got, doubled\n"
+        "print(asyncio.run(main()))\n"
+    )
+    counts = tmp_path / "counts.json"
+    result = run([BOOTSTRAP, str(script)], tmp_path, counts)
+    assert result.stdout == "([0, 1, 2, 3, 0, 1, 2], [0, 2])\n", result.stderr
+    loops = {c.line: c for c in read_loop_counts(counts)}
+    assert (loops[7].items, loops[7].timed, loops[7].suspends) == (4, 1, True)
+    assert loops[7].seconds is not None and 0.2 <= loops[7].seconds < 5
+    assert (loops[9].items, loops[9].suspends) == (2, True)
+    assert loops[9].seconds is not None and loops[9].seconds >= 0.1
+    assert (loops[10].items, loops[10].timed, loops[10].suspends) == (3, 1, False)
+
+
 def test_an_inner_loop_stops_counting_at_the_cap(tmp_path: Path) -> None:
     source = f"""\
 rows = [[1, 2, 3]] * {ENTRY_CAP + 500}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,10 +84,13 @@ def profiled_findings(
     settings: AdviceSettings,
     outer_loops: dict[LoopSite, set[LoopSite]] | None = None,
     imported: Collection[str] = (),
+    serial_awaits: Mapping[tuple[str, int], Finding] | None = None,
 ) -> list[Finding]:
     """Findings for the hot loops of a profiled run, with workers and a predicted speedup.
 
     ``imported``: the pool modules the program imports anyway (ProfileResult.imported).
+    ``serial_awaits``: the static CA104 findings by (path, line): a coroutine's loop that
+    awaits one call per item is advised `asyncio.gather`, not a pool.
     """
     found: list[tuple[LoopSite, Finding]] = []
     cores = settings.core_count()
@@ -95,7 +98,11 @@ def profiled_findings(
         if ev.share_of_run < settings.min_share:
             continue
         kind = classify_loop(ev)
-        finding = _finding_for(site, ev, kind, run_wall_s, cores, settings, imported)
+        static = (serial_awaits or {}).get((site.path, site.line))
+        if static is not None:
+            finding = _gather_finding(site, ev, kind, run_wall_s, cores, settings, static)
+        else:
+            finding = _finding_for(site, ev, kind, run_wall_s, cores, settings, imported)
         if finding is not None:
             found.append((site, _beyond_one_machine(finding, run_wall_s, settings)))
     found.sort(key=lambda pair: -(pair[1].evidence.wall_s if pair[1].evidence else 0))
@@ -210,6 +217,48 @@ def _finding_for(
             evidence=ev,
         )
     return None
+
+
+def _gather_finding(
+    site: LoopSite,
+    ev: Evidence,
+    kind: str,
+    run_wall_s: float,
+    cores: int,
+    settings: AdviceSettings,
+    static: Finding,
+) -> Finding:
+    """CA104 measured: the awaits of a coroutine's loop overlap when gathered, at most
+    ``workers`` at once. Its running parts stay on the one event-loop thread (one core), and
+    no thread starts and nothing is imported (the program runs asyncio already)."""
+    share = f"{ev.share_of_run:.0%} of the run{_items_text(ev)}"
+    if ev.iterations is not None and ev.iterations < MIN_ITEMS:
+        return _where_time_goes(
+            site,
+            ev,
+            kind,
+            "CA104",
+            f"serial awaits ({share}) are too few to be worth gathering "
+            f"({ev.iterations} per run of the loop)",
+        )
+    workers = choose_io_workers(ev, cores, settings.max_io_workers)
+    tasks = dataclasses.replace(settings.overheads, thread_start_s=0.0)
+    speedup = predict_whole_run_speedup(
+        run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers, 1, tasks)
+    )
+    if speedup < settings.min_speedup:
+        return _no_gain(site, ev, kind, "CA104", share, speedup)
+    what = static.message.partition(":")[0]  # "`await f(...)` one item at a time inside ..."
+    return dataclasses.replace(
+        static,
+        end_line=site.end_line,
+        message=f"{what} ({share}) waits {ev.waiting:.0%} of its time: gathered, at most "
+        f"{workers} at once, the whole run would be ~{speedup:.1f}x faster",
+        kind=kind,  # type: ignore[arg-type]
+        workers=workers,
+        predicted_speedup=round(speedup, 2),
+        evidence=ev,
+    )
 
 
 def _process_safety(site: LoopSite) -> dict[str, Any]:

@@ -67,8 +67,11 @@ _SIZED = frozenset(
      type({}.keys()), type({}.values()), type({}.items())}
 )  # fmt: skip
 _POOL_MODULES = ("concurrent.futures.thread", "concurrent.futures.process")
-_PAUSES = (ast.Yield, ast.YieldFrom, ast.Await)
-_STOPS_EARLY = (ast.Break, ast.Return, ast.Raise, *_PAUSES)
+# A generator's loop pauses for its consumer, whose time is not the loop's; a coroutine's loop
+# pauses for what it awaits, which is: its clock then measures how long the awaits kept it.
+_YIELDS = (ast.Yield, ast.YieldFrom)
+_AWAITS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+_STOPS_EARLY = (ast.Break, ast.Return, ast.Raise, *_YIELDS, *_AWAITS)
 _OWN_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -86,9 +89,12 @@ class LoopCounter:
         self.timed: list[int] = []  # executions whose seconds are in ``seconds``
         # CPU seconds of the child processes the loop waited for (the parent's wait hides them)
         self.children_cpu: list[float] = []
+        self.suspending: set[int] = set()  # sites whose clock runs on while they await
 
-    def register(self, path: str, line: int) -> int:
+    def register(self, path: str, line: int, suspends: bool = False) -> int:
         key = (path, line)
+        if suspends:
+            self.suspending.add(self.index.get(key, len(self.sites)))
         if key not in self.index:
             self.index[key] = len(self.sites)
             self.sites.append(key)
@@ -143,6 +149,8 @@ class LoopCounter:
                     loop["seconds"] = self.seconds[index]
                     loop["timed"] = self.timed[index]
                     loop["children_cpu"] = self.children_cpu[index]
+                    if index in self.suspending:
+                        loop["suspends"] = True
                 loops.append(loop)
         return loops
 
@@ -224,8 +232,10 @@ class Site:
         # A `break` of a nested loop only ends that loop, but counting item by item is merely
         # slower, never wrong, so any one counts.
         self.stops_early = stops_early
-        # a loop that pauses (yield, await) would be timed with the time it spends paused
-        self.timed = not _contains([statement], _PAUSES)
+        # a generator's loop would be timed with its consumer's time
+        self.timed = not _contains([statement], _YIELDS)
+        # a coroutine's loop is timed with its awaits: the seconds are its elapsed time
+        self.suspends = _contains([statement], _AWAITS)
 
 
 def _inside_loops(tree: ast.Module) -> set[int]:
@@ -323,7 +333,7 @@ def instrument(tree: ast.Module, path: str, counter: LoopCounter) -> list[tuple[
     used: list[tuple[int, bool]] = []
     timed: dict[int, _SiteNames] = {}
     for site in loop_sites(tree):
-        index = counter.register(path, site.line)
+        index = counter.register(path, site.line, site.timed and site.suspends)
         names = _SiteNames(index)
         # `for x in 5` reports its TypeError at the statement (a comprehension at itself):
         # the call that replaces the iteration keeps that position

@@ -55,6 +55,7 @@ def read_loop_counts(path: str | Path) -> tuple[LoopCount, ...]:
                 seconds=float(loop["seconds"]) if "seconds" in loop else None,
                 timed=int(loop.get("timed", 0)),
                 children_cpu_s=float(loop.get("children_cpu", 0.0)),
+                suspends=bool(loop.get("suspends", False)),
             )
             for loop in data["loops"]
         )

@@ -756,8 +756,18 @@ def summary_table(rows: list[dict]) -> str:
 
 
 def _measurement_notes(row: dict) -> list[str]:
-    """How the ideal's measured parts came out: base and the pool's cost."""
+    """How the ideal's measured parts came out: base and the pool's cost; for CPU and native
+    rows, how much CPU time the same work took on all cores at once."""
     notes = [f"- base (0 items): {_s(row['timings']['base']['median_s'])}"]
+    cpu = row["cpu_s"]
+    if row["kind"] in ("cpu", "native") and "rewrite" in cpu and cpu["serial"] > 0:
+        inflation = cpu["rewrite"] / cpu["serial"] - 1
+        notes.append(
+            f"- CPU seconds: serial {cpu['serial']:.2f} s, rewrite {cpu['rewrite']:.2f} s: the "
+            f"same work took {inflation:+.0%} CPU time on all cores at once (cores that share a "
+            "physical core, or a host busy with other machines, slow each other; the ideal "
+            "assumes they do not)"
+        )
     cost = row["pool_cost"]
     if cost:
         probe, reference = POOL_PROBES[cost["pool"]].version, POOL_PROBES[cost["pool"]].reference

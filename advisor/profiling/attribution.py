@@ -58,18 +58,23 @@ def loop_evidence(
             python += stack.cpu_python_s
             native += stack.cpu_native_s
             waiting += stack.waiting_s
-    wall = python + native + waiting
     total = main_s if main_s else profile.wall_s
+    program = program_seconds(profile)
     clocked = _clocked_seconds(count)
     if count is not None and count.suspends and clocked is not None and total > 0:
-        return _suspending_loop_evidence(profile, count, clocked, python / total, native / total)
-    if wall <= 0:
+        # A coroutine's loop: the samples see its frame only while it runs (between awaits);
+        # suspended, the event loop waits in its selector, charged to whoever called
+        # asyncio.run. Its clock holds both: what the samples did not see running is waiting.
+        python, native = python / total * program, native / total * program
+        waiting = max(0.0, clocked - python - native)
+    wall = python + native + waiting
+    if wall <= 0 or total <= 0:
         return Evidence(wall_s=0.0, share_of_run=0.0, cpu_python=0.0, cpu_native=0.0, waiting=0.0)
     # the samples cover the program's own code, not the interpreter's start-up before it
-    seconds = min(wall / total, 1.0) * program_seconds(profile) if total > 0 else 0.0
+    seconds = min(wall / total, 1.0) * program
     if clocked is not None:
         # the bootstrap timed every execution: a clock beats a share of ~100 samples a second
-        seconds = min(clocked, program_seconds(profile))
+        seconds = min(clocked, program)
     return Evidence(
         wall_s=seconds,
         share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
@@ -87,34 +92,6 @@ def _clocked_seconds(count: LoopCount | None) -> float | None:
     if count is None or count.seconds is None or count.timed < count.entries:
         return None
     return count.seconds
-
-
-def _suspending_loop_evidence(
-    profile: ProfileResult,
-    count: LoopCount,
-    clocked: float,
-    python_share: float,
-    native_share: float,
-) -> Evidence:
-    """A coroutine's loop: the samples see its frame only while it runs (between awaits); while
-    it is suspended the event loop waits in its selector, charged to whoever called
-    ``asyncio.run``. Its clock holds both, so what the samples did not see running is waiting."""
-    program = program_seconds(profile)
-    seconds = min(clocked, program)
-    if seconds <= 0:
-        return Evidence(wall_s=0.0, share_of_run=0.0, cpu_python=0.0, cpu_native=0.0, waiting=0.0)
-    python = min(python_share * program / seconds, 1.0)
-    native = min(native_share * program / seconds, 1.0 - python)
-    return Evidence(
-        wall_s=seconds,
-        share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
-        cpu_python=python,
-        cpu_native=native,
-        waiting=1.0 - python - native,
-        iterations=round(count.items_per_entry),
-        executions=count.entries,
-        children_cpu_s=_children_cpu(count),
-    )
 
 
 def _children_cpu(count: LoopCount | None) -> float | None:

@@ -93,8 +93,6 @@ class LoopCounter:
 
     def register(self, path: str, line: int, suspends: bool = False) -> int:
         key = (path, line)
-        if suspends:
-            self.suspending.add(self.index.get(key, len(self.sites)))
         if key not in self.index:
             self.index[key] = len(self.sites)
             self.sites.append(key)
@@ -104,6 +102,8 @@ class LoopCounter:
             self.seconds.append(0.0)
             self.timed.append(0)
             self.children_cpu.append(0.0)
+        if suspends:
+            self.suspending.add(self.index[key])
         return self.index[key]
 
     def site_functions(self, index: int, stops_early: bool, namespace: dict) -> dict[str, object]:

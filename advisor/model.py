@@ -131,8 +131,8 @@ class LoopCount:
     seconds: float | None = None  # wall time inside the loop over its ``timed`` executions
     timed: int = 0  # None/0: not timed (a generator's loop, or one in a class body)
     children_cpu_s: float = 0.0  # CPU time of the child processes it waited for, when timed
-    # a coroutine's loop that awaits: ``seconds`` include the time it was suspended, which the
-    # samples never show (the event loop, not the loop's frame, is on the stack then)
+    # a coroutine's loop that awaits: ``seconds`` (when timed) include the time it was suspended,
+    # which the samples never show (the event loop, not the loop's frame, is on the stack then)
     suspends: bool = False
 
     @property

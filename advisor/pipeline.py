@@ -248,7 +248,11 @@ def profile_script(
         settings,
         enclosing_loops(profile, sites),
         profile.imported,
-        serial_awaits,
+        {
+            (count.path, count.line): serial_awaits.get((count.path, count.line))
+            for count in profile.loop_counts
+            if count.suspends
+        },
     )
     findings += pool_findings(
         pool_evidence(profile, pools, settings.core_count()),

@@ -122,7 +122,7 @@ def test_a_coroutine_loop_of_serial_awaits_is_advised_gather_with_its_measured_b
     # 40 items of 0.1 s, waiting 99% of the time, 95% of a 4.2 s run
     evidence = Evidence(4.0, 0.95, 0.01, 0.0, 0.99, iterations=40, executions=1)
     [finding] = profiled_findings(
-        {SITE: evidence}, run_wall_s=4.2, settings=SETTINGS, serial_awaits={("s.py", 20): static}
+        {SITE: evidence}, run_wall_s=4.2, settings=SETTINGS, coroutine_loops={("s.py", 20): static}
     )
     assert (finding.rule, finding.suggestion, finding.fix_safety, finding.workers) == (
         "CA104",
@@ -141,8 +141,28 @@ def test_a_coroutine_loop_of_serial_awaits_is_advised_gather_with_its_measured_b
     )
     # three awaits are not worth gathering, nor a loop that computes between its awaits
     few = replace(evidence, iterations=3)
-    [small] = profiled_findings({SITE: few}, 4.2, SETTINGS, serial_awaits={("s.py", 20): static})
+    [small] = profiled_findings({SITE: few}, 4.2, SETTINGS, coroutine_loops={("s.py", 20): static})
     assert (small.rule, small.suggestion) == ("CA104", "none")
     busy = Evidence(4.0, 0.95, 0.95, 0.0, 0.05, iterations=40, executions=1)
-    [cpu] = profiled_findings({SITE: busy}, 4.2, SETTINGS, serial_awaits={("s.py", 20): static})
+    [cpu] = profiled_findings({SITE: busy}, 4.2, SETTINGS, coroutine_loops={("s.py", 20): static})
     assert (cpu.rule, cpu.suggestion) == ("CA104", "none")
+
+
+def test_a_coroutine_loop_that_ca104_cannot_rewrite_is_still_advised_gather_not_threads() -> None:
+    # send, then receive, per item: a pool cannot run an await; gathering can, by hand
+    site = LoopSite("s.py", 20, 22, "for_append", "n", (), (), enclosing_function="main")
+    evidence = Evidence(2.0, 0.9, 0.01, 0.0, 0.99, iterations=20, executions=1)
+    [finding] = profiled_findings(
+        {site: evidence}, 2.2, SETTINGS, coroutine_loops={("s.py", 20): None}
+    )
+    assert (finding.rule, finding.suggestion, finding.fix_safety, finding.workers) == (
+        "CA104",
+        "asyncio_gather",
+        "none",
+        20,
+    )
+    assert finding.message.startswith(
+        "serial loop of awaits inside `async def main` (90% of the run, 20 items) waits 99% "
+        "of its time: gathered, at most 20 at once, the whole run would be ~"
+    )
+    assert finding.reasons[0].startswith("no automatic rewrite: an item's awaits are not one call")

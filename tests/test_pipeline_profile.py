@@ -68,3 +68,32 @@ def test_serial_awaits_in_a_coroutine_are_measured_and_gathered(fixture_copy, tm
     assert script_stdout(fixed, tmp_path, "gathered.py") == script_stdout(
         script.read_text(), tmp_path, "serial.py"
     )
+
+
+def test_a_coroutine_loop_ca104_cannot_rewrite_is_advised_gather_without_a_fix(tmp_path) -> None:
+    script = tmp_path / "handshakes.py"
+    script.write_text(
+        "import asyncio\n"
+        "async def send(n):\n"
+        "    await asyncio.sleep(0.05)\n"
+        "async def receive(n):\n"
+        "    await asyncio.sleep(0.05)\n"
+        "    return n * 2\n"
+        "async def main():\n"
+        "    results = []\n"
+        "    for n in range(12):\n"  # send, then receive: two awaits an item
+        "        await send(n)\n"
+        "        results.append(await receive(n))\n"
+        "    print(sum(results))\n"
+        "asyncio.run(main())\n"
+    )
+    report = profile_script(ProfileRequest(str(script), timeout=120, measure_overheads=False))
+    [finding] = report.findings
+    assert (finding.rule, finding.line, finding.suggestion, finding.fix_safety) == (
+        "CA104",
+        9,
+        "asyncio_gather",
+        "none",
+    )
+    assert finding.workers == 12 and finding.evidence is not None
+    assert finding.evidence.waiting > 0.9

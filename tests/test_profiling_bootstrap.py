@@ -122,18 +122,22 @@ def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
         "    doubled = [await fetch(n * 2) for n in range(2)]\n"
         "    for n in range(3):\n"  # awaits nothing: timed as any loop
         "        got.append(n)\n"
+        "    for group in range(2):\n"
+        "        for n in range(2):\n"  # an inner loop: not timed, but known to await
+        "            got.append(await fetch(group))\n"
         "    return got, doubled\n"
         "print(asyncio.run(main()))\n"
     )
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script)], tmp_path, counts)
-    assert result.stdout == "([0, 1, 2, 3, 0, 1, 2], [0, 2])\n", result.stderr
+    assert result.stdout == "([0, 1, 2, 3, 0, 1, 2, 0, 0, 1, 1], [0, 2])\n", result.stderr
     loops = {c.line: c for c in read_loop_counts(counts)}
     assert (loops[7].items, loops[7].timed, loops[7].suspends) == (4, 1, True)
     assert loops[7].seconds is not None and 0.2 <= loops[7].seconds < 5
     assert (loops[9].items, loops[9].suspends) == (2, True)
     assert loops[9].seconds is not None and loops[9].seconds >= 0.1
     assert (loops[10].items, loops[10].timed, loops[10].suspends) == (3, 1, False)
+    assert (loops[13].items, loops[13].timed, loops[13].suspends) == (4, 0, True)
 
 
 def test_an_inner_loop_stops_counting_at_the_cap(tmp_path: Path) -> None:

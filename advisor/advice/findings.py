@@ -84,13 +84,14 @@ def profiled_findings(
     settings: AdviceSettings,
     outer_loops: dict[LoopSite, set[LoopSite]] | None = None,
     imported: Collection[str] = (),
-    serial_awaits: Mapping[tuple[str, int], Finding] | None = None,
+    coroutine_loops: Mapping[tuple[str, int], Finding | None] | None = None,
 ) -> list[Finding]:
     """Findings for the hot loops of a profiled run, with workers and a predicted speedup.
 
     ``imported``: the pool modules the program imports anyway (ProfileResult.imported).
-    ``serial_awaits``: the static CA104 findings by (path, line): a coroutine's loop that
-    awaits one call per item is advised `asyncio.gather`, not a pool.
+    ``coroutine_loops``: the loops that await, by (path, line), each with CA104's static finding
+    when that rule recognised one independent call awaited per item: they are advised
+    `asyncio.gather` (a pool cannot run an `await`), with a fix only where CA104 has one.
     """
     found: list[tuple[LoopSite, Finding]] = []
     cores = settings.core_count()
@@ -98,8 +99,9 @@ def profiled_findings(
         if ev.share_of_run < settings.min_share:
             continue
         kind = classify_loop(ev)
-        static = (serial_awaits or {}).get((site.path, site.line))
-        if static is not None:
+        awaits = coroutine_loops or {}
+        if (site.path, site.line) in awaits:
+            static = awaits[(site.path, site.line)]
             finding = _gather_finding(site, ev, kind, run_wall_s, cores, settings, static)
         else:
             finding = _finding_for(site, ev, kind, run_wall_s, cores, settings, imported)
@@ -226,11 +228,12 @@ def _gather_finding(
     run_wall_s: float,
     cores: int,
     settings: AdviceSettings,
-    static: Finding,
+    static: Finding | None,
 ) -> Finding:
     """CA104 measured: the awaits of a coroutine's loop overlap when gathered, at most
     ``workers`` at once. Its running parts stay on the one event-loop thread (one core), and
-    no thread starts and nothing is imported (the program runs asyncio already)."""
+    no thread starts and nothing is imported (the program runs asyncio already). Without the
+    static finding (a shape CA104 does not rewrite) it is advice with no fix."""
     share = f"{ev.share_of_run:.0%} of the run{_items_text(ev)}"
     if ev.iterations is not None and ev.iterations < MIN_ITEMS:
         return _where_time_goes(
@@ -248,6 +251,8 @@ def _gather_finding(
     )
     if speedup < settings.min_speedup:
         return _no_gain(site, ev, kind, "CA104", share, speedup)
+    if static is None:
+        static = _awaits_by_hand(site)
     what = static.message.partition(":")[0]  # "`await f(...)` one item at a time inside ..."
     return dataclasses.replace(
         static,
@@ -258,6 +263,28 @@ def _gather_finding(
         workers=workers,
         predicted_speedup=round(speedup, 2),
         evidence=ev,
+    )
+
+
+def _awaits_by_hand(site: LoopSite) -> Finding:
+    """A coroutine's loop whose awaits CA104 does not recognise as one independent call per
+    item: the measured gain is still gathering's, the rewrite is the user's."""
+    inside = f" inside `async def {site.enclosing_function}`" if site.enclosing_function else ""
+    return Finding(
+        rule="CA104",
+        path=site.path,
+        line=site.line,
+        end_line=site.end_line,
+        message=f"serial loop of awaits{inside}: gather a coroutine per item",
+        kind="io",
+        suggestion="asyncio_gather",
+        fix_safety="none",
+        reasons=(
+            "no automatic rewrite: an item's awaits are not one call whose result is collected "
+            "(several awaits, a pacing `asyncio.sleep`, or a value carried to the next item); "
+            "if the items are independent, run each item's steps in its own coroutine and "
+            "gather those",
+        ),
     )
 
 

@@ -89,7 +89,7 @@ class LoopCounter:
         self.timed: list[int] = []  # executions whose seconds are in ``seconds``
         # CPU seconds of the child processes the loop waited for (the parent's wait hides them)
         self.children_cpu: list[float] = []
-        self.suspending: set[int] = set()  # sites whose clock runs on while they await
+        self.suspending: set[int] = set()  # sites that await: their clock runs on meanwhile
 
     def register(self, path: str, line: int, suspends: bool = False) -> int:
         key = (path, line)
@@ -149,8 +149,8 @@ class LoopCounter:
                     loop["seconds"] = self.seconds[index]
                     loop["timed"] = self.timed[index]
                     loop["children_cpu"] = self.children_cpu[index]
-                    if index in self.suspending:
-                        loop["suspends"] = True
+                if index in self.suspending:
+                    loop["suspends"] = True
                 loops.append(loop)
         return loops
 
@@ -234,7 +234,8 @@ class Site:
         self.stops_early = stops_early
         # a generator's loop would be timed with its consumer's time
         self.timed = not _contains([statement], _YIELDS)
-        # a coroutine's loop is timed with its awaits: the seconds are its elapsed time
+        # a coroutine's loop that awaits: timed, its seconds are its elapsed time; a pool could
+        # not run its items, gathering them could
         self.suspends = _contains([statement], _AWAITS)
 
 
@@ -333,7 +334,7 @@ def instrument(tree: ast.Module, path: str, counter: LoopCounter) -> list[tuple[
     used: list[tuple[int, bool]] = []
     timed: dict[int, _SiteNames] = {}
     for site in loop_sites(tree):
-        index = counter.register(path, site.line, site.timed and site.suspends)
+        index = counter.register(path, site.line, site.suspends)
         names = _SiteNames(index)
         # `for x in 5` reports its TypeError at the statement (a comprehension at itself):
         # the call that replaces the iteration keeps that position

@@ -10,7 +10,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,9 +28,10 @@ from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
+from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
 from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
 from advisor.codemods.errors import RewriteError
-from advisor.config import find_config
+from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
 from advisor.model import (
@@ -89,6 +90,20 @@ def _serial_awaits_of(facts: ModuleFacts) -> dict[tuple[str, int], Finding]:
     except RecursionError:
         return {}  # _sites_of already reported the file
     return {(f.path, f.line): f for f in found if f.rule == "CA104"}
+
+
+def _not_silenced(
+    findings: Iterable[Finding], config: Config, suppressions: Mapping[str, Suppressions]
+) -> list[Finding]:
+    """What `check` would show of these: rules the config enables for the file, and no
+    `# concadvise: ignore` on the finding's lines. A loop the user silenced after review must
+    not come back in the profile, nor be rewritten by --apply."""
+    return [
+        f
+        for f in findings
+        if config.is_rule_enabled(f.rule, f.path)
+        and not is_suppressed(suppressions.get(f.path, {}), f.rule, f.line, f.end_line)
+    ]
 
 
 # ----------------------------------------------------------------------------- profile
@@ -229,6 +244,7 @@ def profile_script(
     sites: list[LoopSite] = []
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
+    suppressions: dict[str, Suppressions] = {}
     for path in user_files(profile) or [script]:
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
@@ -236,6 +252,7 @@ def profile_script(
             sites += loops
             pools += pools_here
             serial_awaits.update(_serial_awaits_of(facts))
+            suppressions[facts.path] = suppressed_lines(facts.source.text)
     if sites and not profile.loop_counts:
         on_notice(
             "the run ended without writing its loop counts (os._exit or a kill): "
@@ -260,6 +277,7 @@ def profile_script(
         settings,
         profile.imported,
     )
+    findings = _not_silenced(findings, find_config(script), suppressions)
     findings = attach_proposed_diffs(_relative(findings))
     return Report(
         tool_version=__version__,

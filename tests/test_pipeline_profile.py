@@ -97,3 +97,21 @@ def test_a_coroutine_loop_ca104_cannot_rewrite_is_advised_gather_without_a_fix(t
     )
     assert finding.workers == 12 and finding.evidence is not None
     assert finding.evidence.waiting > 0.9
+
+
+def test_a_loop_silenced_by_comment_or_config_stays_out_of_the_profile(tmp_path) -> None:
+    """As in `check`: a loop the user silenced after review is neither shown nor rewritten."""
+    loop = "for n in range(10):\n    time.sleep(0.05)\n"
+    script = tmp_path / "waits.py"
+    script.write_text(f"import time\n{loop}")
+
+    def rules() -> list[str]:
+        request = ProfileRequest(str(script), timeout=60, measure_overheads=False)
+        return [f.rule for f in profile_script(request).findings]
+
+    assert rules() == ["CA101"]
+    script.write_text(f"import time\n# concadvise: ignore[CA101]\n{loop}")
+    assert rules() == []
+    script.write_text(f"import time\n{loop}")
+    (tmp_path / "pyproject.toml").write_text('[tool.concadvise]\nignore = ["CA1"]\n')
+    assert rules() == []

@@ -496,3 +496,62 @@ def test_a_library_that_sets_globals_on_import_gets_no_guard() -> None:
         """
     )
     assert _fix(before, "return [") == after
+
+
+def test_a_tuple_target_is_unpacked_in_the_lifted_function_under_spawn(tmp_path: Path) -> None:
+    """`seed, rounds` are the item's own names: unpacked by the worker, never passed along."""
+    before = textwrap.dedent(
+        """\
+        def work(seed, rounds):
+            total = 0
+            for n in range(rounds):
+                total = (total * 31 + n * seed) % 1_000_003
+            return total
+
+
+        def main():
+            jobs = [(seed, 2000 + seed) for seed in range(8)]
+            results = []
+            for seed, rounds in jobs:
+                results.append(work(seed, rounds) % 97)
+            print(results)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        from concurrent.futures import ProcessPoolExecutor
+
+        def work(seed, rounds):
+            total = 0
+            for n in range(rounds):
+                total = (total * 31 + n * seed) % 1_000_003
+            return total
+
+
+        def _item_result(item):
+            seed, rounds = item
+            return work(seed, rounds) % 97
+
+
+        def main():
+            jobs = [(seed, 2000 + seed) for seed in range(8)]
+            results = []
+            with ProcessPoolExecutor(max_workers=2) as executor:
+                results.extend(executor.map(_item_result, jobs))
+            print(results)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    )
+    fixed = _fix(before, "for seed, rounds", workers=2)
+    assert fixed == after
+    (tmp_path / "before.py").write_text(before)
+    (tmp_path / "after.py").write_text(fixed)
+    expected = _stdout("before.py", cwd=tmp_path)
+    assert _stdout("-c", _RUNNER, "spawn", "after.py", cwd=tmp_path) == expected

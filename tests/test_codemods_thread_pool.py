@@ -26,6 +26,7 @@ from advisor.codemods.thread_pool import (
     rewrite_loops_to_thread_pool,
 )
 from advisor.model import Finding
+from conftest import script_stdout
 
 IMPORT = "from concurrent.futures import ThreadPoolExecutor"
 
@@ -51,6 +52,77 @@ def _rewrite(source: str, loops: dict[str, int]) -> str:
 
 
 # --- exact rewrites ---------------------------------------------------------------------------
+
+
+def test_a_tuple_target_is_unpacked_by_the_item_function(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def fetch(url, timeout):
+            time.sleep(0.01)
+            return f"{url}:{timeout}"
+
+
+        def main(pairs):
+            pages = []
+            for url, timeout in pairs:
+                pages.append(fetch(url, timeout))
+            sizes = {}
+            for name, (url, *rest) in enumerate(pairs):
+                sizes[name] = len(fetch(url, rest))
+            return pages, sizes
+
+
+        print(main([("a", 1), ("b", 2), ("c", 3)]))
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url, timeout):
+            time.sleep(0.01)
+            return f"{url}:{timeout}"
+
+
+        def main(pairs):
+            pages = []
+
+            def _item_result(item):
+                url, timeout = item
+                return fetch(url, timeout)
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                pages.extend(executor.map(_item_result, pairs))
+            sizes = {}
+
+            def _item_result_1(item):
+                name, (url, *rest) = item
+                return name, len(fetch(url, rest))
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                sizes.update(executor.map(_item_result_1, enumerate(pairs)))
+            return pages, sizes
+
+
+        print(main([("a", 1), ("b", 2), ("c", 3)]))
+        """
+    )
+    assert _rewrite(before, {"for url": 4, "for name": 4}) == after
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+    # the analysis sees both loops as safe before, and nothing left to fix after
+    found = analyse_content("t.py", before.encode(), load_knowledge()).findings
+    assert [(f.rule, f.line, f.fix_safety) for f in found] == [
+        ("CA101", 11, "safe"),
+        ("CA101", 14, "safe"),
+    ]
+    assert analyse_content("t.py", after.encode(), load_knowledge()).findings == ()
 
 
 def test_for_append_passes_the_function_to_map() -> None:
@@ -547,7 +619,9 @@ def _statement(source: str) -> cst.CSTNode:
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
-        ("for a, b in pairs:\n    out.append(a)\n", "loop target is a tuple"),
+        ("out = [a for a, b in pairs]\n", "loop target is a tuple"),
+        ("for self.a in xs:\n    out.append(self.a)\n", "loop target is not a plain name"),
+        ("for a, b.c in pairs:\n    out.append(a)\n", "loop target is a tuple"),
         ("for a in xs:\n    out.append(a)\nelse:\n    pass\n", "loop has an else clause"),
         (
             "for a in xs:\n    out.append(a)\n    out.append(a)\n",
@@ -604,7 +678,7 @@ def test_recognise_loop_shape_takes_the_loop_apart(
     [
         ("x = 1\ny = 2\n", 2, 4, "line 2: statement holds no loop or comprehension"),
         ("x = 1\n\n# note\n", 3, 4, "line 3: no loop starts on this line"),
-        ("for a, b in xs:\n    out.append(a)\n", 1, 4, "line 1: loop target is a tuple"),
+        ("out = [a for a, b in xs]\n", 1, 4, "line 1: loop target is a tuple"),
         ("class A:\n    for a in xs:\n        out.append(a)\n", 2, 4, "line 2: loop is directly"),
         ("list = []\nout = [f(a) for a in xs]\n", 2, 4, "line 2: the module rebinds"),
         ("out = [f(a) for a in xs]\n", 1, 0, "line 1: max_workers must be a positive"),

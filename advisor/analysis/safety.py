@@ -195,7 +195,8 @@ def loop_accumulator(loop: ast.For) -> str | None:
 
 
 def _dict_item_base(loop: ast.For) -> str | None:
-    """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form)."""
+    """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form;
+    with ``for k, v in pairs`` either name is a loop variable)."""
     last = loop.body[-1]
     if not isinstance(last, ast.Assign) or len(last.targets) != 1:
         return None
@@ -204,8 +205,7 @@ def _dict_item_base(loop: ast.For) -> str | None:
         isinstance(target, ast.Subscript)
         and isinstance(target.value, ast.Name)
         and isinstance(target.slice, ast.Name)
-        and isinstance(loop.target, ast.Name)
-        and target.slice.id == loop.target.id
+        and target.slice.id in bound_names(loop.target)
     ):
         return target.value.id
     return None

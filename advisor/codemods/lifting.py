@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from advisor.analysis.names import bound_names
 from advisor.codemods.imports import ImportItem
 from advisor.codemods.item_call import direct_callable, item_function
 from advisor.codemods.locate import ModuleSource, render_statements
@@ -110,20 +111,22 @@ def _globally_declared(module: ModuleSource) -> set[str]:
     }
 
 
-def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr]]:
-    """The per-item work in ``ast``: the statements before the last one, and the expressions
-    whose value each item contributes."""
+def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
+    """The per-item work in ``ast``: the statements before the last one, the expressions whose
+    value each item contributes, and the names the item binds (its loop variables: ``k, v``
+    of ``for k, v in pairs``, which the item function unpacks from its one argument)."""
     node = at.located.node
     if isinstance(node, ast.For):
         *prelude, last = node.body
+        item_names = bound_names(node.target) | {at.shape.target}
         if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-            return prelude, list(last.value.args)
+            return prelude, list(last.value.args), item_names
         assert isinstance(last, ast.Assign | ast.AugAssign)
-        return prelude, [last.value]
+        return prelude, [last.value], item_names
     comprehension = next(n for n in ast.walk(node) if isinstance(n, ast.ListComp | ast.DictComp))
     if isinstance(comprehension, ast.DictComp):
-        return [], [comprehension.key, comprehension.value]
-    return [], [comprehension.elt]
+        return [], [comprehension.key, comprehension.value], {at.shape.target}
+    return [], [comprehension.elt], {at.shape.target}
 
 
 def lift_item_function(
@@ -143,8 +146,8 @@ def lift_item_function(
     direct = _direct(at, scopes)
     if direct is not None:
         return direct
-    prelude, values = _item_work(at)
-    own = bound_in(prelude) | {shape.target}
+    prelude, values, item_names = _item_work(at)
+    own = bound_in(prelude) | item_names
     passed: list[str] = []
     entry: set[str] = set()
     for name in reads_of([*prelude, *values]):

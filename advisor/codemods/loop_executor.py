@@ -41,7 +41,7 @@ from advisor.codemods.main_guard import (
     plan_main_guard,
     unguarded_script,
 )
-from advisor.codemods.module_names import ModuleNames
+from advisor.codemods.module_names import ModuleNames, fresh_name
 from advisor.codemods.scopes import bound_in, declarations, global_reads, runs_only_as_script
 
 __all__ = [
@@ -94,16 +94,6 @@ PROCESS_POOL = PoolFactory(
     ExecutorCall("ProcessPoolExecutor"),
     crosses_processes=True,
 )
-
-
-def _fresh_name(base: str, used: Callable[[str], bool]) -> str:
-    """``base``, or ``base_1``, ``base_2``, … : the first the module does not use anywhere."""
-    if not used(base):
-        return base
-    index = 1
-    while used(f"{base}_{index}"):
-        index += 1
-    return f"{base}_{index}"
 
 
 # --- building the rewrite -----------------------------------------------------------------------
@@ -306,7 +296,7 @@ class _Context:
 
     def helper_name(self, shape: LoopShape) -> str:
         base = shape.target.strip("_") or "item"
-        name = _fresh_name(f"_{base}_result", lambda n: n in self.taken or self.names.uses(n))
+        name = fresh_name(f"_{base}_result", lambda n: n in self.taken or self.names.uses(n))
         self.taken.add(name)
         return name
 
@@ -450,7 +440,7 @@ def _plan_loop(
         pool = _Pool(cst.parse_expression(factory.build(workers)))
     else:
         opened, base = factory.session
-        session = _fresh_name(base, context.names.uses)
+        session = fresh_name(base, context.names.uses)
         pool = _Pool(
             cst.parse_expression(factory.build(workers).format(session=session)),
             (cst.parse_expression(opened), session),
@@ -506,7 +496,7 @@ def rewrite_loops(
         module,
         factory,
         names,
-        _Names(_fresh_name("executor", names.uses), _fresh_name("result", names.uses)),
+        _Names(fresh_name("executor", names.uses), fresh_name("result", names.uses)),
     )
     problems: dict[int, str] = {}
     plans: list[_Plan] = []

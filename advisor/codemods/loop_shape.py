@@ -24,6 +24,7 @@ from advisor.codemods.locate import (
     parse_statement,
     statements_starting_at,
 )
+from advisor.codemods.module_names import fresh_name
 from advisor.model import LoopForm
 
 __all__ = ["LoopAt", "LoopShape", "locate_loop", "recognise_loop_shape"]
@@ -121,14 +122,19 @@ def recognise_loop_shape(statement: cst.CSTNode) -> LoopShape | str:
     return "statement is not a for loop or a comprehension"
 
 
-def _recognise_for(loop: cst.For) -> LoopShape | str:
+def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> LoopShape | str:
+    """``unpacked``: the names a tuple target bound, which the loop stands for (see
+    :func:`_one_name_loop`); each of them can key a dict as the loop variable would."""
     if loop.asynchronous is not None:
         return "loop is async (async for)"
     if loop.orelse is not None:
         return "loop has an else clause"
     target = _target_name(loop.target)
     if not isinstance(target, cst.Name):
-        return target
+        one_name = _one_name_loop(loop)
+        if one_name is None:
+            return target
+        return _recognise_for(one_name, frozenset(n.value for n in _target_names(loop.target)))
     exits = _EarlyExitFinder()
     loop.body.visit(exits)
     if exits.found is not None:
@@ -137,7 +143,8 @@ def _recognise_for(loop: cst.For) -> LoopShape | str:
     if isinstance(split, str):
         return split
     prelude, last = split
-    shape = _recognise_last_statement(last, target.value, loop.iter, several=bool(prelude))
+    keys = unpacked | {target.value}
+    shape = _recognise_last_statement(last, target.value, keys, loop.iter, several=bool(prelude))
     if isinstance(shape, str) or not prelude:
         return shape
     code = cst.Module([]).code_for_node(loop)
@@ -175,7 +182,12 @@ def _split_body(
 
 
 def _recognise_last_statement(
-    statement: cst.BaseSmallStatement, target: str, iterable: cst.BaseExpression, *, several: bool
+    statement: cst.BaseSmallStatement,
+    target: str,
+    keys: frozenset[str],
+    iterable: cst.BaseExpression,
+    *,
+    several: bool,
 ) -> LoopShape | str:
     if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
         call = statement.value
@@ -184,7 +196,7 @@ def _recognise_last_statement(
     if isinstance(statement, cst.Assign) and any(
         isinstance(t.target, cst.Subscript) for t in statement.targets
     ):
-        return _recognise_dict_item(statement, target, iterable)
+        return _recognise_dict_item(statement, target, keys, iterable)
     if isinstance(statement, cst.AugAssign):
         if not isinstance(statement.target, cst.Name):
             return "accumulator is not a plain name"
@@ -208,7 +220,7 @@ def _recognise_method(call: cst.Call, target: str, iterable: cst.BaseExpression)
 
 
 def _recognise_dict_item(
-    assign: cst.Assign, target: str, iterable: cst.BaseExpression
+    assign: cst.Assign, target: str, keys: frozenset[str], iterable: cst.BaseExpression
 ) -> LoopShape | str:
     if len(assign.targets) != 1:
         return "assignment has several targets"
@@ -218,7 +230,7 @@ def _recognise_dict_item(
         return "dict is not a plain name"
     index = subscript.slice[0].slice if len(subscript.slice) == 1 else None
     key = index.value if isinstance(index, cst.Index) and not index.star else None
-    if not (isinstance(key, cst.Name) and key.value == target):
+    if not (isinstance(key, cst.Name) and key.value in keys):
         return "dict key is not the loop variable"
     return _accumulated(
         "for_dict_item", target, iterable, assign.value, subscript.value.value, key=key
@@ -314,6 +326,46 @@ def _recognise_comprehension(
         accumulator=accumulator,
         conditions=tuple(clause.ifs),
     )
+
+
+def _one_name_loop(loop: cst.For) -> cst.For | None:
+    """``for k, v in pairs: BODY`` as the loop it means, ``for item in pairs: k, v = item; BODY``
+    (None unless the target is a tuple or list of plain names): the item is then one value a pool
+    can hand to a function, which unpacks it first."""
+    if not _unpacks_to_names(loop.target):
+        return None
+    item = fresh_name("item", names_read(loop))
+    unpack = cst.SimpleStatementLine(
+        [cst.Assign(targets=[cst.AssignTarget(loop.target)], value=cst.Name(item))]
+    )
+    body = loop.body
+    statements = (
+        list(body.body)
+        if isinstance(body, cst.IndentedBlock)
+        else [cst.SimpleStatementLine(list(body.body))]
+    )
+    return loop.with_changes(target=cst.Name(item), body=cst.IndentedBlock([unpack, *statements]))
+
+
+def _unpacks_to_names(target: cst.BaseExpression) -> bool:
+    if isinstance(target, cst.Name):
+        return True
+    if isinstance(target, cst.StarredElement):
+        return _unpacks_to_names(target.value)
+    if isinstance(target, cst.Tuple | cst.List):
+        return bool(target.elements) and all(_unpacks_to_names(e.value) for e in target.elements)
+    return False
+
+
+def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
+    """The names a target of plain names binds, nested tuples and starred ones included."""
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    if isinstance(target, cst.Tuple | cst.List):
+        return [name for e in target.elements for name in _target_names(e.value)]
+    return []
 
 
 def _target_name(target: cst.BaseExpression) -> cst.Name | str:

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterable
 
 from advisor.codemods.locate import ModuleSource
 
-__all__ = ["ModuleNames"]
+__all__ = ["ModuleNames", "fresh_name"]
+
+
+def fresh_name(base: str, taken: Callable[[str], bool] | Iterable[str]) -> str:
+    """``base``, or ``base_1``, ``base_2``, … : the first that is not taken (a set of names, or
+    a question such as ``ModuleNames.uses`` that looks at the module only when asked)."""
+    is_taken = taken if callable(taken) else set(taken).__contains__
+    if not is_taken(base):
+        return base
+    index = 1
+    while is_taken(f"{base}_{index}"):
+        index += 1
+    return f"{base}_{index}"
 
 
 class ModuleNames:

@@ -24,13 +24,13 @@ import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
 from advisor.analysis.pool_rules import PROCESSES, THREADS
+from advisor.codemods.module_names import fresh_name
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
     RewriteError,
     code_of,
     finish,
-    fresh_name,
     is_name_chain,
     lost_comments,
     names_read,

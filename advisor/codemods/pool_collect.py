@@ -22,11 +22,11 @@ import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
 from advisor.analysis.pool_rules import PROCESSES, THREADS
+from advisor.codemods.module_names import fresh_name
 from advisor.codemods.pool_edit import (
     ParsedModule,
     RewriteError,
     finish,
-    fresh_name,
     is_name_chain,
     lost_comments,
     names_read,

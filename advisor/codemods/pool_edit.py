@@ -35,7 +35,6 @@ __all__ = [
     "RewriteError",
     "code_of",
     "finish",
-    "fresh_name",
     "is_name_chain",
     "lost_comments",
     "names_read",
@@ -183,17 +182,6 @@ def _identifiers(tree: cst.Module) -> set[str]:
         elif isinstance(node, cst.ImportFrom) and node.module is not None:
             not_variables.update(id(n) for n in walk(node.module))
     return {n.value for n in walk(tree) if isinstance(n, cst.Name) and id(n) not in not_variables}
-
-
-def fresh_name(base: str, used: Iterable[str]) -> str:
-    """``base``, or ``base_1``, ``base_2``, … : the first the module does not use anywhere."""
-    taken = set(used)
-    if base not in taken:
-        return base
-    index = 1
-    while f"{base}_{index}" in taken:
-        index += 1
-    return f"{base}_{index}"
 
 
 @dataclass(frozen=True, slots=True)

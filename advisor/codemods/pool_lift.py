@@ -24,13 +24,13 @@ from libcst.helpers import parse_template_expression
 from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from advisor.analysis.pool_rules import UNPICKLABLE
+from advisor.codemods.module_names import fresh_name
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
     RewriteError,
     code_of,
     finish,
-    fresh_name,
     names_read,
     replace_nodes,
     walk,

@@ -555,3 +555,36 @@ def test_a_tuple_target_is_unpacked_in_the_lifted_function_under_spawn(tmp_path:
     (tmp_path / "after.py").write_text(fixed)
     expected = _stdout("before.py", cwd=tmp_path)
     assert _stdout("-c", _RUNNER, "spawn", "after.py", cwd=tmp_path) == expected
+
+
+def test_a_filtered_loop_keeps_its_filter_in_the_parent_under_spawn(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        def work(seed):
+            total = 0
+            for n in range(3000):
+                total = (total * 31 + n * seed) % 1_000_003
+            return total
+
+
+        def main(limit):
+            results = []
+            for seed in range(12):
+                if seed % 3 == 0:
+                    continue
+                total = work(seed)
+                results.append(total % limit)
+            print(results)
+
+
+        if __name__ == "__main__":
+            main(97)
+        """
+    )
+    fixed = _fix(before, "for seed", workers=2)
+    assert "[seed for seed in range(12) if not (seed % 3 == 0)]" in fixed
+    assert "functools.partial(_seed_result, limit=limit)" in fixed
+    (tmp_path / "before.py").write_text(before)
+    (tmp_path / "after.py").write_text(fixed)
+    expected = _stdout("before.py", cwd=tmp_path)
+    assert _stdout("-c", _RUNNER, "spawn", "after.py", cwd=tmp_path) == expected

@@ -54,6 +54,107 @@ def _rewrite(source: str, loops: dict[str, int]) -> str:
 # --- exact rewrites ---------------------------------------------------------------------------
 
 
+def test_a_filter_stays_serial_in_front_of_the_pool(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def get(n):
+            time.sleep(0.01)
+            return n.upper()
+
+
+        def main(ns):
+            pages = []
+            for n in ns:
+                if n.endswith(".pdf"):
+                    text = get(n)
+                    pages.append(text[:3])
+            ln = {}
+            for n in ns:
+                if n is None:
+                    continue
+                ln[n] = get(n)[:1]
+            short = []
+            for n in ns:
+                if not n or len(n) > 5:
+                    continue
+                short.append(get(n))
+            kept = []
+            for n in ns:
+                if not n: continue
+                kept.append(get(n))
+            return pages, ln, short, kept
+
+
+        print(main(["a.pdf", "b.txt", "", "c.pdf", "dd"]))
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def get(n):
+            time.sleep(0.01)
+            return n.upper()
+
+
+        def main(ns):
+            pages = []
+
+            def _n_result(n):
+                text = get(n)
+                return text[:3]
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                pages.extend(executor.map(_n_result, [n for n in ns if n.endswith(".pdf")]))
+            ln = {}
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                ln.update(executor.map(lambda n: (n, get(n)[:1]), [n for n in ns if n is not None]))
+            short = []
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                short.extend(executor.map(get, [n for n in ns if not (not n or len(n) > 5)]))
+            kept = []
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                kept.extend(executor.map(get, [n for n in ns if n]))
+            return pages, ln, short, kept
+
+
+        print(main(["a.pdf", "b.txt", "", "c.pdf", "dd"]))
+        """
+    )
+    loops = [n for n, text in enumerate(before.splitlines(), 1) if "for n in ns" in text]
+    rewritten = rewrite_loops_to_thread_pool(before, dict.fromkeys(loops, 4))
+    assert rewritten == after
+    assert rewrite_loops_to_thread_pool(after, {}) == after
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+    found = analyse_content("t.py", before.encode(), load_knowledge()).findings
+    assert [(f.rule, f.fix_safety) for f in found] == [("CA101", "safe")] * 4
+    assert analyse_content("t.py", after.encode(), load_knowledge()).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("    if x not in out:\n        out.append(x)\n", "the filter reads `out`"),
+        (
+            "    if x == last:\n        continue\n    last = x\n    out.append(f(x))\n",
+            "the filter reads `last`, which the loop changes",
+        ),
+        ("    if x:\n        out.append(f(x))\n    else:\n        pass\n", "compound"),
+        ("    if x:\n        continue\n        out.append(f(x))\n", "body contains continue"),
+    ],
+)
+def test_a_filter_that_depends_on_the_loop_is_refused(body: str, reason: str) -> None:
+    shape = recognise_loop_shape(_statement(f"for x in xs:\n{body}"))
+    assert isinstance(shape, str) and reason in shape
+
+
 def test_a_tuple_target_is_unpacked_by_the_item_function(tmp_path: Path) -> None:
     before = textwrap.dedent(
         """\

@@ -176,11 +176,24 @@ def for_loop_reasons(loop: ast.For, analyzer: EffectAnalyzer) -> list[str]:
     return reasons
 
 
+def filtered_body(loop: ast.For) -> list[ast.stmt]:
+    """The statements each kept item runs, past a filter: the body of ``if COND:`` when that is
+    the whole loop body, or what follows ``if COND: continue``; else the whole body."""
+    body = loop.body
+    first = body[0]
+    if isinstance(first, ast.If) and not first.orelse:
+        if len(body) == 1:
+            return first.body
+        if len(first.body) == 1 and isinstance(first.body[0], ast.Continue):
+            return body[1:]
+    return body
+
+
 def loop_accumulator(loop: ast.For) -> str | None:
     """The name the loop's last statement accumulates into, when it is a recognised form:
     ``acc.append(v)``, ``s.add(v)``, ``acc.extend(v)``, ``d[<loop variable>] = v``,
-    ``acc += v``."""
-    last = loop.body[-1]
+    ``acc += v`` (behind a filter too: see :func:`filtered_body`)."""
+    last = filtered_body(loop)[-1]
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
         func = last.value.func
         if (
@@ -197,7 +210,7 @@ def loop_accumulator(loop: ast.For) -> str | None:
 def _dict_item_base(loop: ast.For) -> str | None:
     """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form;
     with ``for k, v in pairs`` either name is a loop variable)."""
-    last = loop.body[-1]
+    last = filtered_body(loop)[-1]
     if not isinstance(last, ast.Assign) or len(last.targets) != 1:
         return None
     target = last.targets[0]

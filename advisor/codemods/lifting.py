@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from advisor.analysis.names import bound_names
+from advisor.analysis.safety import filtered_body
 from advisor.codemods.imports import ImportItem
 from advisor.codemods.item_call import direct_callable, item_function
 from advisor.codemods.locate import ModuleSource, render_statements
@@ -117,7 +118,7 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
     of ``for k, v in pairs``, which the item function unpacks from its one argument)."""
     node = at.located.node
     if isinstance(node, ast.For):
-        *prelude, last = node.body
+        *prelude, last = filtered_body(node)  # a filter stays in the parent, serial
         item_names = bound_names(node.target) | {at.shape.target}
         if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
             return prelude, list(last.value.args), item_names

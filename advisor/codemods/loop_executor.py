@@ -33,7 +33,7 @@ from advisor.codemods.locate import (
     check_compiles,
     insertion_line,
 )
-from advisor.codemods.loop_shape import LoopAt, LoopShape, locate_loop
+from advisor.codemods.loop_shape import LoopAt, LoopShape, filtered_loop, locate_loop
 from advisor.codemods.main_guard import (
     GuardPlan,
     guarded_region,
@@ -180,6 +180,9 @@ def _rewrite_for(
     loop: cst.For, shape: LoopShape, pool: _Pool, map_call: cst.Call, names: _Names
 ) -> cst.With:
     """The `with` that replaces a `for` loop, keeping the comments of its header and body."""
+    filtered = filtered_loop(loop)
+    if filtered is not None:  # the filter went into the map's iterable
+        loop = filtered[0]
     if isinstance(loop.body, cst.IndentedBlock):
         line = loop.body.body[-1]
         assert isinstance(line, cst.SimpleStatementLine)

@@ -11,6 +11,8 @@ here we refuse only shapes whose result could differ.
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -25,9 +27,10 @@ from advisor.codemods.locate import (
     statements_starting_at,
 )
 from advisor.codemods.module_names import fresh_name
+from advisor.codemods.scopes import bound_in
 from advisor.model import LoopForm
 
-__all__ = ["LoopAt", "LoopShape", "locate_loop", "recognise_loop_shape"]
+__all__ = ["LoopAt", "LoopShape", "filtered_loop", "locate_loop", "recognise_loop_shape"]
 
 # The method of the last statement → the form of the loop.
 _METHOD_FORMS: dict[str, LoopForm] = {
@@ -135,6 +138,9 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         if one_name is None:
             return target
         return _recognise_for(one_name, frozenset(n.value for n in _target_names(loop.target)))
+    filtered = filtered_loop(loop)
+    if filtered is not None:
+        return _with_filter(*filtered, unpacked)
     exits = _EarlyExitFinder()
     loop.body.visit(exits)
     if exits.found is not None:
@@ -160,6 +166,87 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         accumulator=shape.accumulator,
         prelude=prelude,
     )
+
+
+def filtered_loop(loop: cst.For) -> tuple[cst.For, cst.BaseExpression] | None:
+    """``for x in xs: if COND: BODY`` and ``for x in xs: if COND: continue; BODY`` as
+    (``for x in xs: BODY``, the condition that keeps an item); None for other loops. The same
+    forms as advisor.analysis.safety.filtered_body."""
+    body = loop.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    first = body.body[0]
+    if not isinstance(first, cst.If) or first.orelse is not None:
+        return None
+    if len(body.body) == 1:
+        kept = first.body
+        if isinstance(kept, cst.SimpleStatementSuite):  # `if cond: acc.append(x)` on one line
+            kept = cst.IndentedBlock([cst.SimpleStatementLine(list(kept.body))])
+        return loop.with_changes(body=kept), first.test
+    if _only_continue(first.body):
+        return loop.with_changes(body=body.with_changes(body=body.body[1:])), _negated(first.test)
+    return None
+
+
+# Comparisons whose negation is another operator by the language's definition (`x not in y` is
+# `not x in y`); `==` and `<` are not: a type may define `__ne__` or `__ge__` otherwise.
+_NEGATED_OPERATORS: dict[type[cst.BaseCompOp], Callable[[], cst.BaseCompOp]] = {
+    cst.In: cst.NotIn,
+    cst.NotIn: cst.In,
+    cst.Is: cst.IsNot,
+    cst.IsNot: cst.Is,
+}
+
+
+def _negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    """The condition that keeps an item ``if TEST: continue`` skips: ``x`` for ``not x``,
+    ``a is not None`` for ``a is None``, else ``not (TEST)``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and not test.lpar:
+        [target] = test.comparisons
+        negation = _NEGATED_OPERATORS.get(type(target.operator))
+        if negation is not None:
+            return test.with_changes(comparisons=[target.with_changes(operator=negation())])
+    return cst.UnaryOperation(operator=cst.Not(), expression=_negatable(test))
+
+
+def _only_continue(suite: cst.BaseSuite) -> bool:
+    lines = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    return (
+        len(lines) == 1
+        and isinstance(lines[0], cst.SimpleStatementLine | cst.SimpleStatementSuite)
+        and len(lines[0].body) == 1
+        and isinstance(lines[0].body[0], cst.Continue)
+    )
+
+
+def _negatable(test: cst.BaseExpression) -> cst.BaseExpression:
+    """``test`` safe to put after ``not``: a name, call, attribute or subscript as it is, any
+    other expression in parentheses (``not a or b`` would mean ``(not a) or b``)."""
+    if isinstance(test, cst.Name | cst.Call | cst.Attribute | cst.Subscript) or test.lpar:
+        return test
+    return test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _with_filter(
+    loop: cst.For, condition: cst.BaseExpression, unpacked: frozenset[str]
+) -> LoopShape | str:
+    """The shape of the loop behind the filter, its condition kept to run serially in front of
+    the pool (as a comprehension's `if`): only when the condition decides from the item alone."""
+    shape = _recognise_for(loop, unpacked)
+    if isinstance(shape, str):
+        return shape
+    facts = _ExpressionFacts.of(condition, shape.target)
+    if facts.awaits or facts.yields or facts.walrus:
+        return "the filter awaits, yields or assigns (:=)"
+    body = ast.parse(cst.Module([]).code_for_node(loop)).body[0]
+    assert isinstance(body, ast.For)
+    changed = bound_in(body.body) | {shape.accumulator or ""}
+    stale = sorted((facts.names & changed) - {shape.target})
+    if stale:
+        return f"the filter reads `{stale[0]}`, which the loop changes"
+    return dataclasses.replace(shape, conditions=(cst.CompIf(test=condition),))
 
 
 def _split_body(

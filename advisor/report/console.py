@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.model import Finding, Report
+from advisor.report.wording import SUGGESTION_TEXT, concurrency_text
 
 _SAFETY_STYLE = {"safe": "green", "unsafe": "red", "none": "dim"}
 _KIND_STYLE = {
@@ -18,16 +19,6 @@ _KIND_STYLE = {
     "native": "yellow",
     "mixed": "blue",
     "unknown": "dim",
-}
-_SUGGESTION_TEXT = {
-    "thread_pool": "ThreadPoolExecutor",
-    "process_pool": "ProcessPoolExecutor",
-    "asyncio_gather": "asyncio.gather",
-    "to_thread": "asyncio.to_thread",
-    "asyncio_sleep": "asyncio.sleep",
-    "bounded_pool": "bounded pool",
-    "dask": "Dask executor",
-    "none": "—",
 }
 
 
@@ -45,7 +36,7 @@ def _findings_table(report: Report, profiled: bool) -> Table:
         row: list[str | Text] = [str(index), f"{f.path}:{f.line}", f.rule]
         if profiled:
             row.append(f"{f.evidence.share_of_run:.0%}" if f.evidence else "—")
-        row += [Text(f.kind, style=_KIND_STYLE[f.kind]), _SUGGESTION_TEXT[f.suggestion]]
+        row += [Text(f.kind, style=_KIND_STYLE[f.kind]), SUGGESTION_TEXT[f.suggestion]]
         if profiled:
             row.append(str(f.workers) if f.workers and f.suggestion != "none" else "—")
             row.append(f"{f.predicted_speedup:.1f}x" if f.predicted_speedup else "—")
@@ -124,7 +115,8 @@ def render_console(report: Report, console: Console) -> None:
         for v in report.verification:
             f = report.findings[v.finding]
             if v.kept:
-                workers = f", {f.workers} workers" if f.workers else ""
+                concurrency = concurrency_text(f)
+                workers = f", {concurrency}" if concurrency else ""
                 console.print(
                     f"[green]Rewrote[/green] {escape(f.path)}:{f.line} ({f.rule}{workers}); "
                     "review it with your diff tool.",

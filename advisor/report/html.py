@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.model import Finding, Report, Verification
-from advisor.report.console import _SUGGESTION_TEXT
+from advisor.report.wording import suggestion_with_concurrency
 
 TEMPLATE = "report.html.j2"
 
@@ -68,7 +68,7 @@ class LoopView:
     finding: Finding
     rule: Rule | None
     help_uri: str | None
-    suggestion_text: str
+    suggestion: str  # "ThreadPoolExecutor, 40 workers"
     segments: tuple[Segment, ...]
     timings: Timings | None
     diff: tuple[DiffLine, ...]
@@ -134,7 +134,7 @@ def loop_views(
                 finding=finding,
                 rule=rule,
                 help_uri=help_uri(rule) if rule is not None else None,
-                suggestion_text=_SUGGESTION_TEXT[finding.suggestion],
+                suggestion=suggestion_with_concurrency(finding),
                 segments=_segments(finding),
                 timings=_timings(verified.get(index)),
                 diff=_diff_lines((diffs or {}).get(index)),
@@ -185,6 +185,5 @@ def render_html(
             title=title,
             report=report,
             loops=views,
-            suggestion_text=_SUGGESTION_TEXT,
         )
     )

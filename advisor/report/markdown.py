@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.model import Finding, Report, Verification
-from advisor.report.console import _SUGGESTION_TEXT
+from advisor.report.wording import suggestion_with_concurrency
 
 _SAFETY_TEXT = {"safe": "✅ safe", "unsafe": "⚠️ unsafe", "none": "— no rewrite"}
 
@@ -51,10 +51,7 @@ def _rule_link(rule_id: str, catalog: Mapping[str, Rule]) -> str:
 
 
 def _suggestion(finding: Finding) -> str:
-    text = _SUGGESTION_TEXT[finding.suggestion]
-    if finding.workers and finding.suggestion != "none":
-        text += f", {finding.workers} workers"
-    return text
+    return suggestion_with_concurrency(finding)
 
 
 def _measured(v: Verification | None) -> str:

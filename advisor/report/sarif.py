@@ -21,8 +21,8 @@ from advisor.analysis.source import decode_source
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.errors import SourceError
 from advisor.model import Finding, Report, Verification, plain
-from advisor.report.console import _SUGGESTION_TEXT
 from advisor.report.rules_doc import rule_markdown
+from advisor.report.wording import suggestion_with_concurrency
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://concadvise.readthedocs.io/"
@@ -180,10 +180,9 @@ def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
     if not changes:
         return None
     paths = [finding.path] if len(changes) == 1 else _git_paths(list(changes))
-    workers = f", {finding.workers} workers" if finding.workers else ""
     return {
         "description": {
-            "text": f"Rewrite with {_SUGGESTION_TEXT[finding.suggestion]}{workers}; "
+            "text": f"Rewrite with {suggestion_with_concurrency(finding)}; "
             f"fix safety: {finding.fix_safety}"
         },
         "artifactChanges": [

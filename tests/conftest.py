@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
 import sys
+import textwrap
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from advisor.analysis.detectors import analyse_content
+from advisor.analysis.knowledge import load_knowledge
+from advisor.codemods.errors import RewriteError
+from advisor.codemods.fixers import FIXERS
+from advisor.model import Finding
 
 # Fuzz tests (tests/test_fuzz.py) run this many programs in CI; `--hypothesis-profile=fuzz-long`
 # runs a long fuzz on demand.
@@ -50,6 +60,41 @@ def run_cli(
         timeout=timeout,
         env=env,
     )
+
+
+def rule_findings(source: str, rule: str) -> list[Finding]:
+    """The static findings of ``rule`` in ``source``, which must analyse without errors."""
+    result = analyse_content("m.py", source.encode(), load_knowledge())
+    assert not result.errors, result.errors
+    return [f for f in result.findings if f.rule == rule]
+
+
+def fixed_once(before: str, rule: str, **changes: object) -> str:
+    """The fix (the fixer table's, by rule) of the one finding of ``rule`` in ``before``, dedented,
+    with ``changes`` to the finding (``workers=3``); it compiles, and re-analysis finds no
+    finding of that rule left."""
+    source = textwrap.dedent(before)
+    (finding,) = rule_findings(source, rule)
+    finding = dataclasses.replace(finding, **changes)  # type: ignore[arg-type]
+    fixed = FIXERS[rule](source, finding)
+    compile(fixed, "<fixed>", "exec", dont_inherit=True)
+    assert rule_findings(fixed, rule) == []
+    return fixed
+
+
+def refusal(before: str, rule: str) -> str:
+    """Why the fixer of ``rule`` refuses the one finding of that rule in ``before`` (whatever its
+    fix_safety: the fixer itself must refuse what it cannot rewrite)."""
+    source = textwrap.dedent(before)
+    (finding,) = rule_findings(source, rule)
+    with pytest.raises(RewriteError) as error:
+        FIXERS[rule](source, finding)
+    return str(error.value)
+
+
+def rule_examples(rule: str) -> dict[str, Any]:
+    """The rule's TOML (example_flagged, example_fixed, must_flag, ...)."""
+    return tomllib.loads((ROOT / "rules" / f"{rule}.toml").read_text(encoding="utf-8"))
 
 
 def script_stdout(source: str, tmp_path: Path, name: str) -> str:

@@ -5,54 +5,35 @@ output when both versions run, and the reasons it gives for shapes a pool cannot
 from __future__ import annotations
 
 import textwrap
-import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from advisor.analysis.detectors import analyse_content
-from advisor.analysis.knowledge import load_knowledge
-from advisor.codemods.pool_bounded import fix_process_per_item, fix_thread_per_item
-from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
+from conftest import fixed_once, refusal, rule_examples, rule_findings
 from conftest import script_stdout as _stdout
 
-KNOWLEDGE = load_knowledge()
-RULES_DIR = Path(__file__).parent.parent / "rules"
-FIXERS = {"CA201": fix_thread_per_item, "CA202": fix_process_per_item}
+RULES = ("CA201", "CA202")
 
 
 def _findings(source: str, rule: str) -> list[Finding]:
-    result = analyse_content("m.py", source.encode(), KNOWLEDGE)
-    assert not result.errors, result.errors
-    return [f for f in result.findings if f.rule == rule]
+    return rule_findings(source, rule)
 
 
 def _fix(before: str, rule: str = "CA201", workers: int | None = None) -> str:
-    """The fix of the one finding of ``rule``; re-analysis then finds nothing to fix there."""
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source, rule)
-    fixed = FIXERS[rule](source, replace(finding, workers=workers))
-    compile(fixed, "<fixed>", "exec", dont_inherit=True)
-    assert _findings(fixed, rule) == []
-    return fixed
+    return fixed_once(before, rule, workers=workers)
 
 
 def _refusal(before: str, rule: str = "CA201") -> str:
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source, rule)
-    with pytest.raises(RewriteError) as error:
-        FIXERS[rule](source, finding)
-    return str(error.value)
+    return refusal(before, rule)
 
 
 # --- exact rewrites ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule", sorted(FIXERS))
+@pytest.mark.parametrize("rule", RULES)
 def test_the_rule_example_becomes_its_fixed_example(rule: str) -> None:
-    data = tomllib.loads((RULES_DIR / f"{rule}.toml").read_text(encoding="utf-8"))
+    data = rule_examples(rule)
     assert _fix(data["example_flagged"], rule) == data["example_fixed"]
 
 

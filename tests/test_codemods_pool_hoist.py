@@ -5,52 +5,34 @@ output when both versions run, and the reasons it gives for pools it leaves in p
 from __future__ import annotations
 
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from advisor.analysis.detectors import analyse_content
-from advisor.analysis.knowledge import load_knowledge
-from advisor.codemods.pool_hoist import fix_pool_in_loop
-from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
+from conftest import fixed_once, refusal, rule_examples, rule_findings
 from conftest import script_stdout as _stdout
 
-KNOWLEDGE = load_knowledge()
 RULE = "CA206"
-RULES_DIR = Path(__file__).parent.parent / "rules"
 
 
 def _findings(source: str) -> list[Finding]:
-    result = analyse_content("m.py", source.encode(), KNOWLEDGE)
-    assert not result.errors, result.errors
-    return [f for f in result.findings if f.rule == RULE]
+    return rule_findings(source, RULE)
 
 
 def _fix(before: str) -> str:
-    """The fix of the one CA206 finding of ``before``; re-analysis finds nothing to fix."""
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source)
-    fixed = fix_pool_in_loop(source, finding)
-    compile(fixed, "<fixed>", "exec", dont_inherit=True)
-    assert _findings(fixed) == []
-    return fixed
+    return fixed_once(before, RULE)
 
 
 def _refusal(before: str) -> str:
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source)
-    with pytest.raises(RewriteError) as error:
-        fix_pool_in_loop(source, finding)
-    return str(error.value)
+    return refusal(before, RULE)
 
 
 # --- exact rewrites ---------------------------------------------------------------------------
 
 
 def test_the_rule_example_becomes_its_fixed_example() -> None:
-    rule = tomllib.loads((RULES_DIR / f"{RULE}.toml").read_text(encoding="utf-8"))
+    rule = rule_examples(RULE)
     assert _fix(rule["example_flagged"]) == rule["example_fixed"]
 
 

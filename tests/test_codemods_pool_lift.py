@@ -8,44 +8,26 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from advisor.analysis.detectors import analyse_content
-from advisor.analysis.knowledge import load_knowledge
-from advisor.codemods.pool_lift import fix_unpicklable_task
-from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
+from conftest import fixed_once, refusal, rule_examples, rule_findings
 
-KNOWLEDGE = load_knowledge()
 RULE = "CA207"
-RULES_DIR = Path(__file__).parent.parent / "rules"
 
 
 def _findings(source: str) -> list[Finding]:
-    result = analyse_content("m.py", source.encode(), KNOWLEDGE)
-    assert not result.errors, result.errors
-    return [f for f in result.findings if f.rule == RULE]
+    return rule_findings(source, RULE)
 
 
 def _fix(before: str) -> str:
-    """The fix of the one CA207 finding of ``before``; re-analysis finds nothing to fix."""
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source)
-    fixed = fix_unpicklable_task(source, finding)
-    compile(fixed, "<fixed>", "exec", dont_inherit=True)
-    assert _findings(fixed) == []
-    return fixed
+    return fixed_once(before, RULE)
 
 
 def _refusal(before: str) -> str:
-    source = textwrap.dedent(before)
-    (finding,) = _findings(source)
-    with pytest.raises(RewriteError) as error:
-        fix_unpicklable_task(source, finding)
-    return str(error.value)
+    return refusal(before, RULE)
 
 
 def _run(source: str, tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
@@ -60,7 +42,7 @@ def _run(source: str, tmp_path: Path, name: str) -> subprocess.CompletedProcess[
 
 
 def test_the_rule_example_becomes_its_fixed_example() -> None:
-    rule = tomllib.loads((RULES_DIR / f"{RULE}.toml").read_text(encoding="utf-8"))
+    rule = rule_examples(RULE)
     assert _fix(rule["example_flagged"]) == rule["example_fixed"]
 
 
@@ -270,7 +252,7 @@ def test_a_variable_bound_only_under_the_main_guard_is_passed_explicitly() -> No
 
 
 def test_a_bound_method_of_an_object_holding_a_lock_has_no_mechanical_fix() -> None:
-    rule = tomllib.loads((RULES_DIR / f"{RULE}.toml").read_text(encoding="utf-8"))
+    rule = rule_examples(RULE)
     assert "no mechanical fix" in _refusal(rule["must_flag"][1])
 
 

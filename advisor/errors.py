@@ -32,3 +32,9 @@ class ProfilerUnavailable(ConcadviseError):
 
 class ScriptFailed(ConcadviseError):
     """The profiled script did not finish normally (non-zero exit, crash, timeout)."""
+
+
+class RewriteError(Exception):
+    """A requested rewrite is not possible here; the message is a short reason for the user.
+
+    Not a ConcadviseError: a refused rewrite is reported beside its finding, not as a failure."""

@@ -18,12 +18,12 @@ from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.codemods.apply import unified_diff
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
-from advisor.codemods.source_codec import SourceText
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import SourceError
 from advisor.model import ErrorEntry, Finding
+from advisor.syntax.source import Source
 
 # A file gets at most this many fixes per run: far above any real file's findings, it only
 # stops a pair of fixes that would undo each other from looping forever.
@@ -108,7 +108,7 @@ class FixPolicy:
 
 def fix_text(
     path: str,
-    source: SourceText,
+    source: Source,
     policy: FixPolicy,
     knowledge: CallKnowledge,
 ) -> tuple[str, list[Finding], list[SkippedFix]]:
@@ -160,7 +160,7 @@ def _fix_file(
     shown = display_path(path)
     try:
         original = Path(path).read_bytes()
-        source = SourceText.decode(path, original)
+        source = Source.decode(path, original)
         text, applied, skipped = fix_text(path, source, policy, knowledge)
         if text == source.text:
             return FileFix(shown, (), tuple(skipped), "", written=False)

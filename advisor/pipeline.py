@@ -27,7 +27,6 @@ from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
-from advisor.analysis.source import read_source
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
 from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
 from advisor.codemods.errors import RewriteError
@@ -55,6 +54,7 @@ from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
 from advisor.profiling.target import Target, module_target
+from advisor.syntax.source import Source
 from advisor.verify.verifier import verify_rewrite
 
 
@@ -64,7 +64,7 @@ def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 def _facts_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> ModuleFacts | None:
     try:
-        return module_facts(read_source(path), knowledge)
+        return module_facts(Source.read(path).parsed(), knowledge)
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:
@@ -183,7 +183,7 @@ def validate_script(script: str) -> str:
         raise UsageError(f"no such script: {script}")
     if not path.is_file():
         raise UsageError(f"not a file: {script}")
-    read_source(path)  # a script that does not parse is reported before anything runs
+    Source.read(path).parsed()  # a script that does not parse is reported before anything runs
     return str(path.resolve())
 
 

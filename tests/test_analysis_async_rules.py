@@ -16,9 +16,9 @@ import pytest
 from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
-from advisor.analysis.source import parse_source, read_source
 from advisor.errors import SourceError
 from advisor.model import Finding
+from advisor.syntax.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = load_knowledge()
@@ -31,7 +31,7 @@ Row = tuple[str, int, int, str, str]  # rule, line, end_line, suggestion, fix_sa
 
 
 def find(code: str) -> list[Finding]:
-    source = parse_source("m.py", textwrap.dedent(code))
+    source = Source.of_text(path="m.py", text=textwrap.dedent(code))
     return detect_async_rules(module_facts(source, KNOWLEDGE))
 
 
@@ -773,7 +773,7 @@ def test_ca301_finds_every_blocking_call_ruff_finds_in_the_standard_librarys_asy
     for root in roots:
         for path in root.rglob("*.py"):
             try:
-                facts = module_facts(read_source(path), KNOWLEDGE)
+                facts = module_facts(Source.read(path), KNOWLEDGE)
             except SourceError:
                 continue
             ours |= {

@@ -9,12 +9,12 @@ import pytest
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
-from advisor.analysis.source import parse_source
 from advisor.model import LoopSite
+from advisor.syntax.source import Source
 
 
 def sites(code: str) -> list[LoopSite]:
-    source = parse_source("m.py", textwrap.dedent(code))
+    source = Source.of_text(path="m.py", text=textwrap.dedent(code))
     return find_loop_sites(module_facts(source, load_knowledge()))
 
 

@@ -16,9 +16,9 @@ from advisor.analysis.detectors import analyse_content
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.pool_rules import detect_pool_rules
-from advisor.analysis.source import parse_source
 from advisor.catalog import load_catalog
 from advisor.model import Finding
+from advisor.syntax.source import Source
 
 KNOWLEDGE = load_knowledge()
 POOL_RULES = ("CA201", "CA202", "CA205", "CA206", "CA207", "CA208")
@@ -26,7 +26,7 @@ RULES_DIR = Path(__file__).parent.parent / "rules"
 
 
 def findings(code: str) -> list[Finding]:
-    source = parse_source("m.py", textwrap.dedent(code))
+    source = Source.of_text(path="m.py", text=textwrap.dedent(code))
     return detect_pool_rules(module_facts(source, KNOWLEDGE))
 
 

@@ -15,9 +15,9 @@ from advisor.codemods.async_blocking import fix_blocking_call_in_async
 from advisor.codemods.async_gather import fix_sequential_awaits, fix_unbounded_gather
 from advisor.codemods.async_tasks import fix_asyncio_run_in_loop, fix_discarded_task
 from advisor.codemods.fixers import FIXERS
-from advisor.codemods.source_codec import SourceText
 from advisor.config import Config
 from advisor.fix import FixPolicy, fix_text
+from advisor.syntax.source import Source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 KNOWLEDGE = load_knowledge()
@@ -37,7 +37,7 @@ def async_fixers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _fixed(name: str, text: str) -> tuple[str, list[str]]:
-    new, applied, _ = fix_text(name, SourceText.decode(name, text.encode()), POLICY, KNOWLEDGE)
+    new, applied, _ = fix_text(name, Source.decode(name, text.encode()), POLICY, KNOWLEDGE)
     return new, [finding.rule for finding in applied]
 
 

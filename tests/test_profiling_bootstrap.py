@@ -17,9 +17,9 @@ import pytest
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
-from advisor.analysis.source import read_source
 from advisor.profiling.bootstrap import COUNTS_ENV, ENTRY_CAP, USER_DIR_ENV, loop_sites
 from advisor.profiling.counting import BOOTSTRAP, read_loop_counts
+from advisor.syntax.source import Source
 from conftest import FIXTURES
 
 
@@ -192,7 +192,7 @@ def test_the_users_other_modules_are_counted_and_installed_ones_are_not(tmp_path
 def test_the_sites_are_the_loop_sites_of_the_analysis() -> None:
     """The bootstrap keys its counts by the lines loops.py gives each site."""
     for fixture in sorted(FIXTURES.glob("*.py")):
-        source = read_source(fixture)
+        source = Source.read(fixture)
         expected = [
             s.line
             for s in find_loop_sites(module_facts(source, load_knowledge()))

@@ -6,20 +6,20 @@ from pathlib import Path
 
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
-from advisor.analysis.source import read_source
 from advisor.profiling.pool_sites import find_pool_sites
+from advisor.syntax.source import Source
 from conftest import FIXTURES
 
 
 def pools_in(tmp_path: Path, source: str):
     path = tmp_path / "pools.py"
     path.write_text(source)
-    return find_pool_sites(module_facts(read_source(path), load_knowledge()))
+    return find_pool_sites(module_facts(Source.read(path), load_knowledge()))
 
 
 def test_the_fixtures_pools() -> None:
     [threads] = find_pool_sites(
-        module_facts(read_source(FIXTURES / "pool_threads_over_cpu.py"), load_knowledge())
+        module_facts(Source.read(FIXTURES / "pool_threads_over_cpu.py"), load_knowledge())
     )
     assert (threads.kind, threads.pool, threads.line, threads.workers) == (
         "thread",
@@ -30,7 +30,7 @@ def test_the_fixtures_pools() -> None:
     assert threads.functions == ((29, 31),)  # count_primes
     assert threads.waits == ((37, 38),)  # the `with` block
     [processes] = find_pool_sites(
-        module_facts(read_source(FIXTURES / "pool_processes_over_io.py"), load_knowledge())
+        module_facts(Source.read(FIXTURES / "pool_processes_over_io.py"), load_knowledge())
     )
     assert (processes.kind, processes.line, processes.workers) == ("process", 43, None)
     assert processes.functions == ((21, 24),)  # page_size

@@ -20,7 +20,6 @@ from advisor.advice.decision import classify_loop
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
-from advisor.analysis.source import read_source
 from advisor.errors import ProfilerUnavailable
 from advisor.model import Evidence, LoopSite, ProfileResult
 from advisor.profiling.attribution import evidence_by_site
@@ -34,13 +33,14 @@ from advisor.profiling.pyspy_adapter import (
     user_stack,
 )
 from advisor.profiling.target import Target
+from advisor.syntax.source import Source
 from conftest import FIXTURES
 
 # ----------------------------------------------------------------------------- real runs
 
 
 def _hot_loop(script: str, profile: ProfileResult, line: int) -> tuple[LoopSite, Evidence]:
-    sites = find_loop_sites(module_facts(read_source(script), load_knowledge()))
+    sites = find_loop_sites(module_facts(Source.read(script), load_knowledge()))
     [site] = [s for s in sites if s.line == line]
     return site, evidence_by_site(profile, sites)[site]
 

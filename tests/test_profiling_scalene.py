@@ -12,11 +12,11 @@ from advisor.advice.decision import classify_loop
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
-from advisor.analysis.source import read_source
 from advisor.profiling.attribution import evidence_by_site
 from advisor.profiling.runner import run_in_process_group
 from advisor.profiling.scalene_adapter import profile_with_scalene
 from advisor.profiling.target import Target
+from advisor.syntax.source import Source
 from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def test_scalene_charges_the_external_command_loop_and_calls_it_io() -> None:
     profile, run = profile_with_scalene(Target(script), timeout=120)
     assert run.exit_code == 0 and profile is not None
     assert profile.profiler == "scalene" and profile.complete
-    sites = find_loop_sites(module_facts(read_source(script), load_knowledge()))
+    sites = find_loop_sites(module_facts(Source.read(script), load_knowledge()))
     evidence = evidence_by_site(profile, sites)
     [hot] = [s for s in sites if s.line == 32]
     # time spent inside checksum() and subprocess is charged to the comprehension's line

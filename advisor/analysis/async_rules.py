@@ -16,30 +16,29 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.analysis.effects import (
-    SCOPE_NODES,
-    EffectAnalyzer,
-    FunctionNode,
-    local_names,
-    parameter_names,
-    walk_scope,
-)
+from advisor.analysis.effects import EffectAnalyzer, FunctionNode
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.knowledge import AsyncReplacement
 from advisor.analysis.loop_rules import MIN_STATIC_ITEMS
-from advisor.analysis.names import NameResolver, bound_names, dotted_name
-from advisor.analysis.safety import (
-    _NameUse,  # the read-before-write analysis of loop bodies, shared with the thread-pool rules
-    comprehension_reasons,
-    for_loop_reasons,
-)
+from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety
+from advisor.syntax.bindings import (
+    SCOPE_NODES,
+    bound_names,
+    dotted_name,
+    locals_of,
+    parameters,
+    walk_scope,
+)
+from advisor.syntax.item_flow import NameUse
+from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
+from advisor.syntax.statements import FUNCTIONS
 
 # A gather over more items than this, known only by a slice or `range` bound, is treated as
 # unbounded: it is the upper end of the bound CA303 recommends (20-100 at once).
 MAX_UNBOUNDED_GATHER = 100
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_FUNCTIONS = FUNCTIONS
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _TASK_FACTORIES = frozenset(
@@ -100,16 +99,6 @@ def detect_async_rules(facts: ModuleFacts) -> list[Finding]:
 
 
 @dataclass
-class Scope:
-    """What a function's body binds: its resolver, the functions it defines, and the names bound
-    once to an int (``TOTAL = 25``), enclosing scopes' included."""
-
-    resolver: NameResolver
-    functions: dict[str, FunctionNode]
-    constants: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
 class _Frame:
     """One function (or lambda, or the module) being visited, and the loops open inside it."""
 
@@ -127,116 +116,6 @@ class _Frame:
         return self.node.body if isinstance(self.node, _FUNCTIONS) else []
 
 
-def _union_members(annotation: ast.expr, resolver: NameResolver) -> list[ast.expr]:
-    """``A | None`` and ``Optional[A]`` / ``Union[A, B]`` → their members; else the annotation."""
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return [
-            *_union_members(annotation.left, resolver),
-            *_union_members(annotation.right, resolver),
-        ]
-    if isinstance(annotation, ast.Subscript) and resolver.qualify(annotation.value) in (
-        "typing.Optional",
-        "typing.Union",
-    ):
-        inner = annotation.slice
-        return list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
-    return [annotation]
-
-
-def annotated_instance(annotation: ast.expr | None, resolver: NameResolver) -> str | None:
-    """``client: httpx.Client | None`` binds an instance: ``httpx.Client()``."""
-    if annotation is None:
-        return None
-    for member in _union_members(annotation, resolver):
-        if isinstance(member, ast.Constant) and member.value is None:
-            continue
-        qualified = resolver.qualify(member)
-        if qualified is not None:
-            return f"{qualified}()"
-    return None
-
-
-def _bound_value(value: ast.expr | None, resolver: NameResolver) -> str | None:
-    return resolver.qualify(value) if isinstance(value, ast.Call) else None
-
-
-def scope_of(function: FunctionNode | ast.Lambda, enclosing: Scope) -> Scope:
-    """The scope inside ``function``: its locals shadow the enclosing scope's names unless every
-    binding of a local is the same known instance."""
-    outer = enclosing.resolver
-    kinds: dict[str, set[str | None]] = {}
-    bindings: dict[str, int] = {}
-    values: dict[str, int] = {}
-    outward: set[str] = set()
-    functions: dict[str, FunctionNode] = {}
-
-    def bind(name: str, kind: str | None) -> None:
-        kinds.setdefault(name, set()).add(kind)
-        bindings[name] = bindings.get(name, 0) + 1
-
-    args = function.args
-    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-        if arg is not None:
-            bind(arg.arg, annotated_instance(arg.annotation, outer))
-    body = function.body if isinstance(function, _FUNCTIONS) else [function.body]
-    for node in walk_scope(body):
-        if isinstance(node, ast.Assign):
-            single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-            for target in node.targets:
-                for name in bound_names(target):
-                    bind(name, _bound_value(node.value, outer) if single else None)
-            value = _int_value(node.value, {})
-            if single and value is not None:
-                values[node.targets[0].id] = value  # type: ignore[attr-defined]  # a Name
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            kind = annotated_instance(node.annotation, outer) or _bound_value(node.value, outer)
-            bind(node.target.id, kind)
-        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
-            for name in bound_names(node.target):
-                bind(name, None)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            single = isinstance(node.optional_vars, ast.Name)
-            for name in bound_names(node.optional_vars):
-                bind(name, _bound_value(node.context_expr, outer) if single else None)
-        elif isinstance(node, ast.NamedExpr):
-            bind(node.target.id, None)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bind(node.name, None)
-        elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            bind(node.name, None)
-            if isinstance(node, _FUNCTIONS):
-                functions[node.name] = node
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            outward.update(node.names)
-    aliases = dict(outer.aliases)
-    defined = set(outer.defined)
-    constants = {n: v for n, v in enclosing.constants.items() if n not in kinds or n in outward}
-    constants |= {n: v for n, v in values.items() if bindings[n] == 1 and n not in outward}
-    for name, bound in kinds.items():
-        if name in outward:
-            continue
-        [kind] = bound if len(bound) == 1 else [None]
-        if kind is not None:
-            aliases[name] = kind
-            defined.discard(name)
-        else:
-            aliases.pop(name, None)
-            defined.add(name)
-    return Scope(NameResolver(aliases=aliases, defined=frozenset(defined)), functions, constants)
-
-
-def module_constants(tree: ast.Module) -> dict[str, int]:
-    """Module-level names assigned once, to an int: ``WORKERS = 8``."""
-    values: dict[str, int | None] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                for name in bound_names(target):
-                    single = len(statement.targets) == 1 and name not in values
-                    values[name] = _int_value(statement.value, {}) if single else None
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def known_size(iterable: ast.expr, scope: Scope) -> int | None:
     """How many items iterating ``iterable`` gives, when the source says: a literal, a slice with
     constant bounds (an upper bound), or ``range`` of constants (``range(TOTAL)`` after
@@ -250,30 +129,18 @@ def known_size(iterable: ast.expr, scope: Scope) -> int | None:
     constants = scope.constants
     if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Slice):
         part = iterable.slice
-        lower = 0 if part.lower is None else _int_value(part.lower, constants)
-        upper = None if part.upper is None else _int_value(part.upper, constants)
+        lower = 0 if part.lower is None else int_value(part.lower, constants)
+        upper = None if part.upper is None else int_value(part.upper, constants)
         if part.step is None and lower is not None and upper is not None and lower >= 0:
             return max(0, upper - lower) if upper >= 0 else None
         return None
     if isinstance(iterable, ast.Call) and scope.resolver.qualify(iterable.func) == "builtins.range":
-        bounds = [_int_value(a, constants) for a in iterable.args]
+        bounds = [int_value(a, constants) for a in iterable.args]
         if 1 <= len(bounds) <= 3 and not iterable.keywords and None not in bounds:
             try:
                 return len(range(*bounds))  # type: ignore[arg-type]  # None excluded above
             except (ValueError, OverflowError):
                 return None
-    return None
-
-
-def _int_value(node: ast.expr, constants: dict[str, int]) -> int | None:
-    """The int an expression is, when it is a literal (``25``, ``-1``) or a known constant."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int_value(node.operand, constants)
-        return None if inner is None else -inner
-    if isinstance(node, ast.Name):
-        return constants.get(node.id)
     return None
 
 
@@ -596,7 +463,7 @@ class _AsyncRulesVisitor:
         awaited = self._serial_await(awaits, collected)
         if awaited is None:
             return
-        use = _NameUse()
+        use = NameUse()
         for statement in loop.body:
             use.visit(statement)
         if use.carried() - bound_names(loop.target):
@@ -912,7 +779,7 @@ def _is_collection_form(loop: ast.For, function: FunctionNode) -> bool:
     """The body awaits one call and collects its result into a local list or dict:
     ``out.append(await f(x))``, ``r = await f(x); out.append(<r...>)``, ``d[x] = await f(x)``."""
     body = loop.body
-    locals_ = local_names(function) - parameter_names(function)
+    locals_ = locals_of(function) - parameters(function.args)
     if len(body) == 1:
         appended = _appended_name(body[0])
         if appended is not None:

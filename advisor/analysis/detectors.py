@@ -14,10 +14,10 @@ from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.analysis.loop_rules import detect_loop_rules
 from advisor.analysis.pool_rules import detect_pool_rules
-from advisor.analysis.source import decode_source, parse_source
 from advisor.analysis.suppression import is_suppressed, suppressed_lines
 from advisor.errors import SourceError
 from advisor.model import ErrorEntry, Finding
+from advisor.syntax.source import Source
 
 Detector = Callable[..., list[Finding]]
 
@@ -40,7 +40,7 @@ def analyse_content(path: str, content: bytes, knowledge: CallKnowledge) -> Cach
     analysed.
     """
     try:
-        source = parse_source(path, decode_source(path, content))
+        source = Source.decode(path, content).parsed()
         facts = module_facts(source, knowledge)
         findings: list[Finding] = []
         for _rules, detector in DETECTORS:

@@ -9,20 +9,15 @@ nothing until called, so they are not entered.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import NameResolver, bound_names, dotted_name
-
-# Methods that mutate their receiver in place: calling one on shared state is a write.
-MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
-     "clear", "setdefault", "sort", "reverse", "write", "writelines"}
-)  # fmt: skip
+from advisor.syntax.bindings import bound_in, dotted_name, parameters, walk_scope
+from advisor.syntax.item_flow import MUTATING_METHODS
+from advisor.syntax.resolve import NameResolver
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,43 +36,6 @@ class Effects:
             self.cpu | other.cpu,
             self.shared_writes | other.shared_writes,
         )
-
-
-def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Every node under ``nodes`` (themselves included) that runs when they run: a nested def,
-    lambda or class is yielded but not entered (its body runs elsewhere, or later)."""
-    stack = list(nodes)[::-1]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, SCOPE_NODES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-def local_names(function: FunctionNode) -> set[str]:
-    """Parameters and names bound in a function: its locals (nested scopes ignored)."""
-    args = function.args
-    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for node in walk_scope(function.body):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                names |= bound_names(target)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
-            names |= bound_names(node.target)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            names |= bound_names(node.optional_vars)
-        elif isinstance(node, ast.NamedExpr):
-            names.add(node.target.id)
-    for statement in ast.walk(function):
-        if statement is not function and isinstance(statement, (*SCOPE_NODES[:2], ast.ClassDef)):
-            names.add(statement.name)
-    return names
-
-
-def parameter_names(function: FunctionNode) -> set[str]:
-    args = function.args
-    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
 
 
 @dataclass
@@ -120,8 +78,8 @@ class EffectAnalyzer:
 
     def _collect(self, nodes: Iterable[ast.AST], function: FunctionNode | None) -> Effects:
         effects = Effects()
-        locals_ = local_names(function) if function is not None else None
-        params = parameter_names(function) if function is not None else set()
+        locals_ = _locals_and_globals(function) if function is not None else None
+        params = set(parameters(function.args, packed=False)) if function is not None else set()
         where = f" in `{function.name}()`" if function is not None else ""
         writes: set[str] = set()
         for node in walk_scope(nodes):
@@ -148,6 +106,12 @@ class EffectAnalyzer:
         if isinstance(node.func, ast.Name) and node.func.id in self.functions:
             return self.function_effects(node.func.id)
         return Effects()
+
+
+def _locals_and_globals(function: FunctionNode) -> set[str]:
+    """The names the function binds, its parameters included, whether or not it declares them
+    global or nonlocal: a write through a declared one is reported by its declaration."""
+    return set(parameters(function.args)) | bound_in(function.body)
 
 
 def _mutation_of(node: ast.Call, locals_: set[str], params: set[str], where: str) -> set[str]:

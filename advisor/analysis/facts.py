@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.knowledge import CallKnowledge
-from advisor.analysis.names import NameResolver, build_resolver
-from advisor.analysis.source import SourceFile
+from advisor.syntax.resolve import NameResolver, build_resolver
+from advisor.syntax.source import Source
 
 
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
-    source: SourceFile
+    source: Source
     knowledge: CallKnowledge
     resolver: NameResolver
     effects: EffectAnalyzer
@@ -23,7 +23,7 @@ class ModuleFacts:
         return self.source.path
 
 
-def module_facts(source: SourceFile, knowledge: CallKnowledge) -> ModuleFacts:
+def module_facts(source: Source, knowledge: CallKnowledge) -> ModuleFacts:
     resolver = build_resolver(source.tree)
     return ModuleFacts(
         source=source,

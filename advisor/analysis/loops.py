@@ -2,8 +2,9 @@
 
 The facts come from Python's ``ast`` (fast: every file of a tree can afford it). Only the sites a
 caller cares about (candidates of a rule, hot loops of a profile) then have their own lines
-parsed with libcst to learn whether the codemod can rewrite their shape: the codemod's own
-:func:`~advisor.codemods.loop_shape.locate_loop` answers, so the analysis and the rewrite agree.
+parsed with libcst to learn whether the codemod can rewrite their shape:
+:func:`~advisor.syntax.loop_shape.locate_loop` answers, for the codemod too, so the analysis and
+the rewrite agree.
 """
 
 from __future__ import annotations
@@ -15,17 +16,12 @@ from dataclasses import dataclass
 
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.facts import ModuleFacts
-from advisor.analysis.safety import (
-    EXPRESSION_SCOPES,
-    ScopeNames,
-    comprehension_reasons,
-    for_loop_reasons,
-    read_after_reasons,
-    record_name,
-)
-from advisor.codemods.locate import ModuleSource
-from advisor.codemods.loop_shape import LoopAt, locate_loop
+from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import LoopSite
+from advisor.syntax.bindings import EXPRESSION_SCOPES
+from advisor.syntax.item_flow import read_after_reasons
+from advisor.syntax.loop_shape import LoopAt, locate_loop
+from advisor.syntax.name_uses import ScopeNames, record_name
 
 WHILE_LOOP = "a `while` loop"  # the unsupported reason every while loop gets
 _COMPREHENSIONS = (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
@@ -160,8 +156,7 @@ def find_loop_sites(
     ]
     if not wanted:
         return sites
-    module = ModuleSource.from_tree(facts.source.text, facts.source.tree)
-    shapes = {site.line: locate_loop(module, site.line) for site in wanted}
+    shapes = {site.line: locate_loop(facts.source, site.line) for site in wanted}
     return [_with_shape(site, shapes.get(site.line)) if site in wanted else site for site in sites]
 
 

@@ -16,11 +16,11 @@ import ast
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from advisor.analysis.effects import SCOPE_NODES, Effects, walk_scope
+from advisor.analysis.effects import Effects
 from advisor.analysis.facts import ModuleFacts
-from advisor.analysis.names import bound_names, dotted_name
 from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
+from advisor.syntax.bindings import SCOPE_NODES, bound_names, dotted_name, walk_scope
 
 # A module that imports none of these cannot create a thread, process or pool: skip it unwalked.
 _PACKAGES = frozenset({"threading", "multiprocessing", "concurrent"})

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from advisor.codemods.fixers import RewriteError, fixer_for
-from advisor.codemods.source_codec import SourceText
 from advisor.errors import SourceError
 from advisor.model import Finding
+from advisor.syntax.source import Source
 
 
 def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:
@@ -19,7 +19,7 @@ def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:
     fixer = fixer_for(finding)
     if fixer is None:
         raise RewriteError(f"{finding.rule} has no automatic fix")
-    source = SourceText.decode(path, original)
+    source = Source.decode(path, original)
     rewritten = fixer(source.text, finding)
     try:
         compile(rewritten, path, "exec", dont_inherit=True)
@@ -76,7 +76,7 @@ def attach_proposed_diffs(findings: Sequence[Finding]) -> list[Finding]:
             continue
         if finding.path not in texts:
             try:
-                texts[finding.path] = SourceText.decode(
+                texts[finding.path] = Source.decode(
                     finding.path, Path(finding.path).read_bytes()
                 ).text
             except (OSError, SourceError):

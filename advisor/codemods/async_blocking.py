@@ -20,16 +20,18 @@ from advisor.analysis.async_rules import DEFAULT_REPLACEMENT, is_client_switch
 from advisor.analysis.knowledge import AsyncReplacement, CallKnowledge, load_knowledge
 from advisor.codemods.async_common import (
     Edit,
-    ParsedModule,
+    Region,
     ResolvedCall,
     as_primary,
     attribute_chain,
     await_,
     cst_call_at,
     finish,
+    parse_around,
+    rebinds,
     resolved_calls,
 )
-from advisor.codemods.errors import RewriteError
+from advisor.errors import RewriteError
 from advisor.model import Finding
 
 __all__ = ["fix_blocking_call_in_async"]
@@ -44,7 +46,7 @@ def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
     """CA301: ``time.sleep(x)`` → ``await asyncio.sleep(x)``; another blocking ``f(a, k=v)`` →
     ``await asyncio.to_thread(f, a, k=v)``."""
     knowledge = load_knowledge()
-    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    parsed = parse_around(source, finding.line, finding.end_line)
     named = _NAMED_CALL.search(finding.message)
     edits: dict[cst.CSTNode, Edit] = {}
     imports: list[str] = []
@@ -65,7 +67,7 @@ def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
             problems.append(f"`{shown}` {reason}")
             continue
         module = _module_of(replacement)
-        if parsed.rebinds(module.split(".")[0], at=node):
+        if rebinds(parsed, module.split(".")[0], at=node):
             problems.append(f"the module binds `{module.split('.')[0]}` to something else")
             continue
         edits[node] = _rewrite(parsed, node, replacement)
@@ -88,7 +90,7 @@ def _flagged(resolved: ResolvedCall, knowledge: CallKnowledge) -> AsyncReplaceme
     return knowledge.async_replacement(qualified) or DEFAULT_REPLACEMENT
 
 
-def _directly_awaited(parsed: ParsedModule, node: cst.Call) -> bool:
+def _directly_awaited(parsed: Region, node: cst.Call) -> bool:
     parent = parsed.parents.get(node)
     if isinstance(parent, cst.Await):
         return True
@@ -98,7 +100,7 @@ def _directly_awaited(parsed: ParsedModule, node: cst.Call) -> bool:
     return isinstance(parent, cst.For) and parent.asynchronous is not None and parent.iter is node
 
 
-def _refusal(parsed: ParsedModule, node: cst.Call, replacement: AsyncReplacement) -> str | None:
+def _refusal(parsed: Region, node: cst.Call, replacement: AsyncReplacement) -> str | None:
     """Why this call cannot become an ``await`` where it stands, if it cannot."""
     if is_client_switch(replacement):
         first = replacement.replacement.split(",")[0].strip()
@@ -133,7 +135,7 @@ def _on_thread(replacement: AsyncReplacement) -> bool:
     return replacement.suggestion == "to_thread"
 
 
-def _rewrite(parsed: ParsedModule, old: cst.Call, replacement: AsyncReplacement) -> Edit:
+def _rewrite(parsed: Region, old: cst.Call, replacement: AsyncReplacement) -> Edit:
     """The edit turning the (updated: its arguments may hold rewrites of their own) call into
     ``await twin(args)`` or ``await asyncio.to_thread(f, args)``."""
 
@@ -155,7 +157,7 @@ def _rewrite(parsed: ParsedModule, old: cst.Call, replacement: AsyncReplacement)
 
 
 def _import_of(
-    parsed: ParsedModule, func: cst.BaseExpression
+    parsed: Region, func: cst.BaseExpression
 ) -> list[tuple[str, str | None, str | None]]:
     """The module-level import binding the root name of ``func``, as RemoveImportsVisitor
     wants it: (module, name, alias)."""

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
-from advisor.analysis.effects import MUTATING_METHODS
 from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.async_common import (
     DEFAULT_LIMIT,
     Edit,
-    ParsedModule,
+    Region,
     as_primary,
     async_def,
     async_with,
@@ -36,13 +35,16 @@ from advisor.codemods.async_common import (
     gather,
     keep_comments,
     last_name,
+    parse_around,
+    rebinds,
     resolved_calls,
     semaphore,
     spaced_block,
     statement,
 )
-from advisor.codemods.errors import RewriteError
+from advisor.errors import RewriteError
 from advisor.model import Finding
+from advisor.syntax.item_flow import MUTATING_METHODS
 
 __all__ = ["fix_sequential_awaits", "fix_unbounded_gather"]
 
@@ -61,7 +63,7 @@ def fix_sequential_awaits(source: str, finding: Finding) -> str:
     """CA104: ``for x in xs: out.append(await f(x))`` → ``out.extend(await asyncio.gather(...))``
     (and the dict-item, several-statement and comprehension forms), bounded by a Semaphore unless
     the iterable is a small literal."""
-    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    parsed = parse_around(source, finding.line, finding.end_line)
     site = _serial_site(parsed, finding)
     limit = finding.workers or DEFAULT_LIMIT
     if isinstance(site, cst.For):
@@ -71,7 +73,7 @@ def fix_sequential_awaits(source: str, finding: Finding) -> str:
     return finish(parsed, source, edits)
 
 
-def _serial_site(parsed: ParsedModule, finding: Finding) -> cst.For | cst.BaseComp:
+def _serial_site(parsed: Region, finding: Finding) -> cst.For | cst.BaseComp:
     """The loop spanning the finding's lines, else the first comprehension on them whose element
     awaits (one in a loop's header: ``for r in [await f(x) for x in xs]:``), else the loop
     starting on its line."""
@@ -200,7 +202,7 @@ def _small_literal(iterable: cst.BaseExpression, limit: int) -> bool:
     return False
 
 
-def _target_names(parsed: ParsedModule, target: cst.BaseExpression) -> list[str]:
+def _target_names(parsed: Region, target: cst.BaseExpression) -> list[str]:
     """The names a loop target binds, in order; refused when it assigns an attribute or item."""
     if isinstance(target, cst.Name):
         return [target.value]
@@ -227,11 +229,11 @@ def _helper(
     return async_def(name, params, body)
 
 
-def _in_async_function(parsed: ParsedModule, node: cst.CSTNode) -> cst.FunctionDef:
+def _in_async_function(parsed: Region, node: cst.CSTNode) -> cst.FunctionDef:
     scope = parsed.scope_of(node)
     if not (isinstance(scope, cst.FunctionDef) and scope.asynchronous is not None):
         raise RewriteError("not directly inside an `async def`")
-    if parsed.rebinds("asyncio", at=node):
+    if rebinds(parsed, "asyncio", at=node):
         raise RewriteError("the module binds `asyncio` to something else")
     return scope
 
@@ -242,9 +244,7 @@ class _LoopRewrite:
     in order (``for result in await asyncio.gather(...)``), unless it only collects the result:
     then the gather's list is the collection (``out.extend(await asyncio.gather(...))``)."""
 
-    def __init__(
-        self, parsed: ParsedModule, loop: cst.For, workers: int | None, limit: int
-    ) -> None:
+    def __init__(self, parsed: Region, loop: cst.For, workers: int | None, limit: int) -> None:
         self.parsed, self.loop = parsed, loop
         self.workers, self.limit = workers, limit
         self.taken: list[str] = []
@@ -260,9 +260,7 @@ class _LoopRewrite:
         lines = _simple_lines(loop.body)
         facts = _Facts.of(*lines)
         awaited = _one_await(facts, "loop body")
-        shared = self._bound(lines, targets) & (
-            declared(function, cst.Global) | declared(function, cst.Nonlocal)
-        )
+        shared = self._bound(lines, targets) & (declared(parsed, function).keys())
         if shared:
             raise RewriteError(f"the loop binds `{sorted(shared)[0]}`, a global or nonlocal")
         self._check_carried(lines, targets)
@@ -590,7 +588,7 @@ def _value_of(small: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     return small.value if isinstance(small, cst.Assign | cst.AnnAssign) else None
 
 
-def _assigns_names(parsed: ParsedModule, small: cst.BaseSmallStatement) -> bool:
+def _assigns_names(parsed: Region, small: cst.BaseSmallStatement) -> bool:
     """``a = ...`` / ``a, b = ...`` / ``a: T = ...``: only plain names are bound."""
     if isinstance(small, cst.Assign):
         targets = [t.target for t in small.targets]
@@ -718,7 +716,7 @@ def _return_line(line: cst.SimpleStatementLine, collect: _Collect) -> cst.Simple
     return line.with_changes(body=[cst.Return(value=value)])
 
 
-def _is_plain_dict(parsed: ParsedModule, function: cst.FunctionDef, name: str) -> bool:
+def _is_plain_dict(parsed: Region, function: cst.FunctionDef, name: str) -> bool:
     """Is ``name`` bound once in the function, to ``{...}``, a dict comprehension or ``dict(...)``?
     Then ``update`` stores exactly as ``d[key] = value`` did."""
     values = []
@@ -736,12 +734,12 @@ def _is_plain_dict(parsed: ParsedModule, function: cst.FunctionDef, name: str) -
         isinstance(value, cst.Call)
         and isinstance(value.func, cst.Name)
         and value.func.value in _DICT_MAKERS
-        and not parsed.rebinds(value.func.value, at=value)
+        and not rebinds(parsed, value.func.value, at=value)
     )
 
 
 def _used_outside(
-    parsed: ParsedModule, function: cst.FunctionDef, region: cst.CSTNode, bound: set[str]
+    parsed: Region, function: cst.FunctionDef, region: cst.CSTNode, bound: set[str]
 ) -> str | None:
     """A name ``region`` binds that is read elsewhere in the function, where it would not see
     the region's value if the region became a nested coroutine. Reads that cannot see it anyway
@@ -764,7 +762,7 @@ def _used_outside(
     return None
 
 
-def _rebound_around(parsed: ParsedModule, name: cst.Name, function: cst.FunctionDef) -> bool:
+def _rebound_around(parsed: Region, name: cst.Name, function: cst.FunctionDef) -> bool:
     """Is ``name`` read inside a ``for`` or comprehension (of the function) whose target binds
     it again?"""
     for ancestor in parsed.ancestors(name):
@@ -791,9 +789,7 @@ def _rebound_around(parsed: ParsedModule, name: cst.Name, function: cst.Function
 class _ComprehensionRewrite:
     """``[await f(x) for x in xs]`` → ``await asyncio.gather(*(f(x) for x in xs))``."""
 
-    def __init__(
-        self, parsed: ParsedModule, node: cst.BaseComp, workers: int | None, limit: int
-    ) -> None:
+    def __init__(self, parsed: Region, node: cst.BaseComp, workers: int | None, limit: int) -> None:
         self.parsed, self.node, self.workers, self.limit = parsed, node, workers, limit
 
     def edits(self) -> dict[cst.CSTNode, Edit]:
@@ -819,7 +815,7 @@ class _ComprehensionRewrite:
             if _Facts.of(*(c.test for c in clause.ifs)).problems:
                 raise RewriteError("a condition binds a name with `:=`")
         builtin = {cst.SetComp: "set", cst.DictComp: "dict"}.get(type(node))
-        if builtin is not None and parsed.rebinds(builtin, at=node):
+        if builtin is not None and rebinds(parsed, builtin, at=node):
             raise RewriteError(f"the module rebinds the builtin `{builtin}`")
         bounded = len(clauses) > 1 or not _small_literal(clauses[0].iter, self.limit)
         direct = (
@@ -899,7 +895,7 @@ def fix_unbounded_gather(source: str, finding: Finding) -> str:
     """CA303: each coroutine of ``asyncio.gather(*...)`` (or of ``tg.create_task`` in a loop)
     enters a Semaphore first: ``gather(*(limited(f(x)) for x in xs))``, same results, same
     order, at most ``finding.workers`` (default 20) running at once."""
-    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    parsed = parse_around(source, finding.line, finding.end_line)
     node, qualified = _flagged_gather(parsed, finding)
     function = _in_async_function(parsed, node)
     limit_name = parsed.fresh("limit")
@@ -929,7 +925,7 @@ def fix_unbounded_gather(source: str, finding: Finding) -> str:
     return finish(parsed, source, edits)
 
 
-def _flagged_gather(parsed: ParsedModule, finding: Finding) -> tuple[cst.Call, str]:
+def _flagged_gather(parsed: Region, finding: Finding) -> tuple[cst.Call, str]:
     for resolved in resolved_calls(parsed, finding.line, finding.end_line):
         if resolved.qualified in (_GATHER, _TASK_GROUP_CREATE):
             return cst_call_at(parsed, resolved), resolved.qualified
@@ -937,7 +933,7 @@ def _flagged_gather(parsed: ParsedModule, finding: Finding) -> tuple[cst.Call, s
 
 
 def _bound_gather(
-    parsed: ParsedModule,
+    parsed: Region,
     node: cst.Call,
     function: cst.FunctionDef,
     helper_name: str,
@@ -978,7 +974,7 @@ def _bound_gather(
 
 
 def _top_statement(
-    parsed: ParsedModule, node: cst.CSTNode, function: cst.FunctionDef
+    parsed: Region, node: cst.CSTNode, function: cst.FunctionDef
 ) -> cst.BaseStatement:
     """The statement of the function's own body that holds ``node``."""
     current = node
@@ -1006,7 +1002,7 @@ def _coroutine_of(element: cst.BaseExpression) -> cst.BaseExpression:
     return element
 
 
-def _task_factories(parsed: ParsedModule, function: cst.FunctionDef, name: str) -> list[cst.Call]:
+def _task_factories(parsed: Region, function: cst.FunctionDef, name: str) -> list[cst.Call]:
     """The ``create_task``/``ensure_future`` calls filling the local list ``name``:
     ``name = [create_task(...) for ...]`` or ``name.append(create_task(...))``."""
     found = []
@@ -1033,7 +1029,7 @@ def _task_factories(parsed: ParsedModule, function: cst.FunctionDef, name: str) 
 
 
 def _outermost_loop(
-    parsed: ParsedModule, node: cst.CSTNode, function: cst.FunctionDef
+    parsed: Region, node: cst.CSTNode, function: cst.FunctionDef
 ) -> cst.BaseStatement:
     """The outermost loop around ``node`` in the function (else its statement): one Semaphore
     for every task the loop starts, not a new one per item."""

@@ -16,7 +16,7 @@ import libcst as cst
 
 from advisor.codemods.async_common import (
     Edit,
-    ParsedModule,
+    Region,
     as_primary,
     assign,
     async_def,
@@ -26,14 +26,17 @@ from advisor.codemods.async_common import (
     declared,
     finish,
     last_name,
+    module_functions,
+    parse_around,
+    rebinds,
     resolved_calls,
     source_of,
     statement,
 )
-from advisor.codemods.errors import RewriteError
-from advisor.codemods.imports import header_end
-from advisor.codemods.locate import Edit as LineEdit
+from advisor.errors import RewriteError
 from advisor.model import Finding
+from advisor.syntax.edits import LineEdit
+from advisor.syntax.imports import header_end
 
 __all__ = ["fix_asyncio_run_in_loop", "fix_discarded_task"]
 
@@ -59,7 +62,7 @@ _TASK_SET_COMMENT = (
 def fix_asyncio_run_in_loop(source: str, finding: Finding) -> str:
     """CA302: ``for x in xs: asyncio.run(work(x))`` → a nested ``async def`` holding the loop,
     with ``await work(x)``, run once by ``asyncio.run``; a comprehension likewise."""
-    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    parsed = parse_around(source, finding.line, finding.end_line)
     run = _flagged_run(parsed, finding)
     if len(run.args) != 1 or run.args[0].keyword is not None or run.args[0].star:
         raise RewriteError("`asyncio.run` is given more than the coroutine (debug=, ...)")
@@ -74,7 +77,7 @@ def fix_asyncio_run_in_loop(source: str, finding: Finding) -> str:
     return finish(parsed, source, mover.edits(), imports=())
 
 
-def _flagged_run(parsed: ParsedModule, finding: Finding) -> cst.Call:
+def _flagged_run(parsed: Region, finding: Finding) -> cst.Call:
     for resolved in resolved_calls(parsed, finding.line, finding.end_line):
         if resolved.qualified == _RUN:
             return cst_call_at(parsed, resolved)
@@ -82,7 +85,7 @@ def _flagged_run(parsed: ParsedModule, finding: Finding) -> cst.Call:
 
 
 def _region(
-    parsed: ParsedModule, run: cst.Call, function: cst.FunctionDef | None
+    parsed: Region, run: cst.Call, function: cst.FunctionDef | None
 ) -> cst.For | cst.BaseComp:
     """What moves into the coroutine: the outermost comprehension around the call in its
     statement, else the loop around it, widened to enclosing ``for`` loops (reached through
@@ -124,7 +127,7 @@ def _region(
 
 
 def _movable(
-    parsed: ParsedModule, run: cst.Call, region: cst.CSTNode, function: cst.FunctionDef | None
+    parsed: Region, run: cst.Call, region: cst.CSTNode, function: cst.FunctionDef | None
 ) -> str | None:
     """Why ``region`` cannot run inside the coroutine, if it cannot."""
     finder = _Unmovable(parsed, run, function)
@@ -137,9 +140,7 @@ class _Unmovable(cst.CSTVisitor):
     or inside a nested function: a return or yield, a definition, a global declaration, a call
     that runs an event loop itself (directly or through a function of this module)."""
 
-    def __init__(
-        self, parsed: ParsedModule, run: cst.Call, function: cst.FunctionDef | None
-    ) -> None:
+    def __init__(self, parsed: Region, run: cst.Call, function: cst.FunctionDef | None) -> None:
         self.parsed = parsed
         self.run_code = source_of(run.func)
         self.function = function
@@ -199,7 +200,7 @@ class _Unmovable(cst.CSTVisitor):
         return True
 
 
-def _runs_a_loop(parsed: ParsedModule, name: str, function: cst.FunctionDef | None) -> str | None:
+def _runs_a_loop(parsed: Region, name: str, function: cst.FunctionDef | None) -> str | None:
     """The loop-running call a function of this module makes (directly or through others): one
     defined next to the loop (libcst), or at module level (``ast``, the rest of the module)."""
     local = {
@@ -207,7 +208,7 @@ def _runs_a_loop(parsed: ParsedModule, name: str, function: cst.FunctionDef | No
         for node in parsed.nodes(cst.FunctionDef)
         if parsed.scope_of(node) is function and node.asynchronous is None
     }
-    module = parsed.module_functions()
+    module = module_functions(parsed)
     seen: set[str] = set()
     pending = [name]
     while pending:
@@ -253,7 +254,7 @@ class _Mover:
 
     def __init__(
         self,
-        parsed: ParsedModule,
+        parsed: Region,
         run: cst.Call,
         function: cst.FunctionDef | None,
         region: cst.For | cst.BaseComp,
@@ -351,8 +352,9 @@ class _Mover:
             if parsed.scope_of(n) is self.function
             and (parsed.writes(n) or isinstance(parsed.parents.get(n), cst.Param))
         }
-        declared_global = declared(self.function, cst.Global)
-        declared_nonlocal = declared(self.function, cst.Nonlocal)
+        declared_here = declared(parsed, self.function)
+        declared_global = {n for n, keyword in declared_here.items() if keyword == "global"}
+        declared_nonlocal = {n for n, keyword in declared_here.items() if keyword == "nonlocal"}
         globals_ = [n for n in bound if n in declared_global]
         nonlocals = [n for n in bound if n in declared_nonlocal]
         for name in bound:
@@ -372,7 +374,7 @@ class _Mover:
         return out
 
 
-def _in_comprehension(parsed: ParsedModule, name: cst.Name, region: cst.CSTNode) -> bool:
+def _in_comprehension(parsed: Region, name: cst.Name, region: cst.CSTNode) -> bool:
     """Is ``name`` bound inside a comprehension of ``region`` (its own scope)?"""
     for ancestor in parsed.ancestors(name):
         if ancestor is region:
@@ -393,7 +395,7 @@ def _declaration(
     return statement(kind(names=items))
 
 
-def _awaited_argument(parsed: ParsedModule, run: cst.Call) -> Edit:
+def _awaited_argument(parsed: Region, run: cst.Call) -> Edit:
     def apply(updated: cst.CSTNode) -> cst.CSTNode:
         assert isinstance(updated, cst.Call)
         return as_primary(parsed, run, await_(updated.args[0].value))
@@ -421,12 +423,12 @@ class _WalrusFinder(cst.CSTVisitor):
 def fix_discarded_task(source: str, finding: Finding) -> str:
     """CA304: ``asyncio.create_task(job())`` as a statement → ``task = ...`` kept in a
     module-level set until done (``task.add_done_callback(_background_tasks.discard)``)."""
-    parsed = ParsedModule.around(source, finding.line, finding.end_line)
+    parsed = parse_around(source, finding.line, finding.end_line)
     expression = _discarded_task(parsed, finding)
     scope = parsed.scope_of(expression)
     if isinstance(scope, cst.ClassDef):
         raise RewriteError("the task is started in a class body")
-    if parsed.rebinds("set"):
+    if rebinds(parsed, "set"):
         raise RewriteError("the module rebinds the builtin `set`")
     existing = _existing_task_set(parsed.source.tree)
     task_set = existing or parsed.fresh(_TASK_SET)
@@ -475,7 +477,7 @@ def fix_discarded_task(source: str, finding: Finding) -> str:
     return finish(parsed, source, edits, imports=(), insertions=insertions)
 
 
-def _discarded_task(parsed: ParsedModule, finding: Finding) -> cst.Expr:
+def _discarded_task(parsed: Region, finding: Finding) -> cst.Expr:
     for node in parsed.nodes(cst.Expr):
         value = node.value
         if (
@@ -504,7 +506,7 @@ def _existing_task_set(tree: ast.Module) -> str | None:
     return None
 
 
-def _task_set_lines(parsed: ParsedModule, name: str) -> LineEdit:
+def _task_set_lines(parsed: Region, name: str) -> LineEdit:
     """The set's definition, after the module's docstring and leading imports."""
     source = parsed.source
     end, nl = header_end(source.tree), source.newline

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from advisor.codemods.loop_shape import LoopShape, names_read
+from advisor.syntax.loop_shape import LoopShape, names_read
 
 __all__ = ["direct_callable", "item_function", "item_lambda", "parenthesized"]
 

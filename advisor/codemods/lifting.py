@@ -18,20 +18,15 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from advisor.analysis.names import bound_names
-from advisor.analysis.safety import filtered_body
-from advisor.codemods.imports import ImportItem
 from advisor.codemods.item_call import direct_callable, item_function
-from advisor.codemods.locate import ModuleSource, render_statements
-from advisor.codemods.loop_shape import LoopAt
-from advisor.codemods.scopes import (
-    bound_in,
-    declarations,
-    locals_of,
-    main_guard_branch,
-    reads_of,
-    statements_in,
-)
+from advisor.syntax.bindings import bound_in, bound_names, declarations, locals_of, reads_of
+from advisor.syntax.imports import ImportItem
+from advisor.syntax.item_flow import filtered_body
+from advisor.syntax.loop_shape import LoopAt
+from advisor.syntax.region import render_statements
+from advisor.syntax.script_guard import main_guard_branch
+from advisor.syntax.source import Source
+from advisor.syntax.statements import statements_in
 
 __all__ = ["Lifted", "lift_item_function", "worker_entry_names"]
 
@@ -55,9 +50,7 @@ class _ModuleBinding:
     on_import: bool  # runs when the module is imported (not under the guard, not moved there)
 
 
-def _module_bindings(
-    module: ModuleSource, moved: Sequence[ast.stmt]
-) -> dict[str, list[_ModuleBinding]]:
+def _module_bindings(module: Source, moved: Sequence[ast.stmt]) -> dict[str, list[_ModuleBinding]]:
     moved_ids = {id(s) for s in moved}
     walrus = ":=" in module.text  # else no expression binds a name
     found: dict[str, list[_ModuleBinding]] = {}
@@ -98,7 +91,7 @@ def _callables(statements: Sequence[ast.stmt]) -> set[str]:
     return names
 
 
-def _globally_declared(module: ModuleSource) -> set[str]:
+def _globally_declared(module: Source) -> set[str]:
     """Names some function of the module declares ``global``: the parent may have changed them
     since the import a worker sees."""
     if not re.search(r"\bglobal\b", module.text):
@@ -131,7 +124,7 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
 
 
 def lift_item_function(
-    module: ModuleSource,
+    module: Source,
     at: LoopAt,
     *,
     helper_name: Callable[[], str],
@@ -188,7 +181,7 @@ class _Scopes:
 
     def __init__(
         self,
-        module: ModuleSource,
+        module: Source,
         functions: Sequence[ast.FunctionDef | ast.AsyncFunctionDef],
         bindings: dict[str, list[_ModuleBinding]],
     ) -> None:
@@ -288,7 +281,7 @@ def _direct(at: LoopAt, scopes: _Scopes) -> Lifted | None:
     return Lifted(callable_, "", frozenset({name}), ())
 
 
-def worker_entry_names(module: ModuleSource, lifted: Lifted) -> list[ast.AST]:
+def worker_entry_names(module: Source, lifted: Lifted) -> list[ast.AST]:
     """The module's functions and classes a worker may run: those the mapped callable names,
     and those they name, transitively."""
     definitions = {

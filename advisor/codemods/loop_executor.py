@@ -8,7 +8,7 @@ be picklable (see :mod:`advisor.codemods.lifting`) and code that runs on import 
 ``if __name__ == "__main__":`` (see :mod:`advisor.codemods.main_guard`).
 
 Only the loop's own lines are parsed with libcst; ``ast`` finds them (see
-:mod:`advisor.codemods.locate`). One loop of a 60,000-line module takes ~2 s, most of it Python's
+:mod:`advisor.syntax.region`). One loop of a 60,000-line module takes ~2 s, most of it Python's
 own parse and the final compile check; parsing the whole module with libcst took 70-150 s.
 """
 
@@ -20,20 +20,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from advisor.analysis.safety import read_after_reasons, scope_names
-from advisor.codemods.errors import RewriteError
-from advisor.codemods.imports import ImportItem, add_imports, first_statement_after_header
 from advisor.codemods.item_call import direct_callable, item_function, item_lambda, parenthesized
 from advisor.codemods.lifting import lift_item_function, worker_entry_names
-from advisor.codemods.locate import (
-    Edit,
-    ModuleSource,
-    apply_edits,
-    blank_padding,
-    check_compiles,
-    insertion_line,
-)
-from advisor.codemods.loop_shape import LoopAt, LoopShape, filtered_loop, locate_loop
 from advisor.codemods.main_guard import (
     GuardPlan,
     guarded_region,
@@ -41,8 +29,23 @@ from advisor.codemods.main_guard import (
     plan_main_guard,
     unguarded_script,
 )
-from advisor.codemods.module_names import ModuleNames, fresh_name
-from advisor.codemods.scopes import bound_in, declarations, global_reads, runs_only_as_script
+from advisor.errors import RewriteError
+from advisor.syntax.bindings import bound_in, declarations, global_reads
+from advisor.syntax.comments import keep_comments
+from advisor.syntax.edits import (
+    LineEdit,
+    apply_line_edits,
+    blank_padding,
+    check_compiles,
+    insertion_line,
+)
+from advisor.syntax.imports import ImportItem, add_imports, first_statement_after_header
+from advisor.syntax.item_flow import read_after_reasons
+from advisor.syntax.loop_shape import LoopAt, LoopShape, filtered_loop, locate_loop
+from advisor.syntax.name_uses import scope_names
+from advisor.syntax.names import ModuleNames, fresh_name
+from advisor.syntax.script_guard import runs_only_as_script
+from advisor.syntax.source import Source
 
 __all__ = [
     "PROCESS_POOL",
@@ -252,38 +255,13 @@ def _collecting_builtin(form: str) -> str | None:
     return {"list_comp": "list", "dict_comp": "dict"}.get(form)
 
 
-class _CommentCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.comments: list[cst.Comment] = []
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append(node)
-
-
-def _comments(node: cst.CSTNode) -> list[cst.Comment]:
-    collector = _CommentCollector()
-    node.visit(collector)
-    return collector.comments
-
-
-def _keep_comments(old: cst.CSTNode, new: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
-    """Put every comment of ``old`` the rewrite dropped (e.g. between comprehension clauses) in
-    front of the new statements, so no comment is ever lost."""
-    kept = {id(comment) for statement in new for comment in _comments(statement)}
-    lost = [cst.EmptyLine(comment=c) for c in _comments(old) if id(c) not in kept]
-    if not lost:
-        return list(new)
-    first = new[0]
-    return [first.with_changes(leading_lines=[*first.leading_lines, *lost]), *new[1:]]
-
-
 # --- planning one loop --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     line: int
-    edits: tuple[Edit, ...]
+    edits: tuple[LineEdit, ...]
     imports: tuple[ImportItem, ...]
 
 
@@ -291,7 +269,7 @@ class _Plan:
 class _Context:
     """What every loop of one call shares: the module, its names, the names already given."""
 
-    module: ModuleSource
+    module: Source
     factory: PoolFactory
     names: ModuleNames
     pool_names: _Names
@@ -360,7 +338,7 @@ def _context_reason(at: LoopAt, context: _Context) -> str | None:
     return None
 
 
-def _guard_need(at: LoopAt, module: ModuleSource) -> GuardPlan | str | None:
+def _guard_need(at: LoopAt, module: Source) -> GuardPlan | str | None:
     """The script code that must move under the ``__main__`` guard before items run in other
     processes: a module-level loop runs on import, and so does a script's ``main()`` call when
     nothing in the module is guarded. None when nothing must move."""
@@ -380,7 +358,7 @@ def _guard_need(at: LoopAt, module: ModuleSource) -> GuardPlan | str | None:
 
 
 def _spaced(
-    before: list[cst.BaseStatement], new: cst.With, at: LoopAt, module: ModuleSource
+    before: list[cst.BaseStatement], new: cst.With, at: LoopAt, module: Source
 ) -> tuple[list[cst.BaseStatement], cst.With]:
     """Blank lines around a function defined next to the loop, as PEP 8 puts them: two at
     module level, one in a function; none between it and a block header or a comment above."""
@@ -457,20 +435,20 @@ def _plan_loop(
         new = _rewrite_comprehension(statement, shape, pool, map_call, names)
     if before:
         before, new = _spaced(before, new, at, module)
-    statements = _keep_comments(statement, [*before, new])
+    statements = keep_comments(statement, [*before, new])
     first, last = at.text.first, at.text.last
     if guard is not None and at.located.function is None:
         # The loop itself moves under the guard, with the helper function before it.
-        inner = Edit(first, last, at.text.render(statements, guard.indent + at.text.indent))
+        inner = LineEdit(first, last, at.text.render(statements, guard.indent + at.text.indent))
         above = (
             blank_padding(module, guard.first, 2) + helper + module.newline * 2 if helper else ""
         )
         return _Plan(line, (guarded_region(module, guard, inner, above),), tuple(imports))
-    edits = [Edit(first, last, at.text.render(statements))]
+    edits = [LineEdit(first, last, at.text.render(statements))]
     if helper:
         top = insertion_line(module, at.located.top_level)
         text = blank_padding(module, top, 2) + helper + module.newline * 2
-        edits.append(Edit(top, top - 1, text))
+        edits.append(LineEdit(top, top - 1, text))
     if guard is not None:
         edits.append(guarded_region(module, guard))
     return _Plan(line, tuple(edits), tuple(imports))
@@ -493,7 +471,7 @@ def rewrite_loops(
         return source
     if factory.crosses_processes and len(loops) > 1:
         raise ValueError("a rewrite onto other processes takes one loop at a time")
-    module = ModuleSource.parse(source)
+    module = Source.for_rewrite(source)
     names = ModuleNames(module, factory.import_module, factory.import_name)
     context = _Context(
         module,
@@ -509,7 +487,7 @@ def rewrite_loops(
             problems[line] = plan
         else:
             plans.append(plan)
-    claimed: list[tuple[Edit, int]] = []
+    claimed: list[tuple[LineEdit, int]] = []
     for plan in plans:
         for edit in plan.edits:
             for other, owner in claimed:
@@ -521,7 +499,7 @@ def rewrite_loops(
             "; ".join(f"line {line}: {why}" for line, why in sorted(problems.items()))
         )
     edits = [edit for plan in plans for edit in plan.edits]
-    text = apply_edits(module.lines, edits)
+    text = apply_line_edits(module.lines, edits)
     imports = list(dict.fromkeys(item for plan in plans for item in plan.imports))
     # Imports go before the first statement after the leading imports, or before the first
     # rewritten line if it comes first (the comments a rewrite moves stay with its code).

@@ -14,17 +14,13 @@ import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from advisor.codemods.errors import RewriteError
-from advisor.codemods.locate import (
-    Edit,
-    ModuleSource,
-    apply_edits,
-    check_compiles,
-    insertion_line,
-    statements_starting_at,
-)
-from advisor.codemods.scopes import bound_in, global_reads, main_guard_branch, runs_only_as_script
+from advisor.errors import RewriteError
 from advisor.model import Finding
+from advisor.syntax.bindings import bound_in, global_reads
+from advisor.syntax.edits import LineEdit, apply_line_edits, check_compiles, insertion_line
+from advisor.syntax.script_guard import main_guard_branch, runs_only_as_script
+from advisor.syntax.source import Source
+from advisor.syntax.statements import statements_starting_at
 
 __all__ = ["GuardPlan", "fix_main_guard", "guarded_region", "plan_main_guard", "unguarded_script"]
 
@@ -44,7 +40,7 @@ class GuardPlan:
     existing: ast.If | None  # a guard at the end of the module the statements join
 
 
-def plan_main_guard(module: ModuleSource, anchor: ast.stmt) -> GuardPlan | str:
+def plan_main_guard(module: Source, anchor: ast.stmt) -> GuardPlan | str:
     """How to put ``anchor`` (a statement of the module's body) and the rest of the script's
     main code under the guard, or why it cannot be done mechanically."""
     body = module.tree.body
@@ -120,8 +116,8 @@ def hidden_from_workers(plan: GuardPlan, readers: Iterable[ast.AST]) -> str | No
 
 
 def guarded_region(
-    module: ModuleSource, plan: GuardPlan, inner: Edit | None = None, before: str = ""
-) -> Edit:
+    module: Source, plan: GuardPlan, inner: LineEdit | None = None, before: str = ""
+) -> LineEdit:
     """The edit that puts the plan's lines under the guard: ``before`` (e.g. a helper function)
     first, then the guard; ``inner`` replaces some of the moved lines with text already indented
     for the guard's body. Lines inside multi-line strings are not indented (that would change
@@ -146,7 +142,7 @@ def guarded_region(
         out.append(module.newline)  # the moved code ended the file without a line ending
     if plan.existing is not None:
         out += module.lines[plan.existing.lineno : plan.last]
-    return Edit(plan.first, plan.last, "".join(out))
+    return LineEdit(plan.first, plan.last, "".join(out))
 
 
 def _string_continuations(statements: Sequence[ast.stmt]) -> set[int]:
@@ -163,7 +159,7 @@ def _string_continuations(statements: Sequence[ast.stmt]) -> set[int]:
     return lines
 
 
-def unguarded_script(module: ModuleSource) -> ast.stmt | None:
+def unguarded_script(module: Source) -> ast.stmt | None:
     """The first call statement after the module's last definition (``main()``,
     ``sys.exit(main())``, ``raise SystemExit(main())``) when nothing in the module is under a
     ``__main__`` guard: a script whose main code would run again in every worker process. (An
@@ -186,7 +182,7 @@ def unguarded_script(module: ModuleSource) -> ast.stmt | None:
 def fix_main_guard(source: str, finding: Finding) -> str:
     """CA208: put the module-level code that starts a process pool or Process, and the rest of
     the script's main code after it, under ``if __name__ == "__main__":``."""
-    module = ModuleSource.parse(source)
+    module = Source.for_rewrite(source)
     found = statements_starting_at(module.tree, finding.line) or _containing(module, finding.line)
     if not found:
         raise RewriteError(f"line {finding.line}: no statement starts on this line")
@@ -200,11 +196,11 @@ def fix_main_guard(source: str, finding: Finding) -> str:
     hidden = hidden_from_workers(plan, definitions)
     if hidden is not None:
         raise RewriteError(f"line {finding.line}: {hidden}")
-    rewritten = apply_edits(module.lines, [guarded_region(module, plan)])
+    rewritten = apply_line_edits(module.lines, [guarded_region(module, plan)])
     return check_compiles(source, rewritten)
 
 
-def _containing(module: ModuleSource, line: int) -> list:
+def _containing(module: Source, line: int) -> list:
     """The innermost statement spanning ``line`` (a call on a continuation line)."""
     for start in range(line - 1, 0, -1):
         found = [

@@ -24,7 +24,6 @@ import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
 from advisor.analysis.pool_rules import PROCESSES, THREADS
-from advisor.codemods.module_names import fresh_name
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
@@ -38,6 +37,7 @@ from advisor.codemods.pool_edit import (
     walk,
 )
 from advisor.model import Finding
+from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_process_per_item", "fix_thread_per_item"]
 

@@ -8,7 +8,7 @@ qualified names, and turning the new tree into checked text, is done once, here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -27,9 +27,12 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from advisor.codemods.errors import RewriteError
+from advisor.errors import RewriteError
+from advisor.syntax.comments import lost_comments
+from advisor.syntax.edits import Change, replace_nodes
 
 __all__ = [
+    "Change",
     "Imports",
     "ParsedModule",
     "RewriteError",
@@ -43,9 +46,6 @@ __all__ = [
     "walk",
 ]
 
-Replacement = cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel
-# A replacement, or a function of the updated node (when its inside was replaced too).
-Change = Replacement | Callable[[cst.CSTNode], Replacement]
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
@@ -368,32 +368,6 @@ def _imports(node: object, module: str, name: str) -> bool:
             alias.evaluated_name == module == name and alias.asname is None for alias in node.names
         )
     return False
-
-
-class _Replacer(cst.CSTTransformer):
-    def __init__(self, changes: Mapping[int, Change]) -> None:
-        self.changes = changes
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Replacement:  # type: ignore[override]
-        change = self.changes.get(id(original_node), updated_node)
-        return change(updated_node) if callable(change) else change
-
-
-def replace_nodes(tree: cst.Module, replacements: Mapping[cst.CSTNode, Change]) -> cst.Module:
-    """``tree`` with each original node swapped for its replacement (identity, not equality)."""
-    by_id = {id(old): new for old, new in replacements.items()}
-    return tree.visit(_Replacer(by_id))  # type: ignore[return-value]
-
-
-def _comments(nodes: Iterable[cst.CSTNode]) -> list[cst.Comment]:
-    return [n for node in nodes for n in walk(node) if isinstance(n, cst.Comment)]
-
-
-def lost_comments(old: Iterable[cst.CSTNode], new: Iterable[cst.CSTNode]) -> list[cst.EmptyLine]:
-    """Comment lines for every comment of ``old`` that ``new`` no longer holds, so that a
-    rewrite never loses one (they go in front of the new statement)."""
-    kept = {id(c) for c in _comments(new)}
-    return [cst.EmptyLine(comment=c) for c in _comments(old) if id(c) not in kept]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from libcst.helpers import parse_template_expression
 from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from advisor.analysis.pool_rules import UNPICKLABLE
-from advisor.codemods.module_names import fresh_name
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
@@ -36,6 +35,7 @@ from advisor.codemods.pool_edit import (
     walk,
 )
 from advisor.model import Finding
+from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_unpicklable_task"]
 

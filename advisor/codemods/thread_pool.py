@@ -3,7 +3,7 @@
 
 ``executor.map`` yields results in input order, so every rewrite keeps the order of the result
 and lets the first exception surface where the loop was. The loop shapes and how each is
-rewritten live in :mod:`advisor.codemods.loop_shape` and :mod:`advisor.codemods.loop_executor`;
+rewritten live in :mod:`advisor.syntax.loop_shape` and :mod:`advisor.codemods.loop_executor`;
 this module is their thread-pool face. Whether running the items concurrently is *safe* is the
 analysis stage's question, not this module's: here we only refuse shapes whose result could
 differ.
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.loop_executor import THREAD_POOL, rewrite_loops
-from advisor.codemods.loop_shape import LoopShape, recognise_loop_shape
 from advisor.model import Finding
+from advisor.syntax.loop_shape import LoopShape, recognise_loop_shape
 
 __all__ = [
     "STATIC_THREAD_WORKERS",

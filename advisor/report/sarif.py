@@ -17,12 +17,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from advisor.analysis.source import decode_source
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.errors import SourceError
 from advisor.model import Finding, Report, Verification, plain
 from advisor.report.rules_doc import rule_markdown
 from advisor.report.wording import suggestion_with_concurrency
+from advisor.syntax.source import Source
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://concadvise.readthedocs.io/"
@@ -36,7 +36,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Python numbers lines; not str.spli
 def read_source_lines(path: str) -> list[str] | None:
     """The lines of a source file as Python decodes it, or None when it cannot be read."""
     try:
-        return _LINE_BREAK.split(decode_source(path, Path(path).read_bytes()))
+        return _LINE_BREAK.split(Source.decode(path, Path(path).read_bytes()).text)
     except (OSError, SourceError):
         return None
 

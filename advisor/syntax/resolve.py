@@ -1,4 +1,4 @@
-"""Resolving call expressions to qualified names through a module's imports, cheaply.
+"""Resolving expressions to qualified names through a module's imports, cheaply.
 
 Built from Python's own ``ast`` in one pass over the module: a map of import aliases and of
 module-level instances is enough to tell ``ur.urlopen`` from ``urllib.request.urlopen`` and
@@ -12,32 +12,11 @@ import ast
 import builtins
 from dataclasses import dataclass
 
+from advisor.syntax.bindings import import_bindings
+
+__all__ = ["NameResolver", "build_resolver"]
+
 _BUILTINS = frozenset(dir(builtins))
-
-
-def dotted_name(node: ast.expr) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
-
-
-def bound_name_nodes(target: ast.expr) -> list[ast.Name]:
-    """The names an assignment or loop target binds: ``a``, ``a, (b, *c)`` → a, b, c."""
-    if isinstance(target, ast.Name):
-        return [target]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for element in target.elts for n in bound_name_nodes(element)]
-    if isinstance(target, ast.Starred):
-        return bound_name_nodes(target.value)
-    return []
-
-
-def bound_names(target: ast.expr) -> set[str]:
-    return {node.id for node in bound_name_nodes(target)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +48,10 @@ class NameResolver:
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    aliases[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for name, qualified in import_bindings(node):
+                if qualified is not None:
+                    aliases[name] = qualified
     return aliases
 
 

@@ -1,13 +1,12 @@
-"""Which names a module already uses, and which of the names a loop rewrite relies on it binds
-to something else of its own."""
+"""Fresh names for what a rewrite adds, and which of the names a loop rewrite relies on the
+module binds to something else of its own."""
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable
 
-from advisor.codemods.locate import ModuleSource
+from advisor.syntax.source import Source
 
 __all__ = ["ModuleNames", "fresh_name"]
 
@@ -32,10 +31,10 @@ class ModuleNames:
     only when one does is the syntax tree walked (~0.5 s for such a file) to tell a variable from
     a word in a comment or string."""
 
-    def __init__(self, module: ModuleSource, import_module: str, import_name: str) -> None:
+    def __init__(self, module: Source, import_module: str, import_name: str) -> None:
         self._tree = module.tree
         self._pool = (import_module, import_name)
-        self._words = frozenset(re.findall(r"\w+", module.text))
+        self._words = module.words
         self._exact: tuple[frozenset[str], frozenset[str]] | None = None
 
     def uses(self, name: str) -> bool:

@@ -1,10 +1,13 @@
-"""Adding the imports a rewrite needs, without parsing the whole module with libcst.
+"""Adding the imports a rewrite needs, and removing those it left unused, without parsing the
+whole module with libcst.
 
 libcst's ``AddImportsVisitor`` only looks at, and only edits, the top of a module: the docstring,
 then the import statements before any other statement. So it runs on that part alone, followed by
 a placeholder for the statement after it (which carries the comments and blank lines in between,
 as that statement would); the rest of the module is kept as text. The result is what the visitor
-gives on the whole module, at the cost of parsing a few lines.
+gives on the whole module, at the cost of parsing a few lines. ``RemoveImportsVisitor`` likewise
+edits only the leading imports; whether a name is still used is asked of the whole module's
+``ast``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from collections.abc import Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
+
+from advisor.errors import RewriteError
 
 _PLACEHOLDER = "pass"
 
@@ -91,9 +96,41 @@ def add_imports(text: str, before_line: int | None, imports: Sequence[ImportItem
     visitor = AddImportsVisitor(CodemodContext(), list(imports))
     code = module.visit(visitor).code
     if placeholder:
-        assert code.endswith(placeholder)
+        if not code.endswith(placeholder):
+            raise RewriteError("adding the imports moved the code after them")
         code = code[: -len(placeholder)]
     return code + rest
 
 
-__all__ = ["ImportItem", "add_imports", "first_statement_after_header", "header_end"]
+# (module, object, asname) of an import to drop when nothing uses it: `import m` is (m, None,
+# None), `from m import o as a` is (m, o, a).
+ImportRemoval = tuple[str, str | None, str | None]
+
+
+def remove_unused_imports(text: str, removals: Sequence[ImportRemoval]) -> str:
+    """Drop the leading imports of ``removals`` that nothing in the module uses any more."""
+    tree = ast.parse(text)
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    wanted = [r for r in removals if (r[2] or r[1] or r[0].split(".")[0]) not in used]
+    end = header_end(tree)
+    if not wanted or not end:
+        return text
+    lines = io.StringIO(text, newline="").readlines()
+    head, rest = "".join(lines[:end]), "".join(lines[end:])
+    context = CodemodContext()
+    for module, obj, alias in wanted:
+        RemoveImportsVisitor.remove_unused_import(context, module, obj, alias)
+    # the placeholder stands for the module below: the visitor drops nothing the head uses
+    module = cst.parse_module(head + _PLACEHOLDER + "\n")
+    code = RemoveImportsVisitor(context).transform_module(module).code
+    return code[: -len(_PLACEHOLDER) - 1] + rest
+
+
+__all__ = [
+    "ImportItem",
+    "ImportRemoval",
+    "add_imports",
+    "first_statement_after_header",
+    "header_end",
+    "remove_unused_imports",
+]

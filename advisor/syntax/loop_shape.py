@@ -17,18 +17,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from advisor.codemods.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason
-from advisor.codemods.locate import (
-    Located,
-    ModuleSource,
-    StatementText,
-    is_compound,
-    parse_statement,
-    statements_starting_at,
-)
-from advisor.codemods.module_names import fresh_name
-from advisor.codemods.scopes import bound_in
 from advisor.model import LoopForm
+from advisor.syntax.bindings import bound_in
+from advisor.syntax.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason
+from advisor.syntax.names import fresh_name
+from advisor.syntax.region import Region, parse_region
+from advisor.syntax.source import Source
+from advisor.syntax.statements import Located, is_compound, statements_starting_at
 
 __all__ = ["LoopAt", "LoopShape", "filtered_loop", "locate_loop", "recognise_loop_shape"]
 
@@ -62,11 +57,11 @@ class LoopAt:
     """The rewritable loop a line starts: where it is, its own source, and its shape."""
 
     located: Located
-    text: StatementText
+    text: Region  # the loop statement's own lines, parsed with libcst
     shape: LoopShape
 
 
-def locate_loop(module: ModuleSource, line: int) -> LoopAt | str:
+def locate_loop(module: Source, line: int) -> LoopAt | str:
     """The loop or comprehension statement starting on ``line``, or why there is none the
     rewrite can take. The analysis asks this for the loops it reports, the rewrite for the loop
     it rewrites, so both give the same answer."""
@@ -95,7 +90,7 @@ def locate_loop(module: ModuleSource, line: int) -> LoopAt | str:
         # Functions made in a class body cannot see its names, and `executor` would become a
         # class attribute.
         return "loop is directly in a class body"
-    text = parse_statement(module, node)
+    text = parse_region(module, node, outer.ancestors)
     if isinstance(text, str):
         return text
     shape = recognise_loop_shape(text.statement)
@@ -241,7 +236,8 @@ def _with_filter(
     if facts.awaits or facts.yields or facts.walrus:
         return "the filter awaits, yields or assigns (:=)"
     body = ast.parse(cst.Module([]).code_for_node(loop)).body[0]
-    assert isinstance(body, ast.For)
+    if not isinstance(body, ast.For):
+        return "the loop does not parse as a `for` loop on its own"
     changed = bound_in(body.body) | {shape.accumulator or ""}
     stale = sorted((facts.names & changed) - {shape.target})
     if stale:
@@ -257,7 +253,8 @@ def _split_body(
         if len(body.body) != 1:
             return "body has several statements on the loop's line"
         return (), body.body[0]
-    assert isinstance(body, cst.IndentedBlock)
+    if not isinstance(body, cst.IndentedBlock):
+        return "body is not a block of statements"
     *prelude, last = body.body
     if not isinstance(last, cst.SimpleStatementLine):
         return (
@@ -296,7 +293,8 @@ def _recognise_last_statement(
 
 
 def _recognise_method(call: cst.Call, target: str, iterable: cst.BaseExpression) -> LoopShape | str:
-    assert isinstance(call.func, cst.Attribute)
+    if not isinstance(call.func, cst.Attribute):
+        return "the last call is not a method call"
     method = call.func.attr.value
     if not isinstance(call.func.value, cst.Name):
         return f"{method} target is not a plain name"
@@ -312,7 +310,8 @@ def _recognise_dict_item(
     if len(assign.targets) != 1:
         return "assignment has several targets"
     subscript = assign.targets[0].target
-    assert isinstance(subscript, cst.Subscript)
+    if not isinstance(subscript, cst.Subscript):
+        return "assignment target is not a subscript"
     if not isinstance(subscript.value, cst.Name):
         return "dict is not a plain name"
     index = subscript.slice[0].slice if len(subscript.slice) == 1 else None

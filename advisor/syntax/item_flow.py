@@ -1,5 +1,7 @@
-"""Whether the statements of a loop body before its last one can become the body of a function
-that returns the item's value: the function each item of a rewritten loop runs.
+"""How an item flows through a loop body: the statement that collects it (the accumulator), the
+filter in front of it, and whether the statements before the last one can become the body of a
+function that returns the item's value (the function each item of a rewritten loop runs). The
+analysis reports these forms and the codemods rewrite them: both ask here.
 
 Read with ``ast`` (its load and store contexts make the flow of names simple to follow). The
 statements must compute the item from the loop variable and temporaries they assign before
@@ -12,10 +14,29 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
-from advisor.analysis.effects import MUTATING_METHODS
-from advisor.codemods.scopes import bound_in, loads
+from advisor.syntax.bindings import bound_in, bound_names, dotted_name, loads, target_names
+from advisor.syntax.name_uses import ScopeNames
 
-__all__ = ["CONSUMERS", "FRAME_SENSITIVE", "prelude_reason"]
+__all__ = [
+    "ACCUMULATING_METHODS",
+    "CONSUMERS",
+    "FRAME_SENSITIVE",
+    "MUTATING_METHODS",
+    "NameUse",
+    "dict_item_base",
+    "filtered_body",
+    "loop_accumulator",
+    "prelude_reason",
+    "read_after_reasons",
+]
+
+# Methods that mutate their receiver in place: calling one on shared state is a write.
+MUTATING_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
+     "clear", "setdefault", "sort", "reverse", "write", "writelines"}
+)  # fmt: skip
+# The methods of the recognised accumulators: `acc.append(v)`, `s.add(v)`, `acc.extend(v)`.
+ACCUMULATING_METHODS = frozenset({"append", "add", "extend"})
 
 # Calls whose meaning depends on the calling frame: inside a lambda or a function they would see
 # other locals.
@@ -27,11 +48,158 @@ CONSUMERS = frozenset(
 )
 
 
+class NameUse(ast.NodeVisitor):
+    """Names read and written in a loop body, in evaluation order.
+
+    A name is carried from one iteration to the next when the body reads it before writing it
+    (``token = fetch_next(token)``); ``x = f(u); out.append(x)`` writes first, so it is not.
+    ``acc += v``, ``acc.append(v)`` and ``d[k] = v`` are reductions: fine unless ``acc`` is read.
+    """
+
+    def __init__(self) -> None:
+        self.first_use: dict[str, str] = {}  # name -> "read" | "write" | "reduce"
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+        self.reductions: set[str] = set()
+        self.body_writes: list[str] = []  # attribute/subscript writes, described
+
+    def _use(self, name: str, kind: str) -> None:
+        self.first_use.setdefault(name, kind)
+        {"read": self.reads, "write": self.writes, "reduce": self.reductions}[kind].add(name)
+
+    def carried(self) -> set[str]:
+        return {
+            name
+            for name in self.writes | self.reductions
+            if self.first_use.get(name) == "read"
+            or (name in self.reductions and name in self.reads)
+        }
+
+    def _store(self, target: ast.expr, kind: str = "write") -> None:
+        names = target_names(target)
+        if names:
+            for node in names:
+                self._use(node.id, kind)
+            return
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            self.body_writes.append(dotted_name(target.value) or "")
+            if isinstance(target, ast.Subscript):
+                self.visit(target.slice)
+                if isinstance(target.value, ast.Name):
+                    # `d[k] = v` writes into d; reading d elsewhere in the body is a dependency
+                    self._use(target.value.id, "reduce")
+                    return
+            self.visit(target.value)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._store(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        self._store(node.target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        self._store(node.target, "reduce")
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._store(node.target)
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        self._store(node.target)
+        for statement in (*node.body, *node.orelse):
+            self.visit(statement)
+
+    visit_AsyncFor = visit_For
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.visit(node.context_expr)
+        if node.optional_vars is not None:
+            self._store(node.optional_vars)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in MUTATING_METHODS
+            and isinstance(func.value, ast.Name)
+        ):
+            for arg in (*node.args, *node.keywords):
+                self.visit(arg)
+            self._use(func.value.id, "reduce")
+            return
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._use(node.id, "read")
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        return None
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+
+def filtered_body(loop: ast.For) -> list[ast.stmt]:
+    """The statements each kept item runs, past a filter: the body of ``if COND:`` when that is
+    the whole loop body, or what follows ``if COND: continue``; else the whole body. (The same
+    forms as :func:`advisor.syntax.loop_shape.filtered_loop` takes apart in libcst.)"""
+    body = loop.body
+    first = body[0]
+    if isinstance(first, ast.If) and not first.orelse:
+        if len(body) == 1:
+            return first.body
+        if len(first.body) == 1 and isinstance(first.body[0], ast.Continue):
+            return body[1:]
+    return body
+
+
+def loop_accumulator(loop: ast.For) -> str | None:
+    """The name the loop's last statement accumulates into, when it is a recognised form:
+    ``acc.append(v)``, ``s.add(v)``, ``acc.extend(v)``, ``d[<loop variable>] = v``,
+    ``acc += v`` (behind a filter too: see :func:`filtered_body`)."""
+    last = filtered_body(loop)[-1]
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ACCUMULATING_METHODS
+            and isinstance(func.value, ast.Name)
+        ):
+            return func.value.id
+    if isinstance(last, ast.AugAssign) and isinstance(last.target, ast.Name):
+        return last.target.id
+    return dict_item_base(loop)
+
+
+def dict_item_base(loop: ast.For) -> str | None:
+    """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form;
+    with ``for k, v in pairs`` either name is a loop variable)."""
+    last = filtered_body(loop)[-1]
+    if not isinstance(last, ast.Assign) or len(last.targets) != 1:
+        return None
+    target = last.targets[0]
+    if (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and isinstance(target.slice, ast.Name)
+        and target.slice.id in bound_names(loop.target)
+    ):
+        return target.value.id
+    return None
+
+
 def prelude_reason(loop_code: str, target: str, accumulator: str | None) -> str | None:
     """Why the statements of the loop (``loop_code``, a ``for`` statement alone) before its last
     one could not become the body of a function that returns the item's value, else None."""
     parsed = ast.parse(loop_code).body[0]
-    assert isinstance(parsed, ast.For)
+    if not isinstance(parsed, ast.For):
+        return "the loop does not parse as a `for` loop on its own"
     *prelude, last = parsed.body
     accumulator = accumulator or ""
     found = _forbidden(prelude)
@@ -247,3 +415,37 @@ def _late_binding(statements: Sequence[ast.stmt], rebound: set[str]) -> str | No
                 if name.id in rebound and id(name) not in eager:
                     return name.id
     return None
+
+
+def read_after_reasons(
+    loop: ast.For, scope: ScopeNames, outer_loop: ast.stmt | None = None
+) -> list[str]:
+    """The loop's variable and the temporaries its body assigns no longer exist after a rewrite
+    (the pool runs the body in a function): code after the loop must not read them, nor code
+    before it in an enclosing loop of the same scope (``outer_loop``), which runs after it in
+    the next iteration."""
+    end = loop.end_lineno or loop.lineno
+
+    def read_later(name: str) -> bool:
+        if scope.read_after(name, end):
+            return True
+        return outer_loop is not None and scope.read_between(
+            name, outer_loop.lineno, loop.lineno - 1
+        )
+
+    target = bound_names(loop.target)
+    reasons = [
+        f"the loop variable `{name}` is read after the loop"
+        for name in sorted(target)
+        if read_later(name)
+    ]
+    use = NameUse()
+    for statement in loop.body:
+        use.visit(statement)
+    temporaries = use.writes - target - {loop_accumulator(loop)}
+    reasons += [
+        f"`{name}`, assigned in the loop body, is read after the loop"
+        for name in sorted(temporaries)
+        if read_later(name)
+    ]
+    return reasons

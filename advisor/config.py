@@ -39,9 +39,21 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from advisor.advice.decision import MAX_IO_WORKERS
-from advisor.advice.findings import MIN_SHARE_OF_RUN, MIN_SPEEDUP
 from advisor.errors import UsageError
+
+# The defaults of the advice's thresholds, which [tool.concadvise] may change. They live here,
+# below the advice, so that reading a configuration never loads the advice.
+
+# Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
+MIN_SHARE_OF_RUN = 0.05
+# A suggestion must promise at least this whole-run speedup to be worth a code change.
+MIN_SPEEDUP = 1.1
+# A cap on suggested I/O threads. ThreadPoolExecutor's default, min(32, cores + 4), is sized for
+# work of unknown kind; a loop the profile measured waiting most of its time gains a whole round
+# per extra batch of items (40 downloads: one round on 40 threads, two on 32), and 64 threads
+# cost ~30 ms to start here (advisor/advice/calibration.py). HTTP clients cap a client at about
+# this many connections (httpx and aiohttp: 100). Users lower it with `max-io-workers`.
+MAX_IO_WORKERS = 64
 
 ALL_RULES = "CA"  # the prefix every rule code shares: selecting it selects everything
 _RULE_CODE = re.compile(r"CA[0-9]{0,3}")

@@ -19,17 +19,12 @@ import math
 import os
 from dataclasses import dataclass
 
+from advisor.config import MAX_IO_WORKERS
 from advisor.model import Evidence, Kind
 
 # A loop is of one kind when that kind holds most of its time; 0.6 leaves room for the few percent
 # of bookkeeping every I/O loop does in Python and for sampling noise (~1/sample count).
 DOMINANT_SHARE = 0.6
-# A cap on suggested I/O threads. ThreadPoolExecutor's default, min(32, cores + 4), is sized for
-# work of unknown kind; a loop the profile measured waiting most of its time gains a whole round
-# per extra batch of items (40 downloads: one round on 40 threads, two on 32), and 64 threads
-# cost ~30 ms to start here (advisor/advice/calibration.py). HTTP clients cap a client at about
-# this many connections (httpx and aiohttp: 100). Users lower it with `max-io-workers`.
-MAX_IO_WORKERS = 64
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from typing import Any
 from advisor.advice.decision import (
     DEFAULT_OVERHEADS,
     DOMINANT_SHARE,
-    MAX_IO_WORKERS,
     Overheads,
     available_cores,
     choose_io_workers,
@@ -29,13 +28,10 @@ from advisor.analysis.loop_rules import (
     fix_safety_of,
 )
 from advisor.analysis.loops import WHILE_LOOP
+from advisor.config import MAX_IO_WORKERS, MIN_SHARE_OF_RUN, MIN_SPEEDUP
 from advisor.model import Evidence, Finding, LoopSite, PoolSite
 from advisor.profiling.bootstrap import ENTRY_CAP
 
-# Loops under this share of the run cannot buy a visible gain; 5% caps Amdahl at 1.05x.
-MIN_SHARE_OF_RUN = 0.05
-# A suggestion must promise at least this whole-run speedup to be worth a code change.
-MIN_SPEEDUP = 1.1
 # Fewer items per execution than this are not worth a pool, as in the static rules: a pair or
 # three of jobs is usually different work, and a pool over them buys at most 2-3x on that loop.
 MIN_ITEMS = MIN_STATIC_ITEMS

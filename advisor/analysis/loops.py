@@ -13,6 +13,7 @@ import ast
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.facts import ModuleFacts
@@ -20,8 +21,10 @@ from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import LoopSite
 from advisor.syntax.bindings import EXPRESSION_SCOPES
 from advisor.syntax.item_flow import read_after_reasons
-from advisor.syntax.loop_shape import LoopAt, locate_loop
 from advisor.syntax.name_uses import ScopeNames, record_name
+
+if TYPE_CHECKING:
+    from advisor.syntax.loop_shape import LoopAt
 
 WHILE_LOOP = "a `while` loop"  # the unsupported reason every while loop gets
 _COMPREHENSIONS = (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
@@ -156,14 +159,18 @@ def find_loop_sites(
     ]
     if not wanted:
         return sites
+    # libcst is loaded only here, for the sites that want a shape: `check` of a tree without
+    # candidates, and the CLI's start, never pay for it.
+    from advisor.syntax.loop_shape import locate_loop
+
     shapes = {site.line: locate_loop(facts.source, site.line) for site in wanted}
     return [_with_shape(site, shapes.get(site.line)) if site in wanted else site for site in sites]
 
 
 def _with_shape(site: LoopSite, found: LoopAt | str | None) -> LoopSite:
-    if isinstance(found, LoopAt):
-        return dataclasses.replace(site, form=found.shape.form)
-    return dataclasses.replace(site, unsupported_reason=found or "no loop statement found here")
+    if found is None or isinstance(found, str):
+        return dataclasses.replace(site, unsupported_reason=found or "no loop statement found here")
+    return dataclasses.replace(site, form=found.shape.form)
 
 
 __all__ = ["WHILE_LOOP", "find_loop_sites"]

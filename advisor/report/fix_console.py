@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 
-from advisor.fix import FixReport
+if TYPE_CHECKING:  # the report of `fix`, a command above the renderers: named, never imported
+    from advisor.fix import FixReport
 
 
 def _plural(count: int, word: str) -> str:

@@ -85,21 +85,6 @@ class PoolSite:
     workers: int | None = None  # max_workers / processes when written as a number
 
 
-@dataclass(frozen=True, slots=True)
-class LineTime:
-    """Seconds measured on one source line, callees included (charged to the calling user line)."""
-
-    path: str
-    line: int
-    cpu_python_s: float
-    cpu_native_s: float
-    waiting_s: float
-
-    @property
-    def wall_s(self) -> float:
-        return self.cpu_python_s + self.cpu_native_s + self.waiting_s
-
-
 # Where a stack ran: the main thread, another thread, a pool's worker thread, a child process
 # (a pool's worker or not); "" when the profiler cannot tell (scalene).
 StackOrigin = Literal["main", "thread", "thread_pool", "process", "process_pool", ""]

@@ -140,7 +140,8 @@ def _rewrite(parsed: Region, old: cst.Call, replacement: AsyncReplacement) -> Ed
     ``await twin(args)`` or ``await asyncio.to_thread(f, args)``."""
 
     def apply(updated: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(updated, cst.Call)
+        if not isinstance(updated, cst.Call):
+            raise RewriteError("unexpected code shape: `updated` is not a Call")
         if _on_thread(replacement):
             func = updated.func.with_changes(lpar=[], rpar=[])
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))

@@ -604,7 +604,8 @@ def _assigns_names(parsed: Region, small: cst.BaseSmallStatement) -> bool:
 
 
 def _single_target(small: cst.BaseSmallStatement) -> cst.BaseExpression:
-    assert isinstance(small, cst.Assign | cst.AnnAssign)
+    if not isinstance(small, cst.Assign | cst.AnnAssign):
+        raise RewriteError("unexpected code shape: `small` is not an Assign or AnnAssign")
     target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
     if isinstance(small, cst.Assign) and len(small.targets) != 1:
         raise RewriteError("the awaited result is assigned to several targets")
@@ -642,7 +643,8 @@ def _simple_lines(body: cst.BaseSuite) -> list[cst.SimpleStatementLine]:
         smalls = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body.body]
         lines = [cst.SimpleStatementLine(body=[s]) for s in smalls]
         return [*lines[:-1], lines[-1].with_changes(trailing_whitespace=body.trailing_whitespace)]
-    assert isinstance(body, cst.IndentedBlock)
+    if not isinstance(body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
     lines: list[cst.SimpleStatementLine] = []
     for line in body.body:
         if not isinstance(line, cst.SimpleStatementLine):
@@ -871,7 +873,8 @@ class _ComprehensionRewrite:
         holder = parsed.block_statement(node)
 
         def apply(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseStatement]:
-            assert isinstance(updated, cst.BaseStatement)
+            if not isinstance(updated, cst.BaseStatement):
+                raise RewriteError("unexpected code shape: `updated` is not a BaseStatement")
             new = spaced_block(updated.leading_lines, prelude, helper, updated)
             return cst.FlattenSentinel(new)
 
@@ -918,7 +921,8 @@ def fix_unbounded_gather(source: str, finding: Finding) -> str:
     prelude = [semaphore(limit_name, finding.workers)]
 
     def apply(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseStatement]:
-        assert isinstance(updated, cst.BaseStatement)
+        if not isinstance(updated, cst.BaseStatement):
+            raise RewriteError("unexpected code shape: `updated` is not a BaseStatement")
         return cst.FlattenSentinel(spaced_block(updated.leading_lines, prelude, helper, updated))
 
     edits[holder] = apply
@@ -980,7 +984,8 @@ def _top_statement(
     current = node
     for parent in parsed.ancestors(node):
         if parent is function.body:
-            assert isinstance(current, cst.BaseStatement)
+            if not isinstance(current, cst.BaseStatement):
+                raise RewriteError("unexpected code shape: `current` is not a BaseStatement")
             return current
         current = parent
     raise RewriteError("the task is not created in the function's body")

@@ -277,7 +277,8 @@ class _Mover:
             declarations = self._declarations(region)
 
             def move(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseStatement]:
-                assert isinstance(updated, cst.For)
+                if not isinstance(updated, cst.For):
+                    raise RewriteError("unexpected code shape: `updated` is not a For")
                 body = [*declarations, updated.with_changes(leading_lines=[])]
                 coroutine = async_def(name, [], body).with_changes(
                     leading_lines=self._set_off(region, updated.leading_lines)
@@ -294,12 +295,14 @@ class _Mover:
 
         def replace(updated: cst.CSTNode) -> cst.CSTNode:
             # the comprehension, its runs now awaits, becomes the coroutine's return value
-            assert isinstance(updated, cst.BaseExpression)
+            if not isinstance(updated, cst.BaseExpression):
+                raise RewriteError("unexpected code shape: `updated` is not a BaseExpression")
             rewritten.append(updated.with_changes(lpar=[], rpar=[]))
             return run_once.with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
         def place(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseStatement]:
-            assert isinstance(updated, cst.BaseStatement)
+            if not isinstance(updated, cst.BaseStatement):
+                raise RewriteError("unexpected code shape: `updated` is not a BaseStatement")
             body = [statement(cst.Return(value=rewritten[-1]))]
             leading = self._set_off(holder, updated.leading_lines)
             coroutine = async_def(name, [], body).with_changes(leading_lines=leading)
@@ -397,7 +400,8 @@ def _declaration(
 
 def _awaited_argument(parsed: Region, run: cst.Call) -> Edit:
     def apply(updated: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(updated, cst.Call)
+        if not isinstance(updated, cst.Call):
+            raise RewriteError("unexpected code shape: `updated` is not a Call")
         return as_primary(parsed, run, await_(updated.args[0].value))
 
     return apply
@@ -448,7 +452,8 @@ def fix_discarded_task(source: str, finding: Finding) -> str:
     if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
 
         def split(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseStatement]:
-            assert isinstance(updated, cst.SimpleStatementLine)
+            if not isinstance(updated, cst.SimpleStatementLine):
+                raise RewriteError("unexpected code shape: `updated` is not a SimpleStatementLine")
             first = updated.with_changes(body=[keep[0]])
             rest = [cst.SimpleStatementLine(body=[small]) for small in keep[1:]]
             return cst.FlattenSentinel([first, *rest])
@@ -458,7 +463,8 @@ def fix_discarded_task(source: str, finding: Finding) -> str:
 
         def indent(updated: cst.CSTNode) -> cst.IndentedBlock:
             # `if ok: asyncio.create_task(job())` → the three statements in an indented block
-            assert isinstance(updated, cst.SimpleStatementSuite)
+            if not isinstance(updated, cst.SimpleStatementSuite):
+                raise RewriteError("unexpected code shape: `updated` is not a SimpleStatementSuite")
             lines = [cst.SimpleStatementLine(body=[small]) for small in keep]
             return cst.IndentedBlock(body=lines, header=updated.trailing_whitespace)
 
@@ -466,7 +472,8 @@ def fix_discarded_task(source: str, finding: Finding) -> str:
     else:  # several statements on one line: keep them there
 
         def inline(updated: cst.CSTNode) -> cst.FlattenSentinel[cst.BaseSmallStatement]:
-            assert isinstance(updated, cst.Expr)
+            if not isinstance(updated, cst.Expr):
+                raise RewriteError("unexpected code shape: `updated` is not an Expr")
             semicolon = cst.Semicolon(whitespace_after=cst.SimpleWhitespace(" "))
             smalls = [small.with_changes(semicolon=semicolon) for small in keep[:-1]]
             last = keep[-1].with_changes(semicolon=updated.semicolon)

@@ -21,10 +21,6 @@ from advisor.model import Finding, FixSafety
 
 Fixer = Callable[[str, Finding], str]
 
-# Without a profile there is no measured wait/compute ratio: the rewrite proposes this many
-# threads (ThreadPoolExecutor's own default is min(32, cores + 4)) and the user tunes it.
-STATIC_WORKERS = 8
-
 
 def _deferred(path: str) -> Fixer:
     """The fixer at ``module:function``, imported on first use: the codemods pull in
@@ -101,7 +97,6 @@ __all__ = [
     "DASK_TARGETS",
     "FIXERS",
     "LOCAL_POOLS",
-    "STATIC_WORKERS",
     "Executor",
     "FixTarget",
     "Fixer",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from advisor.codemods.item_call import direct_callable, item_function
+from advisor.errors import RewriteError
 from advisor.syntax.bindings import bound_in, bound_names, declarations, locals_of, reads_of
 from advisor.syntax.imports import ImportItem
 from advisor.syntax.item_flow import filtered_body
@@ -60,7 +61,8 @@ def _module_bindings(module: Source, moved: Sequence[ast.stmt]) -> dict[str, lis
         )
         if _is_plain_assignment(statement) and not walrus:
             # A big module is mostly `NAME = value` lines: no walk for those.
-            assert isinstance(statement, ast.Assign)
+            if not isinstance(statement, ast.Assign):
+                raise RewriteError("unexpected code shape: `statement` is not an Assign")
             is_lambda = isinstance(statement.value, ast.Lambda)
             for target in statement.targets:
                 binding = _ModuleBinding(False, is_lambda, not guarded)
@@ -115,7 +117,8 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
         item_names = bound_names(node.target) | {at.shape.target}
         if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
             return prelude, list(last.value.args), item_names
-        assert isinstance(last, ast.Assign | ast.AugAssign)
+        if not isinstance(last, ast.Assign | ast.AugAssign):
+            raise RewriteError("unexpected code shape: `last` is not an Assign or AugAssign")
         return prelude, [last.value], item_names
     comprehension = next(n for n in ast.walk(node) if isinstance(n, ast.ListComp | ast.DictComp))
     if isinstance(comprehension, ast.DictComp):
@@ -268,7 +271,8 @@ def _direct(at: LoopAt, scopes: _Scopes) -> Lifted | None:
     root = callable_
     while isinstance(root, cst.Attribute):
         root = root.value
-    assert isinstance(root, cst.Name)
+    if not isinstance(root, cst.Name):
+        raise RewriteError("unexpected code shape: `root` is not a Name")
     name = root.value
     if scopes.local_owner(name) is not None:
         return None

@@ -188,25 +188,31 @@ def _rewrite_for(
         loop = filtered[0]
     if isinstance(loop.body, cst.IndentedBlock):
         line = loop.body.body[-1]
-        assert isinstance(line, cst.SimpleStatementLine)
+        if not isinstance(line, cst.SimpleStatementLine):
+            raise RewriteError("unexpected code shape: `line` is not a SimpleStatementLine")
         header: cst.TrailingWhitespace | None = loop.body.header
         footer: Sequence[cst.EmptyLine] = loop.body.footer
     else:  # `for x in xs: acc.append(x)` on one line
-        assert isinstance(loop.body, cst.SimpleStatementSuite)
+        if not isinstance(loop.body, cst.SimpleStatementSuite):
+            raise RewriteError("unexpected code shape: `loop.body` is not a SimpleStatementSuite")
         line = cst.SimpleStatementLine(
             body=loop.body.body, trailing_whitespace=loop.body.trailing_whitespace
         )
         header, footer = None, ()
     statement = line.body[0]
     accumulator = shape.accumulator
-    assert accumulator is not None
+    if accumulator is None:
+        raise RewriteError("unexpected code shape: no `accumulator`")
     plain = cst.MaybeSentinel.DEFAULT
     new_body: cst.BaseStatement
     method = _COLLECTING_METHOD.get(shape.form)
     if method is not None and isinstance(statement, cst.Expr):
         # `acc.append(v)` → `acc.extend(executor.map(...))`: the call node keeps its spacing
         call = statement.value
-        assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        if not isinstance(call, cst.Call):
+            raise RewriteError("unexpected code shape: `call` is not a Call")
+        if not isinstance(call.func, cst.Attribute):
+            raise RewriteError("unexpected code shape: `call.func` is not an Attribute")
         collect = call.with_changes(
             func=call.func.with_changes(attr=cst.Name(method)), args=[cst.Arg(map_call)]
         )
@@ -238,9 +244,11 @@ def _rewrite_comprehension(
 ) -> cst.With:
     """The `with` that turns ``x = [...]`` / ``return [...]`` into a ``list``/``dict`` of a map."""
     statement = line.body[0]
-    assert isinstance(statement, cst.Assign | cst.AnnAssign | cst.Return)
+    if not isinstance(statement, cst.Assign | cst.AnnAssign | cst.Return):
+        raise RewriteError("unexpected code shape: `statement` is not an assignment or return")
     collect = _collecting_builtin(shape.form)
-    assert collect is not None
+    if collect is None:
+        raise RewriteError("unexpected code shape: no `collect`")
     value = cst.Call(func=cst.Name(collect), args=[cst.Arg(map_call)])
     changes: dict[str, object] = {"value": value, "semicolon": cst.MaybeSentinel.DEFAULT}
     spacing = getattr(statement, "whitespace_after_return", None)
@@ -431,7 +439,8 @@ def _plan_loop(
     if isinstance(statement, cst.For):
         new = _rewrite_for(statement, shape, pool, map_call, names)
     else:
-        assert isinstance(statement, cst.SimpleStatementLine)
+        if not isinstance(statement, cst.SimpleStatementLine):
+            raise RewriteError("unexpected code shape: `statement` is not a SimpleStatementLine")
         new = _rewrite_comprehension(statement, shape, pool, map_call, names)
     if before:
         before, new = _spaced(before, new, at, module)

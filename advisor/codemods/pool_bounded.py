@@ -255,7 +255,8 @@ def _loop_region(parsed: ParsedModule, worker: cst.Call, kind: str) -> _Region:
         and loop.orelse is None
     ):
         raise RewriteError(f"the {kind} is not created directly in the body of a for loop")
-    assert line is not None
+    if line is None:
+        raise RewriteError("unexpected code shape: no `line`")
     name: str | None = None
     started = False
     listed: str | None = None
@@ -343,7 +344,8 @@ def _finish_region(
             raise RewriteError(
                 f"`for w in {listed}: w.{method}()` does not follow the loop that creates them"
             )
-        assert statement is not None
+        if statement is None:
+            raise RewriteError("unexpected code shape: no `statement`")
         removed.append(statement)
         bound.add(variable)
     empty_list: cst.BaseStatement | None = None
@@ -412,7 +414,10 @@ def _pool_statement(
     header = f"with {cls}({', '.join(settings)}) as {{executor}}:\n    pass\n"
     context = {} if worker.context is None else {"context": worker.context}
     pool = parse_template_statement(header, executor=cst.Name(executor), **context)
-    assert isinstance(pool, cst.With) and isinstance(pool.body, cst.IndentedBlock)
+    if not isinstance(pool, cst.With):
+        raise RewriteError("unexpected code shape: `pool` is not a With")
+    if not isinstance(pool.body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `pool.body` is not an IndentedBlock")
     names = {n.value for n in walk(region.target) if isinstance(n, cst.Name)}
     direct = (
         not region.ifs
@@ -444,7 +449,8 @@ def _pool_statement(
             target=region.target,
             iterable=region.iterable,
         )
-        assert isinstance(submitted, cst.ListComp)
+        if not isinstance(submitted, cst.ListComp):
+            raise RewriteError("unexpected code shape: `submitted` is not a ListComp")
         submitted = submitted.with_changes(for_in=submitted.for_in.with_changes(ifs=region.ifs))
         body = parse_template_statement(
             "for {future} in {submitted}:\n    {future}.result()\n",

@@ -160,7 +160,8 @@ def _submitting(call: cst.Call, method: str) -> cst.Call:
     """The call that submits without waiting: ``apply`` becomes ``apply_async``."""
     if method != "apply":
         return call
-    assert isinstance(call.func, cst.Attribute)
+    if not isinstance(call.func, cst.Attribute):
+        raise RewriteError("unexpected code shape: `call.func` is not an Attribute")
     return call.with_changes(func=call.func.with_changes(attr=cst.Name("apply_async")))
 
 
@@ -169,7 +170,8 @@ def _waiting_on(name: str, wait: cst.Call, method: str) -> cst.Call:
     kept)."""
     if method == "apply":
         return cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name("get")))
-    assert isinstance(wait.func, cst.Attribute)
+    if not isinstance(wait.func, cst.Attribute):
+        raise RewriteError("unexpected code shape: `wait.func` is not an Attribute")
     return wait.with_changes(func=wait.func.with_changes(value=cst.Name(name)))
 
 
@@ -177,7 +179,8 @@ def _waits_plainly(wait: cst.Call, method: str) -> bool:
     """A wait for the result without a timeout, which ``map`` can stand for."""
     if method == "apply":
         return True
-    assert isinstance(wait.func, cst.Attribute)
+    if not isinstance(wait.func, cst.Attribute):
+        raise RewriteError("unexpected code shape: `wait.func` is not an Attribute")
     return wait.func.attr.value == _WAIT[method] and not wait.args
 
 
@@ -299,7 +302,10 @@ def _collect_for(parsed: ParsedModule, call: cst.Call, loop: cst.For) -> cst.Fla
         and method != "apply"
     )
     if assigned:  # fut = pool.submit(...) ... fut.result() later in the body
-        assert isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name)
+        if not isinstance(small, cst.Assign):
+            raise RewriteError("unexpected code shape: `small` is not an Assign")
+        if not isinstance(small.targets[0].target, cst.Name):
+            raise RewriteError("unexpected code shape: `small.targets[0].target` is not a Name")
         item = small.targets[0].target.value
         listed = _fresh_pair(parsed, method)[0]
         body: list[cst.BaseStatement] = statements[1:]
@@ -406,7 +412,8 @@ def _extended(
         func=call.func.with_changes(attr=cst.Name("extend")),
         args=[cst.Arg(_map_call(mapped, iterable))],
     )
-    assert isinstance(statement, cst.Expr)
+    if not isinstance(statement, cst.Expr):
+        raise RewriteError("unexpected code shape: `statement` is not an Expr")
     return line.with_changes(body=[statement.with_changes(value=extend)])
 
 
@@ -423,7 +430,8 @@ def _replaced_in(node: cst.CSTNode, replacements: dict[cst.CSTNode, cst.CSTNode]
 def _collect_comprehension(
     parsed: ParsedModule, call: cst.Call, comprehension: cst.CSTNode
 ) -> dict[cst.CSTNode, object]:
-    assert isinstance(comprehension, _COMPREHENSIONS)
+    if not isinstance(comprehension, _COMPREHENSIONS):
+        raise RewriteError("unexpected code shape: `comprehension` is not a comprehension")
     method = _method(call) or ""
     clause = comprehension.for_in
     if clause.asynchronous is not None or clause.inner_for_in is not None:
@@ -487,7 +495,8 @@ def _collect_comprehension(
         target=clause.target,
         iterable=clause.iter,
     )
-    assert isinstance(inner, cst.ListComp)
+    if not isinstance(inner, cst.ListComp):
+        raise RewriteError("unexpected code shape: `inner` is not a ListComp")
     inner = inner.with_changes(for_in=inner.for_in.with_changes(ifs=clause.ifs))
     outer_clause = clause.with_changes(target=outer_target, iter=inner, ifs=())
     return _with_lost_comments(
@@ -564,7 +573,10 @@ def _start_all_then_join(
     join_all = parse_template_statement(
         "for {name} in {listed}:\n    pass\n", name=cst.Name(name), listed=cst.Name(listed)
     )
-    assert isinstance(join_all, cst.For) and isinstance(join_all.body, cst.IndentedBlock)
+    if not isinstance(join_all, cst.For):
+        raise RewriteError("unexpected code shape: `join_all` is not a For")
+    if not isinstance(join_all.body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `join_all.body` is not an IndentedBlock")
     join_all = join_all.with_changes(body=join_all.body.with_changes(body=[join]))
     return cst.FlattenSentinel([started, start_all, join_all])
 

@@ -60,7 +60,8 @@ def fix_pool_in_loop(source: str, finding: Finding) -> str:
         if all(_is_small(loop) for loop in loops[index:]):
             break  # the pool is made only a few times now: not worth moving further
         body = outer.body
-        assert isinstance(body, cst.IndentedBlock)
+        if not isinstance(body, cst.IndentedBlock):
+            raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
         position = next(i for i, s in enumerate(body.body) if s is current)
         new_body = [*body.body[:position], *hoisted.statements, *body.body[position + 1 :]]
         widened = outer.with_changes(body=body.with_changes(body=new_body))
@@ -184,7 +185,8 @@ def _hoist(
     if loop.orelse is not None and not isinstance(statement, cst.With):
         return "the loop has an else clause"
     body = loop.body
-    assert isinstance(body, cst.IndentedBlock)
+    if not isinstance(body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
     statements = list(body.body)
     position = next((i for i, s in enumerate(statements) if s is statement), None)
     if position is None:
@@ -234,7 +236,8 @@ def _hoist_with(
         header = cst.TrailingWhitespace()
     new_statements = [*statements[:position], *moved, *statements[position + 1 :]]
     body = loop.body
-    assert isinstance(body, cst.IndentedBlock)
+    if not isinstance(body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
     new_loop = loop.with_changes(body=body.with_changes(body=new_statements), leading_lines=[])
     # comments above the `with` describe the pool: they go up with it (blank lines stay out)
     described = [line for line in pool.leading_lines if line.comment is not None]
@@ -296,7 +299,8 @@ def _hoist_assignment(
         if any(name in names_read(s) for s in after[first:] if not any(s is c for c in lifecycle)):
             return f"`{name}` is used after it is shut down in the loop body"
     body = loop.body
-    assert isinstance(body, cst.IndentedBlock)
+    if not isinstance(body, cst.IndentedBlock):
+        raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
     new_loop = loop.with_changes(body=body.with_changes(body=[*before, *rest]), leading_lines=[])
     created = pool.with_changes(leading_lines=[*loop.leading_lines, *pool.leading_lines])  # type: ignore[attr-defined]
     lost = lost_comments([loop], [created, new_loop, *lifecycle])

@@ -358,12 +358,15 @@ def _lift_lambda(parsed: ParsedModule, lam: cst.Lambda, hint: str | None) -> str
 def _lambda_to_def(parsed: ParsedModule, assign: cst.Assign) -> str:
     """``square = lambda n: n * n`` at module level becomes ``def square(n): return n * n``."""
     lam = assign.value
-    assert isinstance(lam, cst.Lambda)
+    if not isinstance(lam, cst.Lambda):
+        raise RewriteError("unexpected code shape: `lam` is not a Lambda")
     target = assign.targets[0].target
-    assert isinstance(target, cst.Name)
+    if not isinstance(target, cst.Name):
+        raise RewriteError("unexpected code shape: `target` is not a Name")
     _require_movable(parsed, lam)
     line = parsed.parent(assign)
-    assert isinstance(line, cst.SimpleStatementLine)
+    if not isinstance(line, cst.SimpleStatementLine):
+        raise RewriteError("unexpected code shape: `line` is not a SimpleStatementLine")
     function = cst.FunctionDef(
         name=target,
         params=lam.params,

@@ -10,8 +10,6 @@ from advisor.report.json_report import render_json
 from advisor.report.markdown import render_markdown
 from advisor.report.sarif import read_source_lines, render_sarif
 
-TEXT_FORMATS = ("json", "sarif", "markdown", "github", "html")
-
 
 def render_text(report: Report, output_format: str) -> str:
     """Every format but the terminal table, as text."""

@@ -42,6 +42,22 @@ LoopForm = Literal[
 
 
 @dataclass(frozen=True, slots=True)
+class Site:
+    """Exactly where a finding's code is, the way the detector located it: the span of the node
+    a fix replaces (1-based lines; 1-based columns in characters, the end exclusive, as SARIF
+    counts them) and the shape it recognised there. A fixer is handed this node; it never
+    searches for its target by line again."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    # what was recognised at the span: a loop form ("for_append", ... "other"), "call", "for",
+    # "comprehension", "with", "statement"
+    shape: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoopSite:
     """A loop or comprehension found in source, with what static analysis learnt about it."""
 
@@ -59,6 +75,7 @@ class LoopSite:
     native_calls: tuple[str, ...] = ()  # known GIL-releasing native calls reached from the body
     cpu_calls: tuple[str, ...] = ()  # known GIL-holding Python-CPU calls reached from the body
     literal_items: int | None = None  # element count when iterating a literal tuple/list/set
+    site: Site | None = None  # the loop (or the statement holding the comprehension) located
 
     def encloses(self, inner: LoopSite) -> bool:
         """Does this loop's source span strictly contain ``inner``'s?"""
@@ -173,6 +190,7 @@ class Finding:
     predicted_speedup: float | None = None
     evidence: Evidence | None = None
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
+    site: Site | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)  # what a fix takes
 
 
 @dataclass(frozen=True, slots=True)

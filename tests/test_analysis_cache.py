@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_dir
-from advisor.model import ErrorEntry, Evidence, Finding
+from advisor.model import ErrorEntry, Evidence, Finding, Site
 
 CONTENT = b"for url in urls:\n    fetch(url)\n"
 
@@ -30,6 +30,7 @@ def finding(path: str, **changes: object) -> Finding:
             wall_s=2.4, share_of_run=0.96, cpu_python=0.02, cpu_native=0.01, waiting=0.97
         ),
         "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
+        "site": Site(line=1, column=1, end_line=2, end_column=15, shape="for_append"),
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

@@ -175,6 +175,7 @@ def _finding_for(
         return Finding(
             rule=rule,
             path=site.path,
+            site=site.site,
             line=site.line,
             end_line=site.end_line,
             message=message,
@@ -204,6 +205,7 @@ def _finding_for(
         return Finding(
             rule="CA102",
             path=site.path,
+            site=site.site,
             line=site.line,
             end_line=site.end_line,
             message=message,
@@ -269,6 +271,7 @@ def _awaits_by_hand(site: LoopSite) -> Finding:
     return Finding(
         rule="CA104",
         path=site.path,
+        site=site.site,
         line=site.line,
         end_line=site.end_line,
         message=f"serial loop of awaits{inside}: gather a coroutine per item",
@@ -323,6 +326,7 @@ def _where_time_goes(site: LoopSite, ev: Evidence, kind: str, rule: str, message
     return Finding(
         rule=rule,
         path=site.path,
+        site=site.site,
         line=site.line,
         end_line=site.end_line,
         kind=kind,  # type: ignore[arg-type]
@@ -340,6 +344,7 @@ def _no_gain(
     return Finding(
         rule=rule,
         path=site.path,
+        site=site.site,
         line=site.line,
         end_line=site.end_line,
         message=f"serial loop ({share}) is too small to gain from concurrency "

@@ -32,6 +32,8 @@ from advisor.syntax.bindings import (
 )
 from advisor.syntax.item_flow import NameUse
 from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
+from advisor.syntax.sites import node_shape, site_of
+from advisor.syntax.source import Source
 from advisor.syntax.statements import FUNCTIONS
 
 # A gather over more items than this, known only by a slice or `range` bound, is treated as
@@ -178,9 +180,11 @@ def _last_segment(func: ast.expr) -> str | None:
 _Step = ast.AST | tuple[Callable[[Any], None], Any]
 
 
-def _lines(node: ast.AST) -> dict[str, int]:
+def _located(source: Source, node: ast.AST) -> dict[str, Any]:
+    """A finding's lines and its site: the node the fix takes."""
     line = node.lineno  # type: ignore[attr-defined]
-    return {"line": line, "end_line": node.end_lineno or line}  # type: ignore[attr-defined]
+    end_line = node.end_lineno or line  # type: ignore[attr-defined]
+    return {"line": line, "end_line": end_line, "site": site_of(source, node, node_shape(node))}
 
 
 class _AsyncRulesVisitor:
@@ -391,7 +395,7 @@ class _AsyncRulesVisitor:
             Finding(
                 rule="CA301",
                 path=self.facts.path,
-                **_lines(call),
+                **_located(self.facts.source, call),
                 message=f"blocking call `{shown}` inside `async def {function.name}`: "
                 f"use {_replacement_text(replacement)}",
                 kind="io",
@@ -520,7 +524,7 @@ class _AsyncRulesVisitor:
             Finding(
                 rule="CA104",
                 path=self.facts.path,
-                **_lines(where),
+                **_located(self.facts.source, where),
                 message=f"`await {_call_name(awaited)}(...)` one item at a time inside "
                 f"`async def {function.name}`: start the calls together with `asyncio.gather` "
                 "(bounded by a Semaphore)",
@@ -553,7 +557,7 @@ class _AsyncRulesVisitor:
             Finding(
                 rule="CA302",
                 path=self.facts.path,
-                **_lines(call),
+                **_located(self.facts.source, call),
                 message=f"`asyncio.run` inside a {kind_of_loop} "
                 "starts a new event loop per item and runs the items one after another: run "
                 "one coroutine that gathers them",
@@ -647,7 +651,7 @@ class _AsyncRulesVisitor:
             Finding(
                 rule="CA303",
                 path=self.facts.path,
-                **_lines(call),
+                **_located(self.facts.source, call),
                 message=f"{runner} starts {name} for every item of an iterable of unknown size "
                 "at once: bound how many run together with an `asyncio.Semaphore`",
                 kind="io",
@@ -694,7 +698,7 @@ class _AsyncRulesVisitor:
             Finding(
                 rule="CA304",
                 path=self.facts.path,
-                **_lines(call),
+                **_located(self.facts.source, call),
                 message=f"the task returned by `{dotted_name(call.func) or qualified}` is "
                 "discarded: the event loop keeps only a weak reference, so it can be "
                 "garbage-collected before it finishes; keep a reference until it is done",

@@ -85,7 +85,7 @@ def across_processes(
 
 def _static_finding(site: LoopSite) -> Finding:
     safety, reasons = fix_safety_of(site)
-    where = dict(path=site.path, line=site.line, end_line=site.end_line)
+    where = dict(path=site.path, line=site.line, end_line=site.end_line, site=site.site)
     if site.io_calls:
         return Finding(
             rule="CA101",

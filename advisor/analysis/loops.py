@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import LoopSite
 from advisor.syntax.bindings import EXPRESSION_SCOPES
 from advisor.syntax.item_flow import read_after_reasons
 from advisor.syntax.name_uses import ScopeNames, record_name
+from advisor.syntax.sites import site_of
 
 if TYPE_CHECKING:
     from advisor.syntax.loop_shape import LoopAt
@@ -102,7 +102,8 @@ def _literal_length(iterable: ast.expr) -> int | None:
     return None
 
 
-def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
+def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
+    analyzer = facts.effects
     node = raw.node
     start, end = node.lineno, node.end_lineno or node.lineno
     literal: int | None = None
@@ -115,9 +116,11 @@ def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
+        shape = "for"
     elif isinstance(node, ast.While):
         reasons, target, unsupported = [], "", WHILE_LOOP
         effects = analyzer.effects_of(node.body)
+        shape = "while"
     else:
         comprehension = raw.comprehension
         assert comprehension is not None
@@ -128,8 +131,9 @@ def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
         ]
         effects = analyzer.effects_of(elements)
         literal = _literal_length(comprehension.generators[0].iter)  # type: ignore[attr-defined]
+        shape = "comprehension"
     return LoopSite(
-        path=path,
+        path=facts.path,
         line=start,
         end_line=end,
         form="other",
@@ -141,6 +145,7 @@ def _site(path: str, raw: _RawLoop, analyzer: EffectAnalyzer) -> LoopSite:
         unsupported_reason=unsupported,
         enclosing_function=raw.function,
         literal_items=literal,
+        site=site_of(facts.source, node, shape),
     )
 
 
@@ -153,7 +158,7 @@ def find_loop_sites(
     """
     collector = _LoopCollector()
     collector.visit(facts.source.tree)
-    sites = [_site(facts.path, raw, facts.effects) for raw in collector.loops]
+    sites = [_site(facts, raw) for raw in collector.loops]
     wanted = [
         s for s in sites if s.unsupported_reason is None and (wants_shape is None or wants_shape(s))
     ]
@@ -170,7 +175,9 @@ def find_loop_sites(
 def _with_shape(site: LoopSite, found: LoopAt | str | None) -> LoopSite:
     if found is None or isinstance(found, str):
         return dataclasses.replace(site, unsupported_reason=found or "no loop statement found here")
-    return dataclasses.replace(site, form=found.shape.form)
+    form = found.shape.form
+    located = None if site.site is None else dataclasses.replace(site.site, shape=form)
+    return dataclasses.replace(site, form=form, site=located)
 
 
 __all__ = ["WHILE_LOOP", "find_loop_sites"]

@@ -21,6 +21,7 @@ from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
 from advisor.syntax.bindings import SCOPE_NODES, bound_names, dotted_name, walk_scope
+from advisor.syntax.sites import node_shape, site_of
 
 # A module that imports none of these cannot create a thread, process or pool: skip it unwalked.
 _PACKAGES = frozenset({"threading", "multiprocessing", "concurrent"})
@@ -688,6 +689,7 @@ class _PoolWalker:
                 end_line=end.end_lineno or end.lineno,  # type: ignore[attr-defined]
                 message=message,
                 **details,  # type: ignore[arg-type]
+                site=site_of(self.facts.source, call, node_shape(call)),
             )
         )
 

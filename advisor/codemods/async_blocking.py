@@ -27,9 +27,9 @@ from advisor.codemods.async_common import (
     await_,
     cst_call_at,
     finish,
+    flagged_calls,
     parse_around,
     rebinds,
-    resolved_calls,
 )
 from advisor.errors import RewriteError
 from advisor.model import Finding
@@ -52,7 +52,7 @@ def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
     imports: list[str] = []
     unused: list[tuple[str, str | None, str | None]] = []
     problems: list[str] = []
-    for resolved in resolved_calls(parsed, finding.line, finding.end_line):
+    for resolved in flagged_calls(parsed, finding):
         replacement = _flagged(resolved, knowledge)
         if replacement is None:
             continue

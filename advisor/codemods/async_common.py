@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.codemod.visitors import ImportItem
 
 from advisor.errors import RewriteError
+from advisor.model import Finding
 from advisor.syntax import bindings as binding_model
 from advisor.syntax.bindings import declarations, locals_of, module_binds
 from advisor.syntax.comments import keep_comments
@@ -182,6 +183,27 @@ def resolved_calls(
             )
         stack += [(child, scope, function) for child in ast.iter_child_nodes(node)]
     return sorted(found, key=lambda call: (call.line, call.column))
+
+
+def flagged_calls(parsed: Region, finding: Finding) -> list[ResolvedCall]:
+    """The call a finding's site names, resolved (for a finding without a site, a saved report
+    or a hand-made one: every call spanning its lines)."""
+    calls = resolved_calls(parsed, finding.line, finding.end_line)
+    site = finding.site
+    if site is None:
+        return calls
+    return [c for c in calls if (c.line, c.column) == (site.line, site.column - 1)]
+
+
+def within_site(parsed: Region, node: cst.CSTNode, finding: Finding) -> bool:
+    """Is ``node`` inside the finding's site (the loop, call or statement it located)? Any node
+    is, for a finding without a site."""
+    site = finding.site
+    if site is None:
+        return True
+    start = parsed.start(node)
+    end = (parsed.end_line(node), parsed.positions[node].end.column)
+    return (site.line, site.column - 1) <= start and end <= (site.end_line, site.end_column - 1)
 
 
 def cst_call_at(parsed: Region, call: ResolvedCall) -> cst.Call:

@@ -32,6 +32,7 @@ from advisor.codemods.async_common import (
     cst_call_at,
     declared,
     finish,
+    flagged_calls,
     gather,
     keep_comments,
     last_name,
@@ -41,6 +42,7 @@ from advisor.codemods.async_common import (
     semaphore,
     spaced_block,
     statement,
+    within_site,
 )
 from advisor.errors import RewriteError
 from advisor.model import Finding
@@ -77,14 +79,20 @@ def _serial_site(parsed: Region, finding: Finding) -> cst.For | cst.BaseComp:
     """The loop spanning the finding's lines, else the first comprehension on them whose element
     awaits (one in a loop's header: ``for r in [await f(x) for x in xs]:``), else the loop
     starting on its line."""
-    loops = [loop for loop in parsed.nodes(cst.For) if parsed.line(loop) == finding.line]
+    loops = [
+        loop
+        for loop in parsed.nodes(cst.For)
+        if parsed.line(loop) == finding.line and within_site(parsed, loop, finding)
+    ]
     for loop in loops:
         if parsed.end_line(loop) == finding.end_line:
             return loop
     candidates = [
         node
         for node in parsed.nodes(_COMPREHENSIONS)
-        if finding.line <= parsed.line(node) <= finding.end_line and _element_awaits(node)
+        if finding.line <= parsed.line(node) <= finding.end_line
+        and within_site(parsed, node, finding)
+        and _element_awaits(node)
     ]
     if candidates:
         return min(candidates, key=parsed.start)
@@ -930,7 +938,7 @@ def fix_unbounded_gather(source: str, finding: Finding) -> str:
 
 
 def _flagged_gather(parsed: Region, finding: Finding) -> tuple[cst.Call, str]:
-    for resolved in resolved_calls(parsed, finding.line, finding.end_line):
+    for resolved in flagged_calls(parsed, finding):
         if resolved.qualified in (_GATHER, _TASK_GROUP_CREATE):
             return cst_call_at(parsed, resolved), resolved.qualified
     raise RewriteError(f"line {finding.line}: no `asyncio.gather` or TaskGroup `create_task`")

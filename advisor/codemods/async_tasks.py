@@ -25,13 +25,14 @@ from advisor.codemods.async_common import (
     cst_call_at,
     declared,
     finish,
+    flagged_calls,
     last_name,
     module_functions,
     parse_around,
     rebinds,
-    resolved_calls,
     source_of,
     statement,
+    within_site,
 )
 from advisor.errors import RewriteError
 from advisor.model import Finding
@@ -78,7 +79,7 @@ def fix_asyncio_run_in_loop(source: str, finding: Finding) -> str:
 
 
 def _flagged_run(parsed: Region, finding: Finding) -> cst.Call:
-    for resolved in resolved_calls(parsed, finding.line, finding.end_line):
+    for resolved in flagged_calls(parsed, finding):
         if resolved.qualified == _RUN:
             return cst_call_at(parsed, resolved)
     raise RewriteError(f"line {finding.line}: no `asyncio.run` call")
@@ -490,6 +491,7 @@ def _discarded_task(parsed: Region, finding: Finding) -> cst.Expr:
         if (
             parsed.line(node) == finding.line
             and isinstance(value, cst.Call)
+            and within_site(parsed, value, finding)
             and last_name(value.func) in _TASK_FACTORIES
         ):
             return node

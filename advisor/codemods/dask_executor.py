@@ -17,7 +17,7 @@ import importlib.util
 from libcst.codemod.visitors import ImportItem
 
 from advisor.codemods.loop_executor import PoolFactory, rewrite_loop
-from advisor.model import Finding
+from advisor.model import Finding, Site
 
 __all__ = [
     "DASK_ADDRESS_VARIABLE",
@@ -44,14 +44,14 @@ def dask_pool(address: str | None = None) -> PoolFactory:
     )
 
 
-def rewrite_loop_to_dask(source: str, line: int, address: str | None = None) -> str:
+def rewrite_loop_to_dask(source: str, line: int | Site, address: str | None = None) -> str:
     """The loop starting on ``line`` on a Dask client's executor; RewriteError if it cannot."""
     return rewrite_loop(source, line, None, dask_pool(address))
 
 
 def fix_dask_loop(source: str, finding: Finding, address: str | None = None) -> str:
     """CA401 (and CA101/CA102/CA103 with ``--executor dask``): the loop on a Dask cluster."""
-    return rewrite_loop_to_dask(source, finding.line, address)
+    return rewrite_loop_to_dask(source, finding.site or finding.line, address)
 
 
 def dask_available() -> bool:

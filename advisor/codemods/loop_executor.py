@@ -30,6 +30,7 @@ from advisor.codemods.main_guard import (
     unguarded_script,
 )
 from advisor.errors import RewriteError
+from advisor.model import Site
 from advisor.syntax.bindings import bound_in, declarations, global_reads
 from advisor.syntax.comments import keep_comments
 from advisor.syntax.edits import (
@@ -384,10 +385,11 @@ def _spaced(
 
 
 def _plan_loop(
-    line: int, workers: int | None, context: _Context, chunksize: int | None
+    where: int | Site, workers: int | None, context: _Context, chunksize: int | None
 ) -> _Plan | str:
     module, factory, names = context.module, context.factory, context.pool_names
-    at = locate_loop(module, line)
+    line = where if isinstance(where, int) else where.line
+    at = locate_loop(module, where)
     if isinstance(at, str):
         return at
     reason = _check_workers(workers) or _context_reason(at, context)
@@ -465,14 +467,15 @@ def _plan_loop(
 
 def rewrite_loops(
     source: str,
-    loops: Mapping[int, int | None],
+    loops: Mapping[int | Site, int | None],
     factory: PoolFactory,
     *,
     chunksize: int | None = None,
 ) -> str:
-    """``loops`` maps the first line of each loop statement to its worker count (None: the
-    pool's default). Returns the new source. ``chunksize`` is passed to ``executor.map`` (items
-    sent to a worker process at a time; None: the executor's default of one).
+    """``loops`` maps each loop, by the site a finding located (or the first line of the loop
+    statement), to its worker count (None: the pool's default). Returns the new source.
+    ``chunksize`` is passed to ``executor.map`` (items sent to a worker process at a time;
+    None: the executor's default of one).
 
     Raises RewriteError (its message names each refused line and why) if a requested line holds
     no rewritable loop. The result compiles whenever the source does."""
@@ -490,10 +493,10 @@ def rewrite_loops(
     )
     problems: dict[int, str] = {}
     plans: list[_Plan] = []
-    for line, workers in sorted(loops.items()):
-        plan = _plan_loop(line, workers, context, chunksize)
+    for where, workers in sorted(loops.items(), key=lambda item: _line_of(item[0])):
+        plan = _plan_loop(where, workers, context, chunksize)
         if isinstance(plan, str):
-            problems[line] = plan
+            problems[_line_of(where)] = plan
         else:
             plans.append(plan)
     claimed: list[tuple[LineEdit, int]] = []
@@ -519,11 +522,15 @@ def rewrite_loops(
 
 def rewrite_loop(
     source: str,
-    line: int,
+    where: int | Site,
     workers: int | None,
     factory: PoolFactory,
     *,
     chunksize: int | None = None,
 ) -> str:
     """One loop onto ``factory``'s pool: see :func:`rewrite_loops`."""
-    return rewrite_loops(source, {line: workers}, factory, chunksize=chunksize)
+    return rewrite_loops(source, {where: workers}, factory, chunksize=chunksize)
+
+
+def _line_of(where: int | Site) -> int:
+    return where if isinstance(where, int) else where.line

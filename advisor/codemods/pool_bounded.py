@@ -31,12 +31,13 @@ from advisor.codemods.pool_edit import (
     code_of,
     finish,
     is_name_chain,
+    line_of,
     lost_comments,
     names_read,
     replace_nodes,
     walk,
 )
-from advisor.model import Finding
+from advisor.model import Finding, Site
 from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_process_per_item", "fix_thread_per_item"]
@@ -76,9 +77,9 @@ class _Worker:
     context: cst.BaseExpression | None  # `ctx` of `ctx.Process(...)`: the pool's mp_context
 
 
-def _worker_at(parsed: ParsedModule, line: int, kind: str) -> cst.Call:
+def _worker_at(parsed: ParsedModule, where: int | Site, kind: str) -> cst.Call:
     known = THREADS if kind == "thread" else PROCESSES
-    for call in parsed.calls_on_line(line):
+    for call in parsed.calls_at(where):
         names = parsed.qualified_names(call.func)
         if names & known:
             return call
@@ -92,7 +93,7 @@ def _worker_at(parsed: ParsedModule, line: int, kind: str) -> cst.Call:
             raise RewriteError(
                 f"a {kind.capitalize()} subclass: its run() must first become a function"
             )
-    raise RewriteError(f"no {kind.capitalize()}(...) call starts on line {line}")
+    raise RewriteError(f"no {kind.capitalize()}(...) call starts on line {line_of(where)}")
 
 
 def _worker(parsed: ParsedModule, call: cst.Call, kind: str) -> _Worker:
@@ -462,7 +463,7 @@ def _pool_statement(
 
 def _to_pool(source: str, finding: Finding, kind: str) -> str:
     parsed = ParsedModule.parse(source)
-    call = _worker_at(parsed, finding.line, kind)
+    call = _worker_at(parsed, finding.site or finding.line, kind)
     worker = _worker(parsed, call, kind)
     holder = parsed.parent(call)
     if isinstance(holder, cst.ListComp):

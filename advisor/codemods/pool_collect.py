@@ -27,13 +27,14 @@ from advisor.codemods.pool_edit import (
     RewriteError,
     finish,
     is_name_chain,
+    line_of,
     lost_comments,
     names_read,
     names_stored,
     replace_nodes,
     walk,
 )
-from advisor.model import Finding
+from advisor.model import Finding, Site
 from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_serial_submit"]
@@ -53,7 +54,7 @@ _COLLECTORS = {cst.ListComp: "list", cst.SetComp: "set"}
 def fix_serial_submit(source: str, finding: Finding) -> str:
     """CA205: submit all, then collect in order (or start all threads, then join them)."""
     parsed = ParsedModule.parse(source)
-    call = _submission_at(parsed, finding.line)
+    call = _submission_at(parsed, finding.site or finding.line)
     loop = _innermost_loop(parsed, call)
     if parsed.in_class_body(loop):
         raise RewriteError("the loop is directly in a class body")
@@ -82,10 +83,11 @@ def _is_worker(parsed: ParsedModule, call: cst.Call) -> bool:
     )
 
 
-def _submission_at(parsed: ParsedModule, line: int) -> cst.Call:
-    for call in parsed.calls_on_line(line):
+def _submission_at(parsed: ParsedModule, where: int | Site) -> cst.Call:
+    for call in parsed.calls_at(where):
         if _method(call) in _WAIT or _is_worker(parsed, call):
             return call
+    line = line_of(where)
     raise RewriteError(f"no submission, apply or Thread/Process call starts on line {line}")
 
 

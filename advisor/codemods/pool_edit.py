@@ -28,6 +28,7 @@ from libcst.metadata import (
 )
 
 from advisor.errors import RewriteError
+from advisor.model import Site
 from advisor.syntax.comments import lost_comments
 from advisor.syntax.edits import Change, replace_nodes
 
@@ -39,6 +40,7 @@ __all__ = [
     "code_of",
     "finish",
     "is_name_chain",
+    "line_of",
     "lost_comments",
     "names_read",
     "names_stored",
@@ -260,6 +262,27 @@ class ParsedModule:
         ]
         return [node for *_, node in sorted(found)]
 
+    def calls_at(self, where: int | Site) -> list[cst.Call]:
+        """The call at a finding's site; for a finding without one (a saved report, a
+        hand-made finding), the calls that start on its line, outermost first."""
+        if isinstance(where, int):
+            return self.calls_on_line(where)
+        start = (where.line, where.column - 1)
+        end = (where.end_line, where.end_column - 1)
+        found = []
+        for call in self.calls_on_line(where.line):
+            span = self.positions[call]
+            if ((span.start.line, span.start.column), (span.end.line, span.end.column)) == (  # type: ignore[attr-defined]
+                start,
+                end,
+            ):
+                found.append(call)
+            elif call.lpar:  # libcst counts the parentheses around a call as its own
+                inner = self.positions[call.func].start  # type: ignore[attr-defined]
+                if (inner.line, inner.column) == start:
+                    found.append(call)
+        return found
+
     def scope_owner(self, node: cst.CSTNode) -> cst.CSTNode:
         """The function, lambda, class or module whose scope ``node`` runs in."""
         for ancestor in self.ancestors(node):
@@ -357,6 +380,11 @@ class ParsedModule:
                     if (alias.evaluated_alias or alias.evaluated_name) == name.value:
                         return code_of(node.module), alias.evaluated_name, alias.evaluated_alias
         return None
+
+
+def line_of(where: int | Site) -> int:
+    """The line of a finding's site (or the line itself, for a finding without one)."""
+    return where if isinstance(where, int) else where.line
 
 
 def _imports(node: object, module: str, name: str) -> bool:

@@ -24,13 +24,14 @@ from advisor.codemods.pool_edit import (
     RewriteError,
     code_of,
     finish,
+    line_of,
     lost_comments,
     names_read,
     names_stored,
     replace_nodes,
     walk,
 )
-from advisor.model import Finding
+from advisor.model import Finding, Site
 
 __all__ = ["fix_pool_in_loop"]
 
@@ -46,7 +47,7 @@ _STEADY_CALLS = frozenset(
 def fix_pool_in_loop(source: str, finding: Finding) -> str:
     """CA206: create the pool once, before the loop (or loops) that made it per iteration."""
     parsed = ParsedModule.parse(source)
-    call = _pool_at(parsed, finding.line)
+    call = _pool_at(parsed, finding.site or finding.line)
     statement, name = _pool_statement(parsed, call)
     loops = _enclosing_loops(parsed, statement)
     if not loops:
@@ -75,13 +76,13 @@ def fix_pool_in_loop(source: str, finding: Finding) -> str:
 # --- the pool ----------------------------------------------------------------------------------
 
 
-def _pool_at(parsed: ParsedModule, line: int) -> cst.Call:
-    for call in parsed.calls_on_line(line):
+def _pool_at(parsed: ParsedModule, where: int | Site) -> cst.Call:
+    for call in parsed.calls_at(where):
         func = call.func
         last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
         if parsed.qualified_names(func) & POOLS or last in _POOL_CLASSES:
             return call
-    raise RewriteError(f"no pool constructor starts on line {line}")
+    raise RewriteError(f"no pool constructor starts on line {line_of(where)}")
 
 
 def _pool_statement(parsed: ParsedModule, call: cst.Call) -> tuple[cst.BaseStatement, str]:

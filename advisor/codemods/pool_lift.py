@@ -30,11 +30,12 @@ from advisor.codemods.pool_edit import (
     RewriteError,
     code_of,
     finish,
+    line_of,
     names_read,
     replace_nodes,
     walk,
 )
-from advisor.model import Finding
+from advisor.model import Finding, Site
 from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_unpicklable_task"]
@@ -56,7 +57,7 @@ _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Concat
 def fix_unpicklable_task(source: str, finding: Finding) -> str:
     """CA207: move the lambda or nested function a process pool is given to module level."""
     parsed = ParsedModule.parse(source)
-    given = _given(parsed, _pool_call_at(parsed, finding.line))
+    given = _given(parsed, _pool_call_at(parsed, finding.site or finding.line))
     if isinstance(given, cst.Lambda):
         return _lift_lambda(parsed, given, hint=None)
     if isinstance(given, cst.Attribute):
@@ -84,11 +85,11 @@ def fix_unpicklable_task(source: str, finding: Finding) -> str:
 # --- what the pool is given ----------------------------------------------------------------
 
 
-def _pool_call_at(parsed: ParsedModule, line: int) -> cst.Call:
-    for call in parsed.calls_on_line(line):
+def _pool_call_at(parsed: ParsedModule, where: int | Site) -> cst.Call:
+    for call in parsed.calls_at(where):
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _PICKLING:
             return call
-    raise RewriteError(f"no pool method call starts on line {line}")
+    raise RewriteError(f"no pool method call starts on line {line_of(where)}")
 
 
 def _given(parsed: ParsedModule, call: cst.Call) -> cst.BaseExpression:

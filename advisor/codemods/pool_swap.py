@@ -25,10 +25,11 @@ from advisor.codemods.pool_edit import (
     RewriteError,
     code_of,
     finish,
+    line_of,
     replace_nodes,
     walk,
 )
-from advisor.model import Finding
+from advisor.model import Finding, Site
 
 __all__ = ["fix_process_pool_over_io", "fix_thread_pool_over_cpu"]
 
@@ -96,7 +97,7 @@ def _swap(source: str, finding: Finding, swaps: tuple[_Swap, ...], *, processes:
     parsed = ParsedModule.parse(source)
     found = [
         (call, swap)
-        for call in _constructors(parsed, finding.line)
+        for call in _constructors(parsed, finding.site or finding.line)
         for swap in swaps
         if parsed.qualified_names(call.func) & swap.old
     ]
@@ -114,12 +115,12 @@ def _swap(source: str, finding: Finding, swaps: tuple[_Swap, ...], *, processes:
     return finish(replace_nodes(parsed.tree, {call: new_call}), imports)
 
 
-def _constructors(parsed: ParsedModule, line: int) -> list[cst.Call]:
+def _constructors(parsed: ParsedModule, where: int | Site) -> list[cst.Call]:
     """Calls that start on ``line``, and those opened by a ``with`` that starts there (a
     parenthesised ``with (`` puts the call on the next line)."""
-    calls = parsed.calls_on_line(line)
+    calls = parsed.calls_at(where)
     for node in walk(parsed.tree):
-        if isinstance(node, cst.With) and parsed.line(node) == line:
+        if isinstance(node, cst.With) and parsed.line(node) == line_of(where):
             calls += [i.item for i in node.items if isinstance(i.item, cst.Call)]
     return list({id(c): c for c in calls}.values())
 

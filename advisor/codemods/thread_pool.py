@@ -44,4 +44,4 @@ def rewrite_loops_to_thread_pool(source: str, loops: Mapping[int, int]) -> str:
 def fix_thread_pool_loop(source: str, finding: Finding) -> str:
     """CA101/CA103: the loop on a ThreadPoolExecutor, order kept by ``executor.map``."""
     workers = finding.workers or STATIC_THREAD_WORKERS
-    return rewrite_loops_to_thread_pool(source, {finding.line: workers})
+    return rewrite_loops(source, {finding.site or finding.line: workers}, THREAD_POOL)

@@ -14,19 +14,22 @@ import ast
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import get_args
 
 import libcst as cst
 
-from advisor.model import LoopForm
+from advisor.model import LoopForm, Site
 from advisor.syntax.bindings import bound_in
 from advisor.syntax.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason
 from advisor.syntax.names import fresh_name
 from advisor.syntax.region import Region, parse_region
+from advisor.syntax.sites import span_of, statement_at
 from advisor.syntax.source import Source
 from advisor.syntax.statements import Located, is_compound, statements_starting_at
 
 __all__ = ["LoopAt", "LoopShape", "filtered_loop", "locate_loop", "recognise_loop_shape"]
 
+LOOP_FORMS = frozenset(get_args(LoopForm))
 # The method of the last statement → the form of the loop.
 _METHOD_FORMS: dict[str, LoopForm] = {
     "append": "for_append",
@@ -61,10 +64,14 @@ class LoopAt:
     shape: LoopShape
 
 
-def locate_loop(module: Source, line: int) -> LoopAt | str:
-    """The loop or comprehension statement starting on ``line``, or why there is none the
-    rewrite can take. The analysis asks this for the loops it reports, the rewrite for the loop
-    it rewrites, so both give the same answer."""
+def locate_loop(module: Source, where: int | Site) -> LoopAt | str:
+    """The loop or comprehension statement at a finding's site (or starting on a line: the
+    analysis asks this for the loops it reports, before they have a shape), or why there is
+    none the rewrite can take. The analysis and the rewrite ask the same question, so both give
+    the same answer."""
+    if isinstance(where, Site) and statement_at(module, where) is None:
+        return "the loop is not where the analysis located it: the file changed since"
+    line = where if isinstance(where, int) else where.line
     found = statements_starting_at(module.tree, line)
     if not found:
         return "no loop starts on this line"
@@ -96,7 +103,17 @@ def locate_loop(module: Source, line: int) -> LoopAt | str:
     shape = recognise_loop_shape(text.statement)
     if isinstance(shape, str):
         return shape
-    return LoopAt(outer, text, shape)
+    at = LoopAt(outer, text, shape)
+    return at if isinstance(where, int) else _as_located(at, where, module)
+
+
+def _as_located(at: LoopAt, site: Site, module: Source) -> LoopAt | str:
+    """``at`` when it is the node the analysis located, with the shape it recognised."""
+    if span_of(module, at.located.node) != (site.line, site.column, site.end_line, site.end_column):
+        return "the loop is not where the analysis located it: the file changed since"
+    if site.shape in LOOP_FORMS and site.shape not in ("other", at.shape.form):
+        return f"the loop is a {at.shape.form} now, not the {site.shape} the analysis saw"
+    return at
 
 
 # --- recognising shapes -------------------------------------------------------------------------

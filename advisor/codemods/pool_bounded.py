@@ -34,7 +34,6 @@ from advisor.codemods.pool_edit import (
     line_of,
     lost_comments,
     names_read,
-    replace_nodes,
     walk,
 )
 from advisor.model import Finding, Site
@@ -462,7 +461,7 @@ def _pool_statement(
 
 
 def _to_pool(source: str, finding: Finding, kind: str) -> str:
-    parsed = ParsedModule.parse(source)
+    parsed = ParsedModule.for_finding(source, finding)
     call = _worker_at(parsed, finding.site or finding.line, kind)
     worker = _worker(parsed, call, kind)
     holder = parsed.parent(call)
@@ -487,7 +486,7 @@ def _to_pool(source: str, finding: Finding, kind: str) -> str:
         root = root.value
     unused = parsed.import_of(root) if isinstance(root, cst.Name) else None
     imports = Imports(added=((_POOL_MODULE, cls),), unused=(unused,) if unused else ())
-    return finish(replace_nodes(parsed.tree, changes), imports)  # type: ignore[arg-type]
+    return finish(parsed, changes, imports)  # type: ignore[arg-type]
 
 
 def _without(lines: list[cst.EmptyLine], kept: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:

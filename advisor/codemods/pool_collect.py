@@ -31,7 +31,6 @@ from advisor.codemods.pool_edit import (
     lost_comments,
     names_read,
     names_stored,
-    replace_nodes,
     walk,
 )
 from advisor.model import Finding, Site
@@ -53,7 +52,7 @@ _COLLECTORS = {cst.ListComp: "list", cst.SetComp: "set"}
 
 def fix_serial_submit(source: str, finding: Finding) -> str:
     """CA205: submit all, then collect in order (or start all threads, then join them)."""
-    parsed = ParsedModule.parse(source)
+    parsed = ParsedModule.for_finding(source, finding)
     call = _submission_at(parsed, finding.site or finding.line)
     loop = _innermost_loop(parsed, call)
     if parsed.in_class_body(loop):
@@ -67,7 +66,7 @@ def fix_serial_submit(source: str, finding: Finding) -> str:
         replacements = {loop: _collect_for(parsed, call, loop)}
     else:
         replacements = _collect_comprehension(parsed, call, loop)
-    return finish(replace_nodes(parsed.tree, replacements))  # type: ignore[arg-type]
+    return finish(parsed, replacements)  # type: ignore[arg-type]
 
 
 # --- where the finding is --------------------------------------------------------------------

@@ -28,7 +28,6 @@ from advisor.codemods.pool_edit import (
     lost_comments,
     names_read,
     names_stored,
-    replace_nodes,
     walk,
 )
 from advisor.model import Finding, Site
@@ -46,7 +45,7 @@ _STEADY_CALLS = frozenset(
 
 def fix_pool_in_loop(source: str, finding: Finding) -> str:
     """CA206: create the pool once, before the loop (or loops) that made it per iteration."""
-    parsed = ParsedModule.parse(source)
+    parsed = ParsedModule.for_finding(source, finding)
     call = _pool_at(parsed, finding.site or finding.line)
     statement, name = _pool_statement(parsed, call)
     loops = _enclosing_loops(parsed, statement)
@@ -70,7 +69,7 @@ def fix_pool_in_loop(source: str, finding: Finding) -> str:
         if isinstance(again, str):
             break  # hoisted as far as it can go
         current, hoisted = outer, again
-    return finish(replace_nodes(parsed.tree, {current: cst.FlattenSentinel(hoisted.statements)}))
+    return finish(parsed, {current: cst.FlattenSentinel(hoisted.statements)})
 
 
 # --- the pool ----------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from advisor.codemods.pool_edit import (
     finish,
     line_of,
     names_read,
-    replace_nodes,
     walk,
 )
 from advisor.model import Finding, Site
@@ -56,7 +55,7 @@ _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Concat
 
 def fix_unpicklable_task(source: str, finding: Finding) -> str:
     """CA207: move the lambda or nested function a process pool is given to module level."""
-    parsed = ParsedModule.parse(source)
+    parsed = ParsedModule.for_finding(source, finding)
     given = _given(parsed, _pool_call_at(parsed, finding.site or finding.line))
     if isinstance(given, cst.Lambda):
         return _lift_lambda(parsed, given, hint=None)
@@ -75,6 +74,15 @@ def fix_unpicklable_task(source: str, finding: Finding) -> str:
     if isinstance(binding, cst.FunctionDef) and isinstance(scope, FunctionScope):
         return _lift_function(parsed, binding)
     assign = _assignment_of(parsed, binding)
+    if assign is not None and parsed.in_prelude(assign):
+        # bound by another module-level statement: that statement is the one to parse and edit
+        elsewhere = parsed.module_statement_binding(given.value)
+        if elsewhere is None:
+            raise RewriteError(f"`{given.value}` is not a lambda or a nested function")
+        parsed = ParsedModule.around(source, elsewhere.lineno, elsewhere.end_lineno)
+        line = parsed.region.statement
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) else None
+        assign = small if isinstance(small, cst.Assign) and len(line.body) == 1 else None  # type: ignore[union-attr]
     if assign is not None and isinstance(assign.value, cst.Lambda):
         if isinstance(scope, GlobalScope):
             return _lambda_to_def(parsed, assign)
@@ -339,7 +347,7 @@ def _finish(parsed: ParsedModule, changes: dict[cst.CSTNode, object], partial: b
     if partial and parsed.rebinds("functools", imported_from="functools"):
         raise RewriteError("the module binds `functools` to something else")
     imports = Imports(added=(("functools", None),)) if partial else Imports()
-    return finish(replace_nodes(parsed.tree, changes), imports)  # type: ignore[arg-type]
+    return finish(parsed, changes, imports)  # type: ignore[arg-type]
 
 
 def _lift_lambda(parsed: ParsedModule, lam: cst.Lambda, hint: str | None) -> str:

@@ -15,6 +15,7 @@ the ``if __name__ == "__main__":`` guard a module-level process pool needs is CA
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import libcst as cst
@@ -26,7 +27,6 @@ from advisor.codemods.pool_edit import (
     code_of,
     finish,
     line_of,
-    replace_nodes,
     walk,
 )
 from advisor.model import Finding, Site
@@ -94,7 +94,7 @@ def fix_process_pool_over_io(source: str, finding: Finding) -> str:
 
 
 def _swap(source: str, finding: Finding, swaps: tuple[_Swap, ...], *, processes: bool) -> str:
-    parsed = ParsedModule.parse(source)
+    parsed = ParsedModule.for_finding(source, finding)
     found = [
         (call, swap)
         for call in _constructors(parsed, finding.site or finding.line)
@@ -112,7 +112,7 @@ def _swap(source: str, finding: Finding, swaps: tuple[_Swap, ...], *, processes:
         _require_picklable(parsed, call)
     func, imports = _new_class(parsed, call, swap)
     new_call = call.with_changes(func=func, args=arguments)
-    return finish(replace_nodes(parsed.tree, {call: new_call}), imports)
+    return finish(parsed, {call: new_call}, imports)
 
 
 def _constructors(parsed: ParsedModule, where: int | Site) -> list[cst.Call]:
@@ -219,17 +219,23 @@ def _require_sendable(parsed: ParsedModule, given: cst.BaseExpression, where: st
             f"{where} is given `{code_of(given)}`, which a process pool cannot pickle (CA207)"
         )
     function = _module_function(parsed, given)
-    if function is not None and any(isinstance(n, cst.Global) for n in walk(function.body)):
+    if function is not None and any(isinstance(n, ast.Global) for n in ast.walk(function)):
         raise RewriteError(
-            f"`{function.name.value}()` writes module globals, which each worker process "
+            f"`{function.name}()` writes module globals, which each worker process "
             "would change in its own copy"
         )
 
 
-def _module_function(parsed: ParsedModule, given: cst.BaseExpression) -> cst.FunctionDef | None:
+def _module_function(
+    parsed: ParsedModule, given: cst.BaseExpression
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module-level function ``given`` names (its ``ast``: the fix parsed only the
+    statement it edits)."""
     while isinstance(given, cst.Call) and given.args:  # functools.partial(f, ...)
         given = given.args[0].value
     if not isinstance(given, cst.Name):
         return None
     nodes = [getattr(b, "node", None) for b in parsed.bindings(given)]
-    return next((n for n in nodes if isinstance(n, cst.FunctionDef)), None)
+    if not any(isinstance(n, cst.FunctionDef) for n in nodes):
+        return None
+    return parsed.module_function(given.value)

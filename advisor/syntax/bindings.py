@@ -23,6 +23,7 @@ __all__ = [
     "SCOPE_NODES",
     "Binding",
     "bindings",
+    "binds_anywhere",
     "bound_in",
     "bound_names",
     "declarations",
@@ -33,6 +34,7 @@ __all__ = [
     "locals_of",
     "module_binds",
     "parameters",
+    "reads_global",
     "reads_of",
     "target_names",
     "walk_scope",
@@ -278,4 +280,73 @@ def module_binds(tree: ast.Module, name: str) -> bool:
         if isinstance(binding.node, ast.Import) and binding.imported == name:
             continue
         return True
+    return False
+
+
+def binds_anywhere(tree: ast.Module, name: str, imported_from: str | None = None) -> bool:
+    """Does any scope of the module (functions, classes, lambdas and comprehensions included)
+    bind ``name``, other than ``from <imported_from> import ...`` or ``import <name>`` when
+    ``imported_from`` is given? Then a builtin of that name is hidden somewhere."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports_it = any(bound == name for bound, _ in import_bindings(node))
+            if imports_it and not _allowed_import(node, name, imported_from):
+                return True
+        elif _binding_name(node) == name:
+            return True
+    return False
+
+
+def _binding_name(node: ast.AST) -> str | None:
+    """The name a node other than an import binds, if it binds one."""
+    if isinstance(node, ast.Name):
+        return node.id if isinstance(node.ctx, ast.Store) else None
+    if isinstance(node, ast.arg):
+        return node.arg
+    if isinstance(node, (*DEFINITIONS, ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return node.name
+    if isinstance(node, ast.MatchMapping):
+        return node.rest
+    return None
+
+
+def _allowed_import(node: ast.Import | ast.ImportFrom, name: str, module: str | None) -> bool:
+    """Is ``node`` ``from <module> import ...`` or ``import <name>`` (the module itself)?"""
+    if module is None:
+        return False
+    if isinstance(node, ast.ImportFrom):
+        return not node.level and node.module == module
+    return any(a.name == module == name and a.asname is None for a in node.names)
+
+
+def reads_global(tree: ast.Module, name: str, skip: tuple[int, int]) -> bool:
+    """Is the module-level ``name`` read anywhere outside lines ``skip`` (first, last): by
+    module-level code, or by a function, class or lambda that does not bind it itself?"""
+    stack: list[tuple[ast.AST, bool]] = [(node, False) for node in tree.body]
+    while stack:
+        node, shadowed = stack.pop()
+        line = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None) or line
+        if line is not None and skip[0] <= line and end is not None and end <= skip[1]:
+            continue
+        if isinstance(node, ast.Name):
+            if node.id == name and isinstance(node.ctx, ast.Load) and not shadowed:
+                return True
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            inner = shadowed or name in locals_of(node)
+            outside = _header_parts(node) if not isinstance(node, ast.Lambda) else []
+            stack.extend((part, shadowed) for part in outside)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            stack.extend((part, inner) for part in body)
+            continue
+        if isinstance(node, ast.ClassDef):
+            stack.extend((part, shadowed) for part in _header_parts(node))
+            inner = shadowed or name in bound_in(node.body)
+            # a class body's names are not seen by the methods defined in it
+            stack.extend(
+                (part, shadowed if isinstance(part, DEFINITIONS) else inner) for part in node.body
+            )
+            continue
+        stack.extend((child, shadowed) for child in ast.iter_child_nodes(node))
     return False

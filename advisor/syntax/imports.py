@@ -73,15 +73,25 @@ def first_statement_after_header(tree: ast.Module) -> int | None:
     return None
 
 
-def add_imports(text: str, before_line: int | None, imports: Sequence[ImportItem]) -> str:
+def add_imports(
+    text: str,
+    before_line: int | None,
+    imports: Sequence[ImportItem],
+    unused: Sequence[ImportRemoval] = (),
+) -> str:
     """``text`` with ``imports`` added as ``AddImportsVisitor`` adds them to the whole module
     (merged into an existing ``from`` import of the same module at the top, or after the
     leading imports, once).
 
     ``before_line`` is the first line of the statement that follows the leading imports (or of
     the first rewritten line, if that comes first), None if there is none; the lines above it
-    must be those the module had when it was parsed."""
-    if not imports:
+    must be those the module had when it was parsed.
+
+    ``unused`` imports (module, name, alias) are dropped first, in the same pass, when nothing
+    in the module uses them any more (as ``RemoveImportsVisitor`` then ``AddImportsVisitor``
+    on the whole module)."""
+    removals = _unused(text, unused) if unused else []
+    if not imports and not removals:
         return text
     if before_line is None:
         head, rest, placeholder = text, "", ""
@@ -93,8 +103,14 @@ def add_imports(text: str, before_line: int | None, imports: Sequence[ImportItem
         rest = "".join(lines[before_line - 1 :])
         placeholder = _PLACEHOLDER + newline
     module = cst.parse_module(head + placeholder)
-    visitor = AddImportsVisitor(CodemodContext(), list(imports))
-    code = module.visit(visitor).code
+    if removals:
+        context = CodemodContext()
+        for removed, obj, alias in removals:
+            RemoveImportsVisitor.remove_unused_import(context, removed, obj, alias)
+        module = RemoveImportsVisitor(context).transform_module(module)
+    if imports:
+        module = module.visit(AddImportsVisitor(CodemodContext(), list(imports)))
+    code = module.code
     if placeholder:
         if not code.endswith(placeholder):
             raise RewriteError("adding the imports moved the code after them")
@@ -107,11 +123,16 @@ def add_imports(text: str, before_line: int | None, imports: Sequence[ImportItem
 ImportRemoval = tuple[str, str | None, str | None]
 
 
+def _unused(text: str, removals: Sequence[ImportRemoval]) -> list[ImportRemoval]:
+    """The removals whose name nothing in the module reads any more."""
+    used = {node.id for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Name)}
+    return [r for r in removals if (r[2] or r[1] or r[0].split(".")[0]) not in used]
+
+
 def remove_unused_imports(text: str, removals: Sequence[ImportRemoval]) -> str:
     """Drop the leading imports of ``removals`` that nothing in the module uses any more."""
     tree = ast.parse(text)
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    wanted = [r for r in removals if (r[2] or r[1] or r[0].split(".")[0]) not in used]
+    wanted = _unused(text, removals)
     end = header_end(tree)
     if not wanted or not end:
         return text

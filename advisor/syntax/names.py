@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 from advisor.syntax.source import Source
 
-__all__ = ["ModuleNames", "fresh_name"]
+__all__ = ["ModuleNames", "fresh_name", "variable_names"]
 
 
 def fresh_name(base: str, taken: Callable[[str], bool] | Iterable[str]) -> str:
@@ -111,3 +111,37 @@ def _walk_names(
                 elif not (ours and alias.name == import_name):
                     bind(alias.name)
     return frozenset(used), frozenset(rebound)
+
+
+def variable_names(tree: ast.Module) -> frozenset[str]:
+    """Every name that is or could be a variable somewhere in the module: names read or bound,
+    parameters, definitions, imported names, global and nonlocal declarations, ``as`` and match
+    captures; not an attribute's, a keyword argument's or an imported module's dotted tail."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, _NAMED):
+            if node.name is not None:
+                found.add(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            if node.rest is not None:
+                found.add(node.rest)
+        elif isinstance(node, ast.MatchClass):
+            found.update(node.kwd_attrs)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            found.update(node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found.add(alias.name.split(".")[0])
+                if alias.asname is not None:
+                    found.add(alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    found.add(alias.name)
+                if alias.asname is not None:
+                    found.add(alias.asname)
+    return frozenset(found)

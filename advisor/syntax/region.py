@@ -12,7 +12,7 @@ unit as its default indentation for the blocks a rewrite adds.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -25,6 +25,10 @@ from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
 )
 
 from advisor.errors import RewriteError
@@ -54,8 +58,8 @@ class Region:
 
     @property
     def statement(self) -> cst.BaseStatement:
-        """The region's own libcst node."""
-        top = self.module.body[1]
+        """The region's own libcst node (the wrapper's last statement, or inside it)."""
+        top = self.module.body[-1]
         if self.indent:
             if not (isinstance(top, cst.If) and isinstance(top.body, cst.IndentedBlock)):
                 raise RewriteError("the statement is not where it was parsed")
@@ -100,6 +104,15 @@ class Region:
     def contexts(self) -> Mapping[cst.CSTNode, ExpressionContext]:
         """Load / store / del of each name."""
         return self._metadata.resolve(ExpressionContextProvider)
+
+    @cached_property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        """libcst's scope analysis of the region (and of its prelude, if it was given one)."""
+        return self._metadata.resolve(ScopeProvider)
+
+    @cached_property
+    def qualified(self) -> Mapping[cst.CSTNode, Collection[QualifiedName]]:
+        return self._metadata.resolve(QualifiedNameProvider)
 
     @property
     def _offset(self) -> int:
@@ -175,8 +188,20 @@ class Region:
         return [n for n in variables(root) if self.contexts.get(n) is ExpressionContext.STORE]
 
 
-def parse_region(source: Source, node: ast.stmt, outer: tuple[ast.AST, ...] = ()) -> Region | str:
-    """Parse ``node``'s lines (its decorators included) alone, or say why not."""
+def parse_region(
+    source: Source,
+    node: ast.stmt,
+    outer: tuple[ast.AST, ...] = (),
+    *,
+    prelude: Sequence[str] = (),
+    from_line: int | None = None,
+) -> Region | str:
+    """Parse ``node``'s lines (its decorators included) alone, or say why not.
+
+    ``prelude`` is statements (one line each) parsed before the region and never edited, for
+    the scope analysis to see what the module binds elsewhere; ``from_line`` starts the region
+    at an earlier line, so that the blank and comment lines above the statement are its own as
+    they are in the whole module."""
     first, last = first_line(node), node.end_lineno or node.lineno
     decorators = getattr(node, "decorator_list", [])
     column = decorators[0].col_offset - 1 if decorators else node.col_offset  # `@`
@@ -186,14 +211,17 @@ def parse_region(source: Source, node: ast.stmt, outer: tuple[ast.AST, ...] = ()
         return "line has several statements"
     indent = source.indentation(first)
     nl, unit = source.newline, source.indent_unit
-    wrapper = f"if 1:{nl}{unit}pass{nl}" + (f"if 1:{nl}" if indent else "")
+    head = "".join(f"{statement}{nl}" for statement in prelude)
+    wrapper = head + f"if 1:{nl}{unit}pass{nl}" + (f"if 1:{nl}" if indent else "")
+    if from_line is not None:
+        first = min(first, from_line)
     try:
         parsed = cst.parse_module(wrapper + "".join(source.lines[first - 1 : last]))
     except (cst.ParserSyntaxError, RecursionError):
         return "libcst cannot parse this statement"
-    body: Sequence[cst.BaseStatement] = parsed.body[1:]
+    body: Sequence[cst.BaseStatement] = parsed.body[len(prelude) + 1 :]
     if indent:
-        block = parsed.body[1]
+        block = parsed.body[-1]
         if not (isinstance(block, cst.If) and isinstance(block.body, cst.IndentedBlock)):
             return "libcst cannot parse this statement"
         body = block.body.body

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import io
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -108,75 +109,16 @@ def names_read(node: cst.CSTNode) -> set[str]:
     return reads.names
 
 
-class _Stores(cst.CSTVisitor):
-    """Names a block binds in its own scope (nested functions and classes only by their name)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def _bind(self, target: cst.CSTNode | None) -> None:
-        if isinstance(target, cst.Name):
-            self.names.add(target.value)
-        elif isinstance(target, cst.Tuple | cst.List):
-            for element in target.elements:
-                self._bind(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(target.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._bind(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._bind(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._bind(node.name)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._bind(node.target)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._bind(node.name)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._bind(node.name)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_CompFor(self, node: cst.CompFor) -> bool:
-        return False  # a comprehension's variables are its own (`:=` inside is not followed)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            if alias.asname is None:
-                root = alias.name
-                while isinstance(root, cst.Attribute):
-                    root = root.value
-                self._bind(root)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                if alias.asname is None:
-                    self._bind(alias.name)
-
-
 def names_stored(node: cst.CSTNode) -> set[str]:
-    stores = _Stores()
-    node.visit(stores)
-    return stores.names
+    """Names a statement (or a block of them) binds in its own scope, as the one binding model
+    (:mod:`advisor.syntax.bindings`) reads the statement's own code."""
+    if isinstance(node, cst.IndentedBlock | cst.SimpleStatementSuite):
+        return set().union(set(), *(names_stored(statement) for statement in node.body))
+    try:
+        tree = ast.parse(textwrap.dedent(code_of(node)))
+    except SyntaxError:
+        raise RewriteError(f"cannot read what `{code_of(node).strip()}` binds") from None
+    return bound_in(tree.body)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from advisor.codemods.thread_pool import fix_thread_pool_loop
 from advisor.errors import RewriteError
 from advisor.model import Finding, Report, Site, report_to_dict
 from advisor.report.load import report_from_dict
-from advisor.syntax.sites import site_of, statement_at
+from advisor.syntax.sites import site_of, statement_at, statement_holding
 from advisor.syntax.source import Source
 
 KNOWLEDGE = load_knowledge()
@@ -104,3 +104,14 @@ def test_of_two_calls_on_one_line_each_finding_fixes_its_own() -> None:
     source = textwrap.dedent(code)
     assert "time.sleep(1); await asyncio.sleep(2)" in fix_blocking_call_in_async(source, second)
     assert "await asyncio.sleep(1); time.sleep(2)" in fix_blocking_call_in_async(source, first)
+
+
+def test_the_statement_holding_a_call_is_the_innermost_around_its_span() -> None:
+    code = "if ready:\n    results = list(\n        pool.map(work, items)\n    )\n"
+    source = Source.of_text(code)
+    call = source.tree.body[0].body[0].value.args[0]  # type: ignore[attr-defined]
+    site = site_of(source, call, "call")
+    assert (site.line, site.column) == (3, 9)
+    held = statement_holding(source, site)
+    assert held is not None and held.node is source.tree.body[0].body[0]  # type: ignore[attr-defined]
+    assert statement_holding(Source.of_text("x = 1\n"), site) is None

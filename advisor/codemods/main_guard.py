@@ -19,6 +19,7 @@ from advisor.model import Finding
 from advisor.syntax.bindings import bound_in, global_reads
 from advisor.syntax.edits import LineEdit, apply_line_edits, check_compiles, insertion_line
 from advisor.syntax.script_guard import main_guard_branch, runs_only_as_script
+from advisor.syntax.sites import statement_holding
 from advisor.syntax.source import Source
 from advisor.syntax.statements import statements_starting_at
 
@@ -183,10 +184,18 @@ def fix_main_guard(source: str, finding: Finding) -> str:
     """CA208: put the module-level code that starts a process pool or Process, and the rest of
     the script's main code after it, under ``if __name__ == "__main__":``."""
     module = Source.for_rewrite(source)
-    found = statements_starting_at(module.tree, finding.line) or _containing(module, finding.line)
-    if not found:
-        raise RewriteError(f"line {finding.line}: no statement starts on this line")
-    located = found[0]
+    if finding.site is not None:
+        held = statement_holding(module, finding.site)
+        if held is None:
+            raise RewriteError(f"line {finding.line}: the call is not where the analysis saw it")
+        located = held
+    else:  # a finding without a site (a saved report): the statements its line is in
+        found = statements_starting_at(module.tree, finding.line) or _containing(
+            module, finding.line
+        )
+        if not found:
+            raise RewriteError(f"line {finding.line}: no statement starts on this line")
+        located = found[0]
     if runs_only_as_script(located.ancestors, located.node):
         raise RewriteError(f'line {finding.line}: already under `if __name__ == "__main__":`')
     plan = plan_main_guard(module, located.top_level)

@@ -9,7 +9,7 @@ from advisor.model import Site
 from advisor.syntax.source import Source
 from advisor.syntax.statements import Located, statements_starting_at
 
-__all__ = ["node_shape", "site_of", "span_of", "statement_at"]
+__all__ = ["node_shape", "site_of", "span_of", "statement_at", "statement_holding"]
 
 _SHAPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (ast.Call, "call"),
@@ -56,4 +56,19 @@ def statement_at(source: Source, site: Site) -> Located | None:
     for located in statements_starting_at(source.tree, site.line):
         if span_of(source, located.node) == wanted:
             return located
+    return None
+
+
+def statement_holding(source: Source, site: Site) -> Located | None:
+    """The innermost statement whose span holds the site's (the statement a flagged call is
+    in); None when there is none (the source changed since it was analysed)."""
+    start, end = (site.line, site.column), (site.end_line, site.end_column)
+    for line in range(site.line, 0, -1):
+        holding = []
+        for located in statements_starting_at(source.tree, line):
+            first, column, last, end_column = span_of(source, located.node)
+            if (first, column) <= start and end <= (last, end_column):
+                holding.append(located)
+        if holding:
+            return holding[-1]
     return None

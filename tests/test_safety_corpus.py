@@ -61,6 +61,7 @@ BROKEN_TODAY: dict[str, str] = {
     "acc_array_module": "accumulator of unproven type (array.array)",
     "acc_bounded_dict_evicts": "accumulator of unproven type (dict subclass __setitem__)",
     "acc_bytearray": "accumulator of unproven type (bytearray)",
+    "acc_callee_reads_accumulator": "accumulator read by a callee (running balance)",
     "acc_counter_setitem": "accumulator of unproven type (Counter.update counts)",
     "acc_dict_subclass_setitem": "accumulator of unproven type (dict subclass __setitem__)",
     "acc_list_subclass_append": "accumulator of unproven type (list subclass append)",
@@ -76,6 +77,7 @@ BROKEN_TODAY: dict[str, str] = {
     "import_callee_global_state": "state through calls (another module's global list)",
     "state_append_to_one_file": "state through calls (appends to one file)",
     "state_atexit_register": "state through calls (atexit.register)",
+    "state_class_registry": "state through calls (class-level registry)",
     "state_csv_writerow": "state through calls (csv writer passed in)",
     "state_itertools_count": "state through calls (shared itertools.count)",
     "state_lru_cache_stats": "state through calls (lru_cache statistics)",
@@ -104,6 +106,7 @@ BROKEN_TODAY: dict[str, str] = {
     "ext_subprocess_appends": "ordered external effects (children append to one file)",
     "ext_subprocess_pipeline": "ordered external effects (shell steps)",
     # exception semantics
+    "exc_exception_type_on_first_item": "exception semantics (later items' side effects)",
     "exc_first_error_wins": "exception semantics (later items' side effects)",
     "exc_generator_exit_cleanup": "exception semantics (later items' side effects)",
     "exc_keyboard_interrupt_stops": "exception semantics (KeyboardInterrupt)",

@@ -8,7 +8,7 @@ import subprocess
 
 
 async def journal(name: str) -> int:
-    delay = 0.01 * (5 - len(name))
+    delay = 0.02 * (5 - len(name))
     command = f"sleep {delay}; echo {name} >> journal.txt"
     return subprocess.run(["sh", "-c", command], check=True).returncode
 

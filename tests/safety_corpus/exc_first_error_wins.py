@@ -8,7 +8,7 @@ import time
 def store(part: int) -> int:
     with open("attempts.log", "a") as log:
         log.write(f"attempt {part}\n")
-    time.sleep(0.01)  # the disk
+    time.sleep(0.1 if part in (2, 4) else 0.01)  # the disk; a full one answers slowly
     if part in (2, 4):
         raise OSError(f"disk full on {part}")
     return part

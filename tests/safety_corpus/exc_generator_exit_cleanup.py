@@ -12,6 +12,7 @@ class Poisoned(Exception):
 def acknowledge(message: str) -> str:
     time.sleep(0.01)  # the broker
     if message == "m3":
+        time.sleep(0.1)  # the broker retries the poisoned message first
         raise Poisoned(message)
     with open("acked.txt", "a") as handle:
         handle.write(f"{message}\n")

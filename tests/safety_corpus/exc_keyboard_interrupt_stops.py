@@ -8,6 +8,7 @@ import time
 def charge(item: str) -> str:
     time.sleep(0.01)  # the payment gateway
     if item == "abort":
+        time.sleep(0.1)  # the user hesitates before pressing Ctrl-C
         raise KeyboardInterrupt
     with open(f"receipt-{item}.txt", "w") as handle:
         handle.write(f"charged {item}\n")

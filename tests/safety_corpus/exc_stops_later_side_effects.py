@@ -8,6 +8,7 @@ import time
 def upload(name: str) -> str:
     time.sleep(0.01)  # the object store
     if name == "c":
+        time.sleep(0.1)  # verifying the checksum takes a while
         raise ValueError(f"bad checksum for {name}")
     with open(f"uploaded-{name}", "w") as handle:
         handle.write(name)

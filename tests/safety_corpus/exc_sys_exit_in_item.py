@@ -9,6 +9,7 @@ import time
 def migrate(version: int) -> int:
     time.sleep(0.01)  # the database
     if version == 3:
+        time.sleep(0.1)  # the failing migration times out slowly
         sys.exit(3)
     with open(f"migrated-{version}", "w") as handle:
         handle.write(str(version))

@@ -11,7 +11,7 @@ def apply(step: tuple[str, str]) -> str:
     if action == "copy":
         shutil.copy("base.cfg", "site.cfg")
     else:
-        time.sleep(0.015 * (4 - int(value[-1])))  # fetches the patch
+        time.sleep(0.03 * (4 - int(value[-1])))  # fetches the patch
         with open("site.cfg", "a") as handle:
             handle.write(f"{value}\n")
     return action

@@ -7,7 +7,7 @@ import time
 
 
 def shift(index: int) -> str:
-    time.sleep(0.015 * index)  # waits for the writer to close the file
+    time.sleep(0.03 * index)  # waits for the writer to close the file
     source, target = f"app.log.{index}", f"app.log.{index + 1}"
     if os.path.exists(source):
         os.replace(source, target)

@@ -7,7 +7,7 @@ import time
 
 
 def build_chapter(number: int) -> int:
-    time.sleep(0.01 * (6 - number))  # renders the chapter
+    time.sleep(0.02 * (6 - number))  # renders the chapter
     previous = f"chapter{number - 1}.end"
     first = 1
     if os.path.exists(previous):

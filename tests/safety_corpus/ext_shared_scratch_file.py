@@ -3,6 +3,7 @@
 #   items overwrite each other's scratch file.
 # Prints: the size of each of four downloaded pages.
 import os
+import time
 import urllib.request
 
 BASE = os.environ.get("CORPUS_BASE_URL", "http://127.0.0.1:9")
@@ -14,6 +15,7 @@ def page_size(number: int) -> int:
         open("scratch.tmp", "wb") as scratch,
     ):
         scratch.write(response.read())
+    time.sleep(0.05)  # the virus scanner looks at the file first
     with open("scratch.tmp", "rb") as scratch:
         return len(scratch.read())
 

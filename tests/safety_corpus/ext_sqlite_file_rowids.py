@@ -7,7 +7,7 @@ import time
 
 
 def record(sku: str) -> None:
-    time.sleep(0.01 * (6 - len(sku)))  # the payment check
+    time.sleep(0.02 * (6 - len(sku)))  # the payment check
     with sqlite3.connect("orders.db", timeout=10) as connection:
         connection.execute("INSERT INTO orders (sku) VALUES (?)", (sku,))
     connection.close()

@@ -6,7 +6,7 @@ import subprocess
 
 
 def child(name: str) -> int:
-    delay = 0.01 * (5 - len(name))
+    delay = 0.02 * (5 - len(name))
     command = f"sleep {delay}; echo {name} >> children.txt"
     return subprocess.run(["sh", "-c", command], check=True).returncode
 

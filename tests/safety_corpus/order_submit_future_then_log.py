@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def convert(name: str) -> str:
-    time.sleep(0.01 * (6 - len(name)))  # the converter
+    time.sleep(0.02 * (6 - len(name)))  # the converter
     sys.stderr.write(f"converting {name}\n")
     return name.upper()
 

@@ -14,7 +14,7 @@ class LabelPrinter:
         self.received: list[str] = []
 
     def write(self, text: str) -> None:
-        time.sleep(0.005 * len(text))
+        time.sleep(0.01 * len(text))
         if text.strip():
             self.received.append(text)
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def announce(service: str) -> str:
-    time.sleep(0.01 * (6 - len(service)))  # the deploy hook
+    time.sleep(0.02 * (6 - len(service)))  # the deploy hook
     print(f"deployed {service}")
     return service
 

@@ -7,7 +7,7 @@ import time
 
 
 def index(database: str) -> None:
-    time.sleep(0.01 * (6 - len(database)))  # the indexer
+    time.sleep(0.02 * (6 - len(database)))  # the indexer
     print(f"indexed {database}")
 
 

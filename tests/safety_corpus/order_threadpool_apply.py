@@ -7,7 +7,7 @@ from multiprocessing.pool import ThreadPool
 
 
 def journal(entry: str) -> str:
-    time.sleep(0.01 * (6 - len(entry)))  # the journal service
+    time.sleep(0.02 * (6 - len(entry)))  # the journal service
     with open("journal.txt", "a") as handle:
         handle.write(f"{entry}\n")
     return entry

@@ -6,7 +6,7 @@ import time
 
 
 def sync(mirror: str) -> int:
-    time.sleep(0.01 * (6 - len(mirror)))  # rsync stand-in
+    time.sleep(0.02 * (6 - len(mirror)))  # rsync stand-in
     with open("sync.log", "a") as log:
         log.write(f"{mirror} synced\n")
     return len(mirror)

@@ -7,7 +7,7 @@ import time
 
 
 def open_session(name: str) -> str:
-    time.sleep(0.01 * (5 - len(name)))  # the login handshake
+    time.sleep(0.02 * (5 - len(name)))  # the login handshake
     atexit.register(print, f"closing {name}")
     return f"session:{name}"
 

@@ -7,7 +7,7 @@ import time
 
 
 def export(invoice: int, writer) -> int:
-    time.sleep(0.01 * (6 - invoice))  # the billing API, slower for old invoices
+    time.sleep(0.02 * (6 - invoice))  # the billing API, slower for old invoices
     amount = invoice * 125
     writer.writerow([invoice, amount])
     return amount

@@ -9,7 +9,7 @@ log = logging.getLogger("resizer")
 
 
 def resize(image: str) -> int:
-    time.sleep(0.01 * (6 - len(image)))  # the image service
+    time.sleep(0.02 * (6 - len(image)))  # the image service
     log.info("resized %s", image)
     return len(image) * 10
 

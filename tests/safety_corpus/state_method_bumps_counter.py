@@ -10,7 +10,7 @@ class LabelPrinter:
         self.issued = 0
 
     def label(self, parcel: str) -> str:
-        time.sleep(0.06 - 0.01 * len(parcel))  # the label API is slower for short ids
+        time.sleep(0.06 - 0.02 * len(parcel))  # the label API is slower for short ids
         self.issued += 1
         return f"{self.issued:03d}-{parcel}"
 

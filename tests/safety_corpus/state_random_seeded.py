@@ -7,7 +7,7 @@ import time
 
 
 def backoff(job: int) -> float:
-    time.sleep(0.01 * (5 - job))  # asks the scheduler first
+    time.sleep(0.02 * (5 - job))  # asks the scheduler first
     return round(job + random.random(), 6)
 
 

@@ -8,7 +8,7 @@ LINES = iter(f"line-{n}" for n in range(8))
 
 
 def take_batch(worker: int) -> tuple[int, list[str]]:
-    time.sleep(0.01 * (4 - worker))  # the worker warms up
+    time.sleep(0.02 * (4 - worker))  # the worker warms up
     return worker, [next(LINES), next(LINES)]
 
 

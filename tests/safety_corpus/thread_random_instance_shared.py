@@ -7,7 +7,7 @@ import time
 
 
 def pick_shard(user: str, rng: random.Random) -> str:
-    time.sleep(0.01 * (6 - len(user)))  # the user service
+    time.sleep(0.02 * (6 - len(user)))  # the user service
     return f"{user}->{rng.randrange(1000)}"
 
 

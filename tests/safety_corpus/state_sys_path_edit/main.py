@@ -11,7 +11,7 @@ import time
 def load(folder: str) -> str:
     sys.path.insert(0, folder)
     try:
-        time.sleep(0.01 * (ord(folder[-1]) - ord("a") + 1))  # unpacks the plugin first
+        time.sleep(0.02 * (ord(folder[-1]) - ord("a") + 1))  # unpacks the plugin first
         spec = importlib.util.find_spec("plugin")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

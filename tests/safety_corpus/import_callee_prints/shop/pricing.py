@@ -4,6 +4,6 @@ import time
 
 
 def price(sku: str) -> int:
-    time.sleep(0.01 * (6 - len(sku)))  # the ERP
+    time.sleep(0.02 * (6 - len(sku)))  # the ERP
     print(f"audit: priced {sku}")
     return len(sku) * 5

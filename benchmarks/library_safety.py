@@ -10,10 +10,11 @@ default) to the copy, and run the same tests again. The table shows, per library
 the fixes applied, the tests run, the failures before and after, and the new failures by name.
 Tests are run by pytest with a JUnit report; a test that errors counts as a failure.
 
-The tests: trio's whole suite (15 s); for scipy, networkx and sympy, whose full suites take an hour
-or more on 2 cores, the test modules that exercise the files today's `fix` rewrites (the fixed test
-modules themselves, and the test modules of the fixed library modules), listed with each library.
-A future engine that rewrites other files should extend them.
+The tests: trio's whole suite (15 s, less one test that hangs now and then by itself); for scipy,
+networkx and sympy, whose full suites take an hour or more on 2 cores, the test modules that
+exercise the files today's `fix` rewrites (the fixed test modules themselves, and the test modules
+of the fixed library modules), listed with each library. A future engine that rewrites other files
+should extend them.
 
 Also counts how many findings `check` calls `safe` over the standard library, by rule (the
 before/after figure of issue 20 for the README), unless --no-stdlib.
@@ -40,7 +41,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "library_safety.json"
 # pytest and the plugins the chosen test modules import; pinned so runs compare
 TEST_TOOLS = ("pytest==8.3.5", "hypothesis==6.170.17", "trustme==1.2.1", "pytest-timeout==2.4.0")
 # one test that hangs after a rewrite (a pool deadlock) must not hang the benchmark
-TEST_TIMEOUT_S = 300
+TEST_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ LIBRARIES = (
             "linalg/tests/test_decomp.py",
             "optimize/tests/test_nonlin.py",
             "optimize/tests/test_cobyla.py",
-            "signal/tests/test_lti_conversion.py",
+            "signal/tests/test_ltisys.py",
             "stats/tests/test_kdeoth.py",
             "stats/tests/test_morestats.py",
             "stats/tests/test_mstats_extras.py",
@@ -75,7 +76,13 @@ LIBRARIES = (
         "trio",
         "trio==0.22.2",
         ("",),  # the whole suite: about 15 s
-        ("-p", "trio._tests.pytest_plugin"),  # trio's pyproject adds its test runner this way
+        (
+            "-p",
+            "trio._tests.pytest_plugin",  # trio's pyproject adds its test runner this way
+            # hangs now and then on a loaded machine, before any fix (a signal race in the test)
+            "--deselect",
+            "trio/_core/_tests/test_ki.py::test_ki_protection_works",
+        ),
     ),
     Library(
         "networkx",

@@ -3,11 +3,12 @@ does.
 
 Every case in tests/safety_corpus/ is a small script (or a package directory with a `main.py`)
 whose loop, comprehension, coroutine or pool use looks independent; most of them are not, and the
-`# Class: independent` ones truly are. Each case is copied twice into a temporary directory; `fix`
-rewrites one copy; both copies run in a real subprocess (a local HTTP server stands in for the
-network) and their exit code, stdout, stderr (traceback frames and line numbers masked, since a
-rewrite moves lines) and the files they leave in their working directory are compared. A third
-copy runs unfixed again, so a script that is not deterministic by itself is caught as such.
+`# Class: independent` ones truly are. Each case is copied three times into a temporary directory;
+`fix` rewrites one copy; every copy runs in a real subprocess (a local HTTP server stands in for
+the network), and the exit code, stdout, stderr (traceback frames and line numbers masked, since
+a rewrite moves lines) and the files left in the working directory of the fixed copy are compared
+with an unfixed one's. The other unfixed copy is compared too, so a script that is not
+deterministic by itself is caught as such.
 
 The cases that today's engine breaks are listed in BROKEN_TODAY, each marked strictly xfail: when
 the engine is fixed they XPASS, and the strict mark forces their removal from the table. The
@@ -255,7 +256,8 @@ def run_case(case: Case, home: Path, base_url: str) -> Behaviour:
         stdout, stderr = done.stdout, done.stderr
     except subprocess.TimeoutExpired as expired:
         exit_code = f"timed out after {RUN_TIMEOUT_S:.0f} s"
-        stdout = (expired.stdout or b"").decode(errors="replace")
+        partial = expired.stdout or b""  # bytes, even with text=True
+        stdout = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
         stderr = ""
     written = tuple(
         (name, content) for name, content in _sources(home).items() if name not in sources

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from advisor.analysis.effects import Effects
 from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
 from advisor.syntax.bindings import SCOPE_NODES, bound_names, dotted_name, walk_scope
@@ -26,26 +27,18 @@ from advisor.syntax.sites import node_shape, site_of
 # A module that imports none of these cannot create a thread, process or pool: skip it unwalked.
 _PACKAGES = frozenset({"threading", "multiprocessing", "concurrent"})
 
-THREADS = frozenset({"threading.Thread"})
-PROCESSES = frozenset(
-    {"multiprocessing.Process", "multiprocessing.context.Process",
-     "multiprocessing.context.SpawnProcess", "multiprocessing.context.ForkProcess",
-     "multiprocessing.context.ForkServerProcess"}
-)  # fmt: skip
-PROCESS_EXECUTORS = frozenset(
-    {"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.process.ProcessPoolExecutor"}
-)
-OTHER_EXECUTORS = frozenset(
-    {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor",
-     "concurrent.futures.InterpreterPoolExecutor",
-     "concurrent.futures.interpreter.InterpreterPoolExecutor"}
-)  # fmt: skip
-MP_PROCESS_POOLS = frozenset({"multiprocessing.Pool", "multiprocessing.pool.Pool"})
-MP_THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.dummy.Pool"})
-EXECUTORS = PROCESS_EXECUTORS | OTHER_EXECUTORS
-MP_POOLS = MP_PROCESS_POOLS | MP_THREAD_POOLS
-POOLS = EXECUTORS | MP_POOLS
-PROCESS_POOLS = PROCESS_EXECUTORS | MP_PROCESS_POOLS  # these pickle every task they are given
+# What starts threads, processes and pools, and what pickle refuses: data (pools.toml).
+_POOLS = load_knowledge().pools
+THREADS = _POOLS.threads
+PROCESSES = _POOLS.processes
+PROCESS_EXECUTORS = _POOLS.process_executors
+OTHER_EXECUTORS = _POOLS.other_executors
+MP_PROCESS_POOLS = _POOLS.mp_process_pools
+MP_THREAD_POOLS = _POOLS.mp_thread_pools
+EXECUTORS = _POOLS.executors
+MP_POOLS = _POOLS.mp_pools
+POOLS = _POOLS.pools
+PROCESS_POOLS = _POOLS.process_pools  # these pickle every task they are given
 
 # Methods of a process pool that pickle the callable they are given (CA207).
 _PICKLING_METHODS = {
@@ -62,19 +55,9 @@ _EAGER = {"executor": frozenset(), "mp": frozenset({"map", "starmap", "apply"})}
 _MAPS = frozenset({"map", "imap", "imap_unordered", "starmap"})
 _LIFECYCLE = frozenset({"close", "join", "shutdown", "terminate"})
 
-# Objects that pickle refuses, by the qualified name of what creates them (CA207): a bound method
-# of an instance holding one cannot be sent to a process pool.
-UNPICKLABLE = frozenset(
-    {"threading.Lock", "threading.RLock", "threading.Condition", "threading.Semaphore",
-     "threading.BoundedSemaphore", "threading.Event", "threading.Barrier", "threading.Thread",
-     "_thread.allocate_lock", "_thread.RLock", "builtins.open", "io.open", "socket.socket",
-     "socket.create_connection", "sqlite3.connect", "subprocess.Popen", "queue.Queue",
-     "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue", "tempfile.TemporaryFile",
-     "tempfile.NamedTemporaryFile", "multiprocessing.Lock", "multiprocessing.RLock",
-     "multiprocessing.Condition", "multiprocessing.Semaphore", "multiprocessing.Event",
-     "multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue",
-     *POOLS}
-)  # fmt: skip
+# Objects that pickle refuses (CA207): a bound method of an instance holding one cannot be sent
+# to a process pool.
+UNPICKLABLE = _POOLS.unpicklable
 # Calls bounded by the machine, not the data: `range(os.cpu_count())` is a fixed worker count.
 _CPU_COUNTS = frozenset({"os.cpu_count", "os.process_cpu_count", "multiprocessing.cpu_count"})
 # Process-wide state a fresh process discards at exit but a reused pool worker keeps (CA202).
@@ -98,9 +81,7 @@ _CALLED_NAMES = frozenset(
     | {method for methods in _PICKLING_METHODS.values() for method in methods}
     | _WAITS.keys()
 )
-# Fewer iterations than this (`for region in (eu, us):`) make a pool per iteration not worth
-# restructuring (CA206).
-MIN_POOL_ITERATIONS = 4
+MIN_POOL_ITERATIONS = _POOLS.min_iterations  # fewer make a pool per iteration not worth it
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _MODULE = "__main__."  # qualified-name prefix of this module's own functions and classes

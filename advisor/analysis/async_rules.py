@@ -65,7 +65,6 @@ _WAITING_PRIMITIVES = ("asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQu
 _SYNC_CANDIDATES = frozenset({"run", "gather", "create_task", "ensure_future"})
 _TASK_FACTORY_NAMES = frozenset({"create_task", "ensure_future"})
 # async.toml has a `default` table, which the knowledge loader does not read; this mirrors it.
-DEFAULT_REPLACEMENT = AsyncReplacement("", "asyncio.to_thread", "to_thread")
 
 _THREAD_REASON = (
     "`asyncio.to_thread` runs the call on another thread: objects bound to their thread "
@@ -148,13 +147,6 @@ def known_size(iterable: ast.expr, scope: Scope) -> int | None:
 
 def _is_literal(iterable: ast.expr) -> bool:
     return isinstance(iterable, (ast.Tuple, ast.List, ast.Set, ast.Dict))
-
-
-def is_client_switch(replacement: AsyncReplacement) -> bool:
-    """async.toml names the real fix first; another library there (an async HTTP client) means
-    the fix is a design change, not a mechanical rewrite."""
-    first = replacement.replacement.split(",")[0].split()[0].strip("`")
-    return first.split(".")[0] not in ("asyncio", "loop")
 
 
 def _replacement_text(replacement: AsyncReplacement) -> str:
@@ -388,7 +380,7 @@ class _AsyncRulesVisitor:
             return
         function = self.frame.node
         assert isinstance(function, ast.AsyncFunctionDef)
-        replacement = knowledge.async_replacement(qualified) or DEFAULT_REPLACEMENT
+        replacement = knowledge.replacement_in_async(qualified)
         shown = qualified.removeprefix("builtins.")
         safety, reasons = self._blocking_fix_safety(call, function, replacement)
         self.findings.append(
@@ -417,7 +409,7 @@ class _AsyncRulesVisitor:
         display_only = []
         if id(call) in self.with_calls:
             display_only.append(_WITH_BLOCK_REASON)
-        if is_client_switch(replacement):
+        if replacement.switches_client:
             client = replacement.replacement.split(",")[0].strip()
             display_only.append(_CLIENT_SWITCH_REASON.format(client))
         if display_only:

@@ -1,11 +1,13 @@
 """Call knowledge loaded from ``rules/knowledge/*.toml``: which qualified names block, print,
-release the GIL or burn Python CPU, and what replaces a blocking call inside ``async def``.
+release the GIL or burn Python CPU, what replaces a blocking call inside ``async def``, and
+which classes make threads, processes and pools (and which objects pickle refuses).
 
 Knowledge is data so that teaching concadvise a new call is a one-line TOML change.
 """
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +38,53 @@ class AsyncReplacement:
     replacement: str
     suggestion: str
 
+    @property
+    def switches_client(self) -> bool:
+        """async.toml names the real fix first; another library there (an async HTTP client)
+        means the fix is a design change, not a mechanical rewrite."""
+        first = self.replacement.split(",")[0].split()[0].strip("`")
+        return first.split(".")[0] not in ("asyncio", "loop")
+
+
+# What a blocking call without an entry of its own gets (async.toml's `default` table).
+_TO_THREAD = AsyncReplacement("", "asyncio.to_thread", "to_thread")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolKnowledge:
+    """The qualified names of what starts threads, processes and pools (pools.toml)."""
+
+    threads: frozenset[str] = frozenset()
+    processes: frozenset[str] = frozenset()
+    process_executors: frozenset[str] = frozenset()
+    other_executors: frozenset[str] = frozenset()
+    mp_process_pools: frozenset[str] = frozenset()
+    mp_thread_pools: frozenset[str] = frozenset()
+    unpicklable_objects: frozenset[str] = frozenset()
+    min_iterations: int = 4  # fewer make a pool per iteration not worth restructuring (CA206)
+
+    @property
+    def executors(self) -> frozenset[str]:
+        return self.process_executors | self.other_executors
+
+    @property
+    def mp_pools(self) -> frozenset[str]:
+        return self.mp_process_pools | self.mp_thread_pools
+
+    @property
+    def pools(self) -> frozenset[str]:
+        return self.executors | self.mp_pools
+
+    @property
+    def process_pools(self) -> frozenset[str]:
+        """The pools that pickle every task they are given."""
+        return self.process_executors | self.mp_process_pools
+
+    @property
+    def unpicklable(self) -> frozenset[str]:
+        """What pickle refuses: the objects named so, and every pool."""
+        return self.unpicklable_objects | self.pools
+
 
 @dataclass(frozen=True, slots=True)
 class CallKnowledge:
@@ -45,12 +94,18 @@ class CallKnowledge:
     cpu_bound: CallSet = field(default_factory=CallSet)
     blocks_event_loop: CallSet = field(default_factory=CallSet)
     async_replacements: tuple[AsyncReplacement, ...] = ()
+    default_replacement: AsyncReplacement = _TO_THREAD
+    pools: PoolKnowledge = field(default_factory=PoolKnowledge)
 
     def blocks_in_async(self, qualified_name: str) -> bool:
         """Would this call stall an event loop? Waiting calls, and the brief fork/exec ones."""
         return self.blocking_io.matches(qualified_name) or self.blocks_event_loop.matches(
             qualified_name
         )
+
+    def replacement_in_async(self, qualified_name: str) -> AsyncReplacement:
+        """What replaces this blocking call inside ``async def``: its entry, else the default."""
+        return self.async_replacement(qualified_name) or self.default_replacement
 
     def async_replacement(self, qualified_name: str) -> AsyncReplacement | None:
         """The most specific replacement whose call is this name or a prefix of it."""
@@ -71,18 +126,32 @@ def _call_set(table: dict[str, list[str]]) -> CallSet:
     )
 
 
+@functools.cache
 def load_knowledge() -> CallKnowledge:
-    """Merge every knowledge file shipped in the ``advisor.rules`` package."""
+    """Merge every knowledge file shipped in the ``advisor.rules`` package (read once: it is
+    immutable data)."""
     sets: dict[str, dict[str, list[str]]] = {}
     replacements: list[AsyncReplacement] = []
+    default = _TO_THREAD
+    pools: dict[str, list[str]] = {}
+    min_iterations = PoolKnowledge.min_iterations
     folder = resources.files("advisor.rules").joinpath("knowledge")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
         data: dict[str, Any] = tomllib.loads(entry.read_text(encoding="utf-8"))
         for section, table in data.items():
+            if section == "pools":
+                for key, value in table.items():
+                    if key == "min_iterations":
+                        min_iterations = value
+                    else:
+                        pools.setdefault(key, []).extend(value)
+                continue
             if section == "async_replacements":
                 replacements += [AsyncReplacement(**item) for item in table.get("map", ())]
+                if "default" in table:
+                    default = AsyncReplacement("", **table["default"])
                 continue
             merged = sets.setdefault(section, {key: [] for key in _CALL_SET_KEYS})
             for key in _CALL_SET_KEYS:
@@ -94,4 +163,12 @@ def load_knowledge() -> CallKnowledge:
         cpu_bound=_call_set(sets.get("cpu_bound", {})),
         blocks_event_loop=_call_set(sets.get("blocks_event_loop", {})),
         async_replacements=tuple(replacements),
+        default_replacement=default,
+        pools=PoolKnowledge(
+            **{
+                ("unpicklable_objects" if key == "unpicklable" else key): frozenset(names)
+                for key, names in pools.items()
+            },
+            min_iterations=min_iterations,
+        ),
     )

@@ -18,34 +18,29 @@ from dataclasses import dataclass, field
 
 from advisor.analysis.effects import Effects
 from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
+from advisor.syntax import bindings as binding_model
 from advisor.syntax.bindings import SCOPE_NODES, bound_names, dotted_name, walk_scope
 from advisor.syntax.sites import node_shape, site_of
+from advisor.syntax.statements import statements_in
 
 # A module that imports none of these cannot create a thread, process or pool: skip it unwalked.
 _PACKAGES = frozenset({"threading", "multiprocessing", "concurrent"})
 
-THREADS = frozenset({"threading.Thread"})
-PROCESSES = frozenset(
-    {"multiprocessing.Process", "multiprocessing.context.Process",
-     "multiprocessing.context.SpawnProcess", "multiprocessing.context.ForkProcess",
-     "multiprocessing.context.ForkServerProcess"}
-)  # fmt: skip
-PROCESS_EXECUTORS = frozenset(
-    {"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.process.ProcessPoolExecutor"}
-)
-OTHER_EXECUTORS = frozenset(
-    {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor",
-     "concurrent.futures.InterpreterPoolExecutor",
-     "concurrent.futures.interpreter.InterpreterPoolExecutor"}
-)  # fmt: skip
-MP_PROCESS_POOLS = frozenset({"multiprocessing.Pool", "multiprocessing.pool.Pool"})
-MP_THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.dummy.Pool"})
-EXECUTORS = PROCESS_EXECUTORS | OTHER_EXECUTORS
-MP_POOLS = MP_PROCESS_POOLS | MP_THREAD_POOLS
-POOLS = EXECUTORS | MP_POOLS
-PROCESS_POOLS = PROCESS_EXECUTORS | MP_PROCESS_POOLS  # these pickle every task they are given
+# What starts threads, processes and pools, and what pickle refuses: data (pools.toml).
+_POOLS = load_knowledge().pools
+THREADS = _POOLS.threads
+PROCESSES = _POOLS.processes
+PROCESS_EXECUTORS = _POOLS.process_executors
+OTHER_EXECUTORS = _POOLS.other_executors
+MP_PROCESS_POOLS = _POOLS.mp_process_pools
+MP_THREAD_POOLS = _POOLS.mp_thread_pools
+EXECUTORS = _POOLS.executors
+MP_POOLS = _POOLS.mp_pools
+POOLS = _POOLS.pools
+PROCESS_POOLS = _POOLS.process_pools  # these pickle every task they are given
 
 # Methods of a process pool that pickle the callable they are given (CA207).
 _PICKLING_METHODS = {
@@ -62,19 +57,9 @@ _EAGER = {"executor": frozenset(), "mp": frozenset({"map", "starmap", "apply"})}
 _MAPS = frozenset({"map", "imap", "imap_unordered", "starmap"})
 _LIFECYCLE = frozenset({"close", "join", "shutdown", "terminate"})
 
-# Objects that pickle refuses, by the qualified name of what creates them (CA207): a bound method
-# of an instance holding one cannot be sent to a process pool.
-UNPICKLABLE = frozenset(
-    {"threading.Lock", "threading.RLock", "threading.Condition", "threading.Semaphore",
-     "threading.BoundedSemaphore", "threading.Event", "threading.Barrier", "threading.Thread",
-     "_thread.allocate_lock", "_thread.RLock", "builtins.open", "io.open", "socket.socket",
-     "socket.create_connection", "sqlite3.connect", "subprocess.Popen", "queue.Queue",
-     "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue", "tempfile.TemporaryFile",
-     "tempfile.NamedTemporaryFile", "multiprocessing.Lock", "multiprocessing.RLock",
-     "multiprocessing.Condition", "multiprocessing.Semaphore", "multiprocessing.Event",
-     "multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue",
-     *POOLS}
-)  # fmt: skip
+# Objects that pickle refuses (CA207): a bound method of an instance holding one cannot be sent
+# to a process pool.
+UNPICKLABLE = _POOLS.unpicklable
 # Calls bounded by the machine, not the data: `range(os.cpu_count())` is a fixed worker count.
 _CPU_COUNTS = frozenset({"os.cpu_count", "os.process_cpu_count", "multiprocessing.cpu_count"})
 # Process-wide state a fresh process discards at exit but a reused pool worker keeps (CA202).
@@ -98,9 +83,7 @@ _CALLED_NAMES = frozenset(
     | {method for methods in _PICKLING_METHODS.values() for method in methods}
     | _WAITS.keys()
 )
-# Fewer iterations than this (`for region in (eu, us):`) make a pool per iteration not worth
-# restructuring (CA206).
-MIN_POOL_ITERATIONS = 4
+MIN_POOL_ITERATIONS = _POOLS.min_iterations  # fewer make a pool per iteration not worth it
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _MODULE = "__main__."  # qualified-name prefix of this module's own functions and classes
@@ -242,7 +225,6 @@ def _bindings_of(node: ast.AST, parent: _Scope | None) -> tuple[dict[str, list[o
     """One pass over a scope's own code (not its nested defs) collecting what it binds."""
     bindings: dict[str, list[object]] = {}
     declared: set[str] = set()
-    handled: set[int] = set()
 
     def bind(name: str, value: object) -> None:
         bindings.setdefault(name, []).append(value)
@@ -259,42 +241,39 @@ def _bindings_of(node: ast.AST, parent: _Scope | None) -> tuple[dict[str, list[o
         for position, name in enumerate(_parameters(node)):
             is_self = position == 0 and isinstance(method_of, ast.ClassDef) and node.args.args
             bind(name, _SelfOf(method_of) if is_self else _PARAMETER)  # type: ignore[arg-type]
-    for child in walk_scope(_body(node)):
-        if isinstance(child, ast.Assign):
-            for target in child.targets:
-                if isinstance(target, ast.Name):
-                    bind(target.id, child.value)
-                    handled.add(id(target))
-        elif isinstance(child, (ast.AnnAssign, ast.NamedExpr)):
-            if isinstance(child.target, ast.Name) and child.value is not None:
-                bind(child.target.id, child.value)
-                handled.add(id(child.target))
-        elif isinstance(child, ast.withitem):
-            if isinstance(child.optional_vars, ast.Name):
-                bind(child.optional_vars.id, child.context_expr)
-                handled.add(id(child.optional_vars))
-        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bind(child.name, child)
-        elif isinstance(child, ast.Import):
-            for alias in child.names:
-                bind(alias.asname or alias.name.split(".")[0], _IMPORT)
-        elif isinstance(child, ast.ImportFrom):
-            for alias in child.names:
-                bind(alias.asname or alias.name, _IMPORT)
-        elif isinstance(child, ast.Global):
-            declared.update(child.names)
-        elif isinstance(child, ast.Nonlocal):
-            for name in child.names:
-                bind(name, _OTHER)
-        elif isinstance(child, ast.ExceptHandler) and child.name:
-            bind(child.name, _OTHER)
-        elif (
-            isinstance(child, ast.Name)
-            and not isinstance(child.ctx, ast.Load)
-            and id(child) not in handled
-        ):
-            bind(child.id, _OTHER)  # loop targets, unpacking, comprehension variables, del
+    for binding in binding_model.bindings(_body(node)):
+        bind(binding.name, _bound_value(binding))
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        for name, keyword in binding_model.declarations(node).items():
+            if keyword == "global":
+                declared.add(name)
+            else:
+                bind(name, _OTHER)  # a nonlocal: bound elsewhere, to something unknown here
+    elif not isinstance(node, ast.Lambda):
+        for statement in statements_in(_body(node)):  # a module's or class's own `global`
+            if isinstance(statement, ast.Global):
+                declared.update(statement.names)
     return bindings, declared
+
+
+def _bound_value(binding: binding_model.Binding) -> object:
+    """What a binding binds its name to, as far as the rules follow it: the value of
+    ``name = value`` (and of ``name: T = value``, ``name := value``, ``with value as name``), a
+    def or class node, or a marker (an import, anything else)."""
+    node = binding.node
+    if isinstance(node, ast.Assign):
+        single = any(isinstance(t, ast.Name) and t.id == binding.name for t in node.targets)
+        return node.value if single else _OTHER
+    if isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        single = isinstance(node.target, ast.Name) and node.value is not None
+        return node.value if single else _OTHER
+    if isinstance(node, ast.withitem):
+        return node.context_expr if isinstance(node.optional_vars, ast.Name) else _OTHER
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return _IMPORT
+    return _OTHER
 
 
 @dataclass(eq=False)

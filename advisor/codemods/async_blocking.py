@@ -14,9 +14,6 @@ import re
 
 import libcst as cst
 
-# The analysis's reading of async.toml: the `default` table (to_thread), and when an entry's fix
-# is a change of client rather than a mechanical rewrite.
-from advisor.analysis.async_rules import DEFAULT_REPLACEMENT, is_client_switch
 from advisor.analysis.knowledge import AsyncReplacement, CallKnowledge, load_knowledge
 from advisor.codemods.async_common import (
     Edit,
@@ -39,6 +36,8 @@ __all__ = ["fix_blocking_call_in_async"]
 # The finding names its call: "blocking call `time.sleep` inside `async def poll`: ...". When two
 # blocking calls share the finding's lines, this picks the one the finding is about.
 _NAMED_CALL = re.compile(r"blocking call `([^`]+)`")
+# What a to_thread fix calls, the blocking call and its arguments handed to it.
+_TO_THREAD = "asyncio.to_thread"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
@@ -87,7 +86,7 @@ def _flagged(resolved: ResolvedCall, knowledge: CallKnowledge) -> AsyncReplaceme
     receiver, _, _ = qualified.rpartition("()")
     if receiver and knowledge.blocks_in_async(receiver):
         return None  # `requests.get(u).json()`: the method of a blocking call's result
-    return knowledge.async_replacement(qualified) or DEFAULT_REPLACEMENT
+    return knowledge.replacement_in_async(qualified)
 
 
 def _directly_awaited(parsed: Region, node: cst.Call) -> bool:
@@ -102,7 +101,7 @@ def _directly_awaited(parsed: Region, node: cst.Call) -> bool:
 
 def _refusal(parsed: Region, node: cst.Call, replacement: AsyncReplacement) -> str | None:
     """Why this call cannot become an ``await`` where it stands, if it cannot."""
-    if is_client_switch(replacement):
+    if replacement.switches_client:
         first = replacement.replacement.split(",")[0].strip()
         return f"is best replaced by {first}: a design change, not applied automatically"
     if not _on_thread(replacement) and not _DOTTED.fullmatch(replacement.replacement):
@@ -127,7 +126,7 @@ def _refusal(parsed: Region, node: cst.Call, replacement: AsyncReplacement) -> s
 
 def _module_of(replacement: AsyncReplacement) -> str:
     """The module whose function the rewrite calls: ``asyncio`` for both kinds of fix."""
-    name = DEFAULT_REPLACEMENT.replacement if _on_thread(replacement) else replacement.replacement
+    name = _TO_THREAD if _on_thread(replacement) else replacement.replacement
     return name.rpartition(".")[0]
 
 
@@ -147,7 +146,7 @@ def _rewrite(parsed: Region, old: cst.Call, replacement: AsyncReplacement) -> Ed
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             first = cst.Arg(func, comma=comma) if updated.args else cst.Arg(func)
             new = cst.Call(
-                func=attribute_chain(DEFAULT_REPLACEMENT.replacement),
+                func=attribute_chain(_TO_THREAD),
                 args=[first, *updated.args],
             )
         else:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
-from advisor.analysis.pool_rules import PROCESSES, THREADS
+from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
@@ -41,6 +41,8 @@ from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_process_per_item", "fix_thread_per_item"]
 
+_POOLS = load_knowledge().pools  # what starts threads and processes: data (pools.toml)
+THREADS, PROCESSES = _POOLS.threads, _POOLS.processes
 _POOL_MODULE = "concurrent.futures"
 _POOL_CLASS = {"thread": "ThreadPoolExecutor", "process": "ProcessPoolExecutor"}
 _ARGUMENTS = frozenset({"target", "args", "kwargs"})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
-from advisor.analysis.pool_rules import PROCESSES, THREADS
+from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_edit import (
     ParsedModule,
     RewriteError,
@@ -38,6 +38,8 @@ from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_serial_submit"]
 
+_POOLS = load_knowledge().pools  # what starts threads and processes: data (pools.toml)
+THREADS, PROCESSES = _POOLS.threads, _POOLS.processes
 # A submission method, the method that waits for what it returns, and the order-keeping map.
 _WAIT = {"submit": "result", "apply_async": "get", "apply": "get"}
 # Every method that waits for a submission (`AsyncResult.wait()` waits without the result).

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from advisor.analysis.pool_rules import MIN_POOL_ITERATIONS, POOLS
+from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_edit import (
     ParsedModule,
     RewriteError,
@@ -34,6 +34,8 @@ from advisor.model import Finding, Site
 
 __all__ = ["fix_pool_in_loop"]
 
+_POOLS = load_knowledge().pools  # data (pools.toml)
+POOLS, MIN_POOL_ITERATIONS = _POOLS.pools, _POOLS.min_iterations
 _POOL_CLASSES = frozenset({name.rpartition(".")[2] for name in POOLS})
 _LIFECYCLE = frozenset({"close", "join", "shutdown", "terminate"})
 # Calls in a pool's arguments that give the same value every time (and run no user code).

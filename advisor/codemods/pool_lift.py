@@ -23,7 +23,7 @@ import libcst as cst
 from libcst.helpers import parse_template_expression
 from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
 
-from advisor.analysis.pool_rules import UNPICKLABLE
+from advisor.analysis.knowledge import load_knowledge
 from advisor.codemods.pool_edit import (
     Imports,
     ParsedModule,
@@ -39,6 +39,7 @@ from advisor.syntax.names import fresh_name
 
 __all__ = ["fix_unpicklable_task"]
 
+UNPICKLABLE = load_knowledge().pools.unpicklable  # data (pools.toml)
 # Pool methods that pickle the callable they are given (CA207's list).
 _PICKLING = frozenset(
     {"submit", "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async",

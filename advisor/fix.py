@@ -93,16 +93,16 @@ class FixPolicy:
 
     def wants(self, finding: Finding) -> bool:
         allowed = ("safe", "unsafe") if self.unsafe_fixes else ("safe",)
-        return self._fixable(finding) and self.target.judged(finding)[0] in allowed
+        return self._fixable(finding) and self.target.judged(finding).safety in allowed
 
     def withheld(self, finding: Finding) -> str | None:
         """Why an enabled, fixable finding is not rewritten in this run, if it is not."""
         if self.unsafe_fixes or not self._fixable(finding):
             return None
-        safety, reasons = self.target.judged(finding)
-        if safety != "unsafe":
+        judged = self.target.judged(finding)
+        if judged.safety != "unsafe":
             return None
-        why = "; ".join(reasons) or "its safety could not be proven"
+        why = "; ".join(judged.reasons) or "its safety could not be proven"
         return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
 
 

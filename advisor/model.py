@@ -76,6 +76,9 @@ class LoopSite:
     cpu_calls: tuple[str, ...] = ()  # known GIL-holding Python-CPU calls reached from the body
     literal_items: int | None = None  # element count when iterating a literal tuple/list/set
     site: Site | None = None  # the loop (or the statement holding the comprehension) located
+    # doubts a verified run can settle (an external effect, a callee concadvise cannot see):
+    # unsafe for `fix`, tried by `profile --apply`, which keeps the rewrite only if the run agrees
+    checkable_reasons: tuple[str, ...] = ()
 
     def encloses(self, inner: LoopSite) -> bool:
         """Does this loop's source span strictly contain ``inner``'s?"""
@@ -191,6 +194,10 @@ class Finding:
     evidence: Evidence | None = None
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
     site: Site | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)  # what a fix takes
+    # an unsafe fix whose every doubt a verified run can settle (pickling, an external effect, a
+    # callee concadvise cannot see): `profile --apply` tries it and keeps it only if the run
+    # behaves the same; `fix` applies it only with --unsafe-fixes
+    run_checkable: bool | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -303,20 +303,22 @@ def test_serial_await_message() -> None:
     [
         (  # out.append(await ...)
             """
-            async def fetch_all(client, urls):
+            import httpx
+            async def fetch_all(client: httpx.AsyncClient, urls):
                 out = []
                 for url in urls:
                     out.append(await client.get(url))
                 return out
             """,
-            [("CA104", 4, 5, "asyncio_gather", "safe")],
+            [("CA104", 5, 6, "asyncio_gather", "safe")],
         ),
         (  # a dict comprehension
             """
-            async def sizes(client, urls):
+            import httpx
+            async def sizes(client: httpx.AsyncClient, urls):
                 return {url: await client.head(url) for url in urls}
             """,
-            [("CA104", 3, 3, "asyncio_gather", "safe")],
+            [("CA104", 4, 4, "asyncio_gather", "safe")],
         ),
         (  # the result goes into shared state
             """
@@ -348,14 +350,15 @@ def test_serial_await_message() -> None:
         ),
         (  # only the inner loop awaits per item
             """
-            async def grid(client, rows, cols):
+            import httpx
+            async def grid(client: httpx.AsyncClient, rows, cols):
                 out = []
                 for r in rows:
                     for c in cols:
                         out.append(await client.get(r, c))
                 return out
             """,
-            [("CA104", 5, 6, "asyncio_gather", "safe")],
+            [("CA104", 6, 7, "asyncio_gather", "safe")],
         ),
     ],
 )
@@ -366,7 +369,8 @@ def test_serial_await_loops(code: str, expected: list[Row]) -> None:
 def test_serial_await_unsafe_reasons_name_the_problem() -> None:
     finding = only(
         """
-        async def show(client, urls):
+        import httpx
+        async def show(client: httpx.AsyncClient, urls):
             for url in urls:
                 response = await client.get(url)
                 print(response.status_code)

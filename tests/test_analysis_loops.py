@@ -136,7 +136,7 @@ UNSAFE_CASES = [
         out = [get(u) for u in urls]
         """,
         (
-            "per-item work produces ordered output (`logging.getLogger().info`): concurrent items "
+            "`get()` produces ordered output (`logging.getLogger().info`): concurrent items "
             "would interleave it",
         ),
     ),
@@ -151,7 +151,7 @@ UNSAFE_CASES = [
         for u in urls:
             out.append(get(u))
         """,
-        ("per-item work mutates `seen` in `get()`",),
+        ("`get()` mutates `seen` (`.add()`), which every item shares",),
     ),
     (
         "else",
@@ -181,7 +181,7 @@ UNSAFE_CASES = [
         for u in urls:
             self.last = time.sleep(u)
         """,
-        ("the loop body writes into `self`: shared state",),
+        ("per-item work writes `self.last`, which every item shares",),
     ),
 ]
 
@@ -285,7 +285,7 @@ def test_a_second_collection_filled_in_the_body_is_shared_state() -> None:
             out.append(time.sleep(u))
         """
     )
-    assert site.unsafe_reasons == ("the loop body also fills `seen`: shared state",)
+    assert site.unsafe_reasons == ("per-item work mutates `seen` (`.add()`), which every item shares",)
     assert site.unsupported_reason == "the loop body also changes `seen`, which every item shares"
 
 

@@ -225,7 +225,7 @@ def test_thread_fix_safety_reasons() -> None:
         "unsafe",
     )
     assert first.reasons == (
-        "per-item work writes into argument `out` in `work()`",
+        "`work()` writes `out[item]`, which every item shares",
         "`threads` is used other than to start and join the threads",
         "each thread is created with `daemon=`, which pool workers lack",
         "an exception in the target, which a bare thread reports while the others go on, is "
@@ -326,6 +326,8 @@ def test_process_fix_safety_reasons() -> None:
     finding = only(code)
     assert summary(code) == [("CA202", 11, 11, "process_pool", "unsafe")]
     assert finding.reasons == (
+        "`build()` calls `os.chdir`: the working directory is one per process: relative paths "
+        "of every thread follow the last chdir",
         "`build()` sets process-wide state (`os.chdir`) that a fresh process discards at exit "
         "but a reused pool worker keeps",
         "`processes` is used other than to start and join the processes",
@@ -379,7 +381,7 @@ def test_submit_then_result_two_statements_with_code_between_is_unsafe() -> None
     finding = only(code)
     assert summary(code) == [("CA205", 12, 14, "bounded_pool", "unsafe")]
     assert finding.reasons == (
-        "per-item work produces ordered output (`builtins.print`): concurrent items would "
+        "`score()` produces ordered output (`builtins.print`): concurrent items would "
         "interleave it",
         "code runs between the submission and the wait (line 13); submitting all first reorders it",
     )

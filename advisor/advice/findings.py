@@ -22,6 +22,7 @@ from advisor.advice.decision import (
 from advisor.analysis.loop_rules import (
     LOOP_RULE_BY_KIND,
     MIN_STATIC_ITEMS,
+    FixJudgement,
     across_processes,
     calls_text,
     drop_nested_in_safe,
@@ -162,7 +163,7 @@ def _finding_for(
         )
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, rule, share, speedup)
-        safety, reasons = fix_safety_of(site)
+        judged = fix_safety_of(site)
         what = {
             "io": f"waits on I/O {ev.waiting:.0%} of its time",
             "native": f"runs native code {ev.cpu_native:.0%} of its time",
@@ -181,8 +182,7 @@ def _finding_for(
             message=message,
             kind=kind,
             suggestion="thread_pool",
-            fix_safety=safety,
-            reasons=reasons,
+            **judged.fields(),
             workers=workers,
             predicted_speedup=round(speedup, 2),
             evidence=ev,
@@ -288,8 +288,7 @@ def _awaits_by_hand(site: LoopSite) -> Finding:
 
 
 def _process_safety(site: LoopSite) -> dict[str, Any]:
-    safety, reasons = across_processes(*fix_safety_of(site))
-    return {"fix_safety": safety, "reasons": reasons}
+    return across_processes(fix_safety_of(site)).fields()
 
 
 def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSettings) -> Finding:
@@ -311,14 +310,12 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
         f"{settings.dask_threshold_s:.0f} s budget): more machines, a Dask cluster, are the "
         "way further"
     )
-    safety, reasons = across_processes(finding.fix_safety, finding.reasons)
     return dataclasses.replace(
         finding,
         rule="CA401",
         suggestion="dask",
         message=f"{finding.message}; {why}",
-        fix_safety=safety,
-        reasons=reasons,
+        **across_processes(FixJudgement.of(finding)).fields(),
     )
 
 

@@ -3,9 +3,12 @@ its names resolve, and what its code does (effects, followed through same-module
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+from dataclasses import dataclass, field
 
+from advisor.analysis.concurrency_knowledge import load_concurrency_knowledge
 from advisor.analysis.effects import EffectAnalyzer
+from advisor.analysis.independence import IndependenceProof
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.syntax.resolve import NameResolver, build_resolver
 from advisor.syntax.source import Source
@@ -17,10 +20,55 @@ class ModuleFacts:
     knowledge: CallKnowledge
     resolver: NameResolver
     effects: EffectAnalyzer
+    _lazy: _Lazy = field(default_factory=lambda: _Lazy())
 
     @property
     def path(self) -> str:
         return self.source.path
+
+    def proof(self) -> IndependenceProof:
+        """The independence proof of this module's loops (built on first use: most files have no
+        candidate loop)."""
+        if self._lazy.proof is None:
+            self._lazy.proof = IndependenceProof(
+                self.source.tree, self.resolver, load_concurrency_knowledge()
+            )
+        return self._lazy.proof
+
+    def surroundings(self, node: ast.AST) -> tuple[list[FunctionNode], ast.ClassDef | None]:
+        """The functions around ``node`` (innermost first) and the class whose method holds it."""
+        parents = self._lazy.parents
+        if parents is None:
+            parents = self._lazy.parents = {
+                id(child): parent
+                for parent in ast.walk(self.source.tree)
+                for child in ast.iter_child_nodes(parent)
+            }
+        functions: list[FunctionNode] = []
+        cls: ast.ClassDef | None = None
+        current = parents.get(id(node))
+        while current is not None:
+            if isinstance(current, FunctionNode):
+                functions.append(current)
+            elif isinstance(current, ast.ClassDef):
+                if len(functions) == 1 and cls is None:
+                    cls = current
+                break
+            current = parents.get(id(current))
+        return functions, cls
+
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class _Lazy:
+    """What a ModuleFacts computes on first use and keeps."""
+
+    __slots__ = ("parents", "proof")
+
+    def __init__(self) -> None:
+        self.proof: IndependenceProof | None = None
+        self.parents: dict[int, ast.AST] | None = None
 
 
 def module_facts(source: Source, knowledge: CallKnowledge) -> ModuleFacts:

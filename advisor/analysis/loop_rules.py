@@ -7,6 +7,8 @@ callee gives no finding rather than a guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
@@ -23,13 +25,39 @@ LOOP_RULE_BY_KIND: dict[str, tuple[str, Suggestion]] = {
 MIN_STATIC_ITEMS = 4
 
 
-def fix_safety_of(site: LoopSite) -> tuple[FixSafety, tuple[str, ...]]:
-    """Unsafe reasons win over a missing rewrite: the user must learn why it cannot be automated."""
+@dataclass(frozen=True, slots=True)
+class FixJudgement:
+    """A fix's safety, its reasons, and whether a verified run can settle every doubt."""
+
+    safety: FixSafety
+    reasons: tuple[str, ...] = ()
+    run_checkable: bool | None = None  # True only for an unsafe fix a run can check
+
+    @classmethod
+    def of(cls, finding: Finding) -> FixJudgement:
+        return cls(finding.fix_safety, finding.reasons, finding.run_checkable)
+
+    def fields(self) -> dict[str, Any]:
+        """The Finding fields this judgement sets."""
+        return {
+            "fix_safety": self.safety,
+            "reasons": self.reasons,
+            "run_checkable": self.run_checkable,
+        }
+
+
+def fix_safety_of(site: LoopSite) -> FixJudgement:
+    """Unsafe reasons win over a missing rewrite (the user must learn why it cannot be
+    automated), and a missing rewrite over doubts a run could settle."""
     if site.unsafe_reasons:
-        return "unsafe", site.unsafe_reasons
+        return FixJudgement("unsafe", (*site.unsafe_reasons, *site.checkable_reasons))
     if site.unsupported_reason:
-        return "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
-    return "safe", ()
+        return FixJudgement(
+            "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
+        )
+    if site.checkable_reasons:
+        return FixJudgement("unsafe", site.checkable_reasons, run_checkable=True)
+    return FixJudgement("safe")
 
 
 def drop_nested_in_safe(
@@ -71,20 +99,21 @@ def is_static_candidate(site: LoopSite) -> bool:
 PICKLE_REASON = "items and results must pickle, which source alone cannot prove"
 
 
-def across_processes(
-    safety: FixSafety, reasons: tuple[str, ...]
-) -> tuple[FixSafety, tuple[str, ...]]:
+def across_processes(judgement: FixJudgement) -> FixJudgement:
     """The safety of a fix that sends the items to other processes (a process pool, Dask).
 
     Independence is proven as for threads, but whether every item, result and value the work
-    reads pickles is not something source alone can show: at best an unsafe fix."""
-    if safety == "safe":
-        return "unsafe", (PICKLE_REASON,)
-    return safety, reasons or (PICKLE_REASON,)
+    reads pickles is not something source alone can show: at best an unsafe fix, which a run
+    checks at once (a value that does not pickle raises)."""
+    if judgement.safety == "safe":
+        return FixJudgement("unsafe", (PICKLE_REASON,), run_checkable=True)
+    if not judgement.reasons:
+        return FixJudgement(judgement.safety, (PICKLE_REASON,), judgement.run_checkable)
+    return judgement
 
 
 def _static_finding(site: LoopSite) -> Finding:
-    safety, reasons = fix_safety_of(site)
+    judged = fix_safety_of(site)
     where = dict(path=site.path, line=site.line, end_line=site.end_line, site=site.site)
     if site.io_calls:
         return Finding(
@@ -92,8 +121,7 @@ def _static_finding(site: LoopSite) -> Finding:
             **where,
             kind="io",
             suggestion="thread_pool",
-            fix_safety=safety,
-            reasons=reasons,
+            **judged.fields(),
             message=f"serial loop blocks on I/O in every iteration{calls_text(site)}; "
             "run the iterations in a ThreadPoolExecutor",
         )
@@ -103,19 +131,17 @@ def _static_finding(site: LoopSite) -> Finding:
             **where,
             kind="native",
             suggestion="thread_pool",
-            fix_safety=safety,
-            reasons=reasons,
+            **judged.fields(),
             message=f"serial loop runs native code that releases the GIL{calls_text(site)}; "
             "threads can run the iterations on every core",
         )
-    safety, reasons = across_processes(safety, reasons)
+    judged = across_processes(judged)
     return Finding(
         rule="CA102",
         **where,
         kind="cpu",
         suggestion="process_pool",
-        fix_safety=safety,
-        reasons=reasons,
+        **judged.fields(),
         message=f"serial loop of Python CPU work{calls_text(site)}; threads cannot help under "
         "the GIL, a ProcessPoolExecutor can use every core",
     )

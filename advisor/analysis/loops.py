@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from advisor.analysis.facts import ModuleFacts
-from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
+from advisor.analysis.independence import Doubt
+from advisor.analysis.safety import comprehension_doubts, for_loop_doubts
 from advisor.model import LoopSite
 from advisor.syntax.bindings import EXPRESSION_SCOPES
 from advisor.syntax.item_flow import read_after_reasons
@@ -108,23 +109,22 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
     start, end = node.lineno, node.end_lineno or node.lineno
     literal: int | None = None
     unsupported: str | None = None
+    doubts: list[Doubt] = []
     if isinstance(node, ast.For):
-        reasons = [
-            *for_loop_reasons(node, analyzer),
-            *read_after_reasons(node, raw.scope, raw.outer_loop),
-        ]
+        doubts = for_loop_doubts(node, facts)
+        doubts += [Doubt(r) for r in read_after_reasons(node, raw.scope, raw.outer_loop)]
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
         shape = "for"
     elif isinstance(node, ast.While):
-        reasons, target, unsupported = [], "", WHILE_LOOP
+        target, unsupported = "", WHILE_LOOP
         effects = analyzer.effects_of(node.body)
         shape = "while"
     else:
         comprehension = raw.comprehension
         assert comprehension is not None
-        reasons = comprehension_reasons(comprehension, analyzer)
+        doubts = comprehension_doubts(comprehension, facts)
         target = ast.unparse(comprehension.generators[0].target)  # type: ignore[attr-defined]
         elements = [
             getattr(comprehension, a) for a in ("elt", "key", "value") if hasattr(comprehension, a)
@@ -141,7 +141,8 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         io_calls=tuple(sorted(effects.blocking)),
         native_calls=tuple(sorted(effects.native)),
         cpu_calls=tuple(sorted(effects.cpu)),
-        unsafe_reasons=tuple(dict.fromkeys(reasons)),
+        unsafe_reasons=tuple(dict.fromkeys(d.reason for d in doubts if not d.checkable)),
+        checkable_reasons=tuple(dict.fromkeys(d.reason for d in doubts if d.checkable)),
         unsupported_reason=unsupported,
         enclosing_function=raw.function,
         literal_items=literal,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from advisor.analysis.effects import Effects
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.knowledge import load_knowledge
-from advisor.analysis.safety import comprehension_reasons, effect_reasons, for_loop_reasons
+from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
 from advisor.syntax import bindings as binding_model
 from advisor.syntax.bindings import SCOPE_NODES, bound_names, dotted_name, walk_scope
@@ -680,9 +680,9 @@ class _PoolWalker:
             if isinstance(node, ast.While):
                 reasons = ["a `while` loop: its items are not known before it runs"]
             elif isinstance(node, _COMPREHENSIONS):
-                reasons = comprehension_reasons(node, self.facts.effects)  # type: ignore[arg-type]
+                reasons = comprehension_reasons(node, self.facts)  # type: ignore[arg-type]
             else:
-                reasons = for_loop_reasons(node, self.facts.effects)  # type: ignore[arg-type]
+                reasons = for_loop_reasons(node, self.facts)  # type: ignore[arg-type]
             self._loop_reasons[key] = reasons
         return self._loop_reasons[key]
 
@@ -829,9 +829,9 @@ class _PoolWalker:
                 f"the target `{self.text(target)}` is not a function of this module: nothing "
                 "proves it only uses its arguments and returns a value"
             ], None
+        # what the target does is judged with the loop's per-item work (it runs the target)
         effects = self.facts.effects.function_effects(function.name)
-        reasons = effect_reasons(effects)
-        reasons += self.synchronisation(function)
+        reasons = self.synchronisation(function)
         if kind == "process":
             reasons += self.process_state(function)
         return reasons, effects
@@ -879,8 +879,6 @@ class _PoolWalker:
         target = next((kw.value for kw in call.keywords if kw.arg == "target"), None)
         function = self.module_function(self.qualify(target)) if target is not None else None
         effects = self.facts.effects.function_effects(function.name) if function else None
-        if effects is not None:
-            reasons += effect_reasons(effects)
         safety, why = _safety(reasons)
         join = uses.calls["join"][-1]
         self.add(
@@ -1025,8 +1023,6 @@ class _PoolWalker:
         reasons = list(self.loop_reasons(loop))
         task = call.args[0] if call.args else None
         effects = self.callable_effects(task)
-        if effects is not None:
-            reasons += effect_reasons(effects)
         if wait is not None and index is not None:
             wait_index = next(
                 (

@@ -1,17 +1,20 @@
 """Why running a loop's iterations concurrently could change what the program does.
 
 A rewrite is ``safe`` only when this finds nothing: no early exit, no carried dependency beyond the
-recognised accumulator forms, no ordered output, no write to shared state in the body or in
-same-module callees, and no use of the loop variable after the loop (the pool does not bind it).
+recognised accumulator forms, and every operation of the per-item work proven safe to run
+concurrently (:mod:`advisor.analysis.independence`; a doubt that a verified run can settle is
+kept apart from one it cannot).
 """
 
 from __future__ import annotations
 
 import ast
 
-from advisor.analysis.effects import EffectAnalyzer, Effects
+from advisor.analysis.effects import Effects
+from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.independence import Doubt
 from advisor.syntax.bindings import SCOPE_NODES, bound_names
-from advisor.syntax.item_flow import NameUse, dict_item_base, loop_accumulator
+from advisor.syntax.item_flow import NameUse, loop_accumulator
 
 
 def _early_exits(body: list[ast.stmt]) -> list[str]:
@@ -45,11 +48,13 @@ def effect_reasons(effects: Effects) -> list[str]:
     return reasons
 
 
-def for_loop_reasons(loop: ast.For, analyzer: EffectAnalyzer) -> list[str]:
-    """Reasons a `for` loop's iterations are not independent.
+def for_loop_doubts(loop: ast.For, facts: ModuleFacts) -> list[Doubt]:
+    """Why a `for` loop's iterations may not be independent: its shape (an early exit, a value
+    carried from one iteration to the next, an `else`) and every operation of its per-item work
+    the independence proof cannot vouch for.
 
     An accumulator (``acc.append(x)``, ``acc += x``, ``d[key] = x``) is written but never read
-    in the body, so it is not a carried dependency.
+    in the body, so it is not a carried dependency; how it is filled is the rewrite's business.
     """
     reasons: list[str] = []
     if loop.orelse:
@@ -60,23 +65,25 @@ def for_loop_reasons(loop: ast.For, analyzer: EffectAnalyzer) -> list[str]:
         use.visit(statement)
     for name in sorted(use.carried() - bound_names(loop.target)):
         reasons.append(f"`{name}` is carried from one iteration to the next")
-    dict_item = dict_item_base(loop)
-    for base in use.body_writes:
-        if base != dict_item:
-            reasons.append(f"the loop body writes into `{base or 'an object'}`: shared state")
-    # When the last statement builds the result, another collection filled on the way would be
-    # filled in whatever order the items finish.
-    accumulator = loop_accumulator(loop)
-    if accumulator is not None:
-        for name in sorted(use.reductions - use.writes - use.carried() - {accumulator}):
-            reasons.append(f"the loop body also fills `{name}`: shared state")
-    reasons += effect_reasons(analyzer.effects_of(loop.body))
-    return reasons
+    functions, cls = facts.surroundings(loop)
+    doubts = facts.proof().loop_doubts(loop, loop.body, functions, loop_accumulator(loop), cls)
+    return [*(Doubt(reason) for reason in reasons), *doubts]
 
 
-def comprehension_reasons(comprehension: ast.expr, analyzer: EffectAnalyzer) -> list[str]:
+def for_loop_reasons(loop: ast.For, facts: ModuleFacts) -> list[str]:
+    """:func:`for_loop_doubts` as reasons, a run-checkable doubt counted as unsafe (for the rules
+    whose fixes no run verifies)."""
+    return [doubt.reason for doubt in for_loop_doubts(loop, facts)]
+
+
+def comprehension_doubts(comprehension: ast.expr, facts: ModuleFacts) -> list[Doubt]:
     use = NameUse()
     use.visit(comprehension)
     reasons = [f"`{n}` is assigned with `:=` inside the comprehension" for n in sorted(use.writes)]
-    reasons += [f"the comprehension mutates `{n}`" for n in sorted(use.reductions)]
-    return reasons + effect_reasons(analyzer.effects_of(comprehension))
+    functions, cls = facts.surroundings(comprehension)
+    doubts = facts.proof().comprehension_doubts(comprehension, functions, cls)  # type: ignore[arg-type]
+    return [*(Doubt(reason) for reason in reasons), *doubts]
+
+
+def comprehension_reasons(comprehension: ast.expr, facts: ModuleFacts) -> list[str]:
+    return [doubt.reason for doubt in comprehension_doubts(comprehension, facts)]

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from advisor.analysis.loop_rules import across_processes
+from advisor.analysis.loop_rules import FixJudgement, across_processes
 from advisor.codemods.errors import RewriteError
-from advisor.model import Finding, FixSafety
+from advisor.model import Finding
 
 Fixer = Callable[[str, Finding], str]
 
@@ -76,12 +76,12 @@ class FixTarget:
             return functools.partial(FIXERS["CA401"], address=self.dask_address)
         return FIXERS.get(finding.rule)
 
-    def judged(self, finding: Finding) -> tuple[FixSafety, tuple[str, ...]]:
+    def judged(self, finding: Finding) -> FixJudgement:
         """The finding's fix safety and reasons for this target: on a cluster the items cross
         processes, so the fix is at best unsafe (pickling is never proven)."""
         if self.executor == "dask" and finding.rule in DASK_TARGETS:
-            return across_processes(finding.fix_safety, finding.reasons)
-        return finding.fix_safety, finding.reasons
+            return across_processes(FixJudgement.of(finding))
+        return FixJudgement.of(finding)
 
 
 LOCAL_POOLS = FixTarget()

@@ -33,6 +33,7 @@ from advisor.errors import RewriteError
 from advisor.model import Site
 from advisor.syntax.bindings import bound_in, declarations, global_reads
 from advisor.syntax.comments import keep_comments
+from advisor.syntax.containers import built_collection
 from advisor.syntax.edits import (
     LineEdit,
     apply_line_edits,
@@ -181,9 +182,19 @@ _COLLECTING_METHOD = {"for_append": "extend", "for_set_add": "update", "for_dict
 
 
 def _rewrite_for(
-    loop: cst.For, shape: LoopShape, pool: _Pool, map_call: cst.Call, names: _Names
+    loop: cst.For,
+    shape: LoopShape,
+    pool: _Pool,
+    map_call: cst.Call,
+    names: _Names,
+    collection: str | None,
 ) -> cst.With:
-    """The `with` that replaces a `for` loop, keeping the comments of its header and body."""
+    """The `with` that replaces a `for` loop, keeping the comments of its header and body.
+
+    ``collection``: the built-in type the accumulator is proven to hold; the results go into
+    it with one ``extend``/``update``. Into anything else each result is stored as the loop
+    stored it, one statement per result in order (a preallocated list filled by index has no
+    ``update``; a dict subclass's ``__setitem__`` must still run)."""
     filtered = filtered_loop(loop)
     if filtered is not None:  # the filter went into the map's iterable
         loop = filtered[0]
@@ -207,6 +218,15 @@ def _rewrite_for(
     plain = cst.MaybeSentinel.DEFAULT
     new_body: cst.BaseStatement
     method = _COLLECTING_METHOD.get(shape.form)
+    if method is not None and collection != _COLLECTION_OF.get(shape.form):
+        return _pool_with(
+            pool,
+            names.executor,
+            [_store_each(line, statement, shape, map_call, names)],
+            loop.leading_lines,
+            header,
+            footer,
+        )
     if method is not None and isinstance(statement, cst.Expr):
         # `acc.append(v)` → `acc.extend(executor.map(...))`: the call node keeps its spacing
         call = statement.value
@@ -234,6 +254,50 @@ def _rewrite_for(
             leading_lines=line.leading_lines,
         )
     return _pool_with(pool, names.executor, [new_body], loop.leading_lines, header, footer)
+
+
+# The built-in collection the compact form of each collecting form needs.
+_COLLECTION_OF = {"for_append": "list", "for_set_add": "set", "for_dict_item": "dict"}
+
+
+def _store_each(
+    line: cst.SimpleStatementLine,
+    statement: cst.BaseSmallStatement,
+    shape: LoopShape,
+    map_call: cst.Call,
+    names: _Names,
+) -> cst.For:
+    """``for result in executor.map(...): acc.append(result)`` (``for key, result in ...:
+    d[key] = result`` for a dict item): the loop's own collecting statement, once per result."""
+    result = cst.Name(names.result)
+    plain = cst.MaybeSentinel.DEFAULT
+    target: cst.BaseAssignTargetExpression = result
+    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
+        call = statement.value
+        store: cst.BaseSmallStatement = statement.with_changes(
+            value=call.with_changes(args=[cst.Arg(result)]), semicolon=plain
+        )
+    elif isinstance(statement, cst.Assign) and shape.key is not None:
+        key = shape.key
+        if not isinstance(key, cst.Name):
+            raise RewriteError("unexpected code shape: the dict key is not a name")
+        target = cst.Tuple(
+            [
+                cst.Element(key, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Element(result),
+            ],
+            lpar=[],
+            rpar=[],
+        )
+        store = statement.with_changes(value=result, semicolon=plain)
+    else:
+        raise RewriteError("unexpected code shape: not a collecting statement")
+    return cst.For(
+        target=target,
+        iter=map_call,
+        body=cst.IndentedBlock([line.with_changes(body=[store], leading_lines=[])]),
+        leading_lines=line.leading_lines,
+    )
 
 
 def _rewrite_comprehension(
@@ -439,7 +503,9 @@ def _plan_loop(
     map_call = _map_call(shape, names.executor, mapped, chunksize)
     statement = at.text.statement
     if isinstance(statement, cst.For):
-        new = _rewrite_for(statement, shape, pool, map_call, names)
+        scope = at.located.function or module.tree
+        collection = built_collection(scope, shape.accumulator or "", module.tree)
+        new = _rewrite_for(statement, shape, pool, map_call, names, collection)
     else:
         if not isinstance(statement, cst.SimpleStatementLine):
             raise RewriteError("unexpected code shape: `statement` is not a SimpleStatementLine")

@@ -83,7 +83,16 @@ def _kind(node: ast.AST, imported: str | None, resolver: NameResolver) -> str | 
 
 def scope_of(function: FunctionNode | ast.Lambda, enclosing: Scope) -> Scope:
     """The scope inside ``function``: its locals shadow the enclosing scope's names unless every
-    binding of a local is the same known instance."""
+    binding of a local is the same known instance. Read twice, so that a local made from
+    another local (``pool = ctx.Pool()`` after ``ctx = multiprocessing.get_context()``)
+    resolves too."""
+    first = _scope_reading(function, enclosing, enclosing.resolver)
+    return _scope_reading(function, enclosing, first.resolver)
+
+
+def _scope_reading(
+    function: FunctionNode | ast.Lambda, enclosing: Scope, reader: NameResolver
+) -> Scope:
     outer = enclosing.resolver
     kinds: dict[str, set[str | None]] = {}
     counts: dict[str, int] = {}
@@ -102,7 +111,7 @@ def scope_of(function: FunctionNode | ast.Lambda, enclosing: Scope) -> Scope:
     body = function.body if is_function else [function.body]
     for binding in bindings(body):
         node = binding.node
-        bind(binding.name, _kind(node, binding.imported, outer))
+        bind(binding.name, _kind(node, binding.imported, reader))
         if isinstance(node, ast.Assign) and _single_name(node.targets):
             value = int_value(node.value, {})
             if value is not None:

@@ -1,0 +1,110 @@
+"""What may run concurrently, read from ``rules/knowledge/thread_safety.toml``: the allowlist the
+independence proof stands on, and the hazards it names when a call is not on it.
+
+Every group of the file has a reason; a call's verdict carries the reason of the first group that
+matches it, in the order of :data:`SECTIONS` (a hazard wins over a vouching group, so a name listed
+on both sides, like ``builtins.next``, is a hazard).
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+from advisor.analysis.knowledge import CallSet
+
+Level = Literal["safe", "checkable", "unsafe"]
+
+# Section → what a match means for a fix, in the order they are consulted.
+SECTIONS: tuple[tuple[str, Level], ...] = (
+    ("order_dependent", "unsafe"),
+    ("not_thread_safe", "unsafe"),
+    ("thread_bound", "unsafe"),
+    ("thread_local", "unsafe"),
+    ("process_wide", "unsafe"),
+    ("coordination", "unsafe"),
+    ("output", "unsafe"),
+    ("external_effects", "checkable"),
+    ("runs_callable", "safe"),
+    ("concurrency_safe", "safe"),
+    ("independent_io", "safe"),
+)
+# open() is a read or a write by its mode: the proof reads the mode before asking here.
+MODE_DECIDES = frozenset({"builtins.open", "io.open", "pathlib.Path().open", "pathlib.Path.open"})
+_FILE = "thread_safety.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class CallGroup:
+    section: str
+    level: Level
+    reason: str
+    calls: CallSet
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the knowledge says of one call: its level and the reason to print."""
+
+    level: Level
+    section: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConcurrencyKnowledge:
+    groups: tuple[CallGroup, ...] = ()
+    # method names that are pure on built-in values (str, bytes, tuples, numbers): trusted on a
+    # value of unknown type only when no class of the module defines a method of that name
+    value_methods: frozenset[str] = frozenset()
+    # also trusted on the loop's own item or a value passed into a function (dict and path reads)
+    item_methods: frozenset[str] = frozenset()
+
+    def verdict(self, qualified: str) -> Verdict | None:
+        """The first group that lists ``qualified`` (hazards first), or None: not known."""
+        for group in self.groups:
+            if group.calls.matches(qualified):
+                return Verdict(group.level, group.section, group.reason)
+        return None
+
+    def opens_for_reading(self, qualified: str) -> bool:
+        return qualified in MODE_DECIDES
+
+
+def _groups(data: dict[str, Any]) -> tuple[CallGroup, ...]:
+    groups = []
+    for section, level in SECTIONS:
+        for group in data.get(section, {}).get("group", ()):
+            calls = CallSet(
+                calls=frozenset(group.get("calls", ())),
+                prefixes=tuple(group.get("prefixes", ())),
+                exceptions=frozenset(group.get("exceptions", ())),
+            )
+            groups.append(CallGroup(section, level, group["reason"], calls))
+    return tuple(groups)
+
+
+@functools.cache
+def load_concurrency_knowledge() -> ConcurrencyKnowledge:
+    """The shipped thread_safety.toml, read once per process (it is immutable data)."""
+    entry = resources.files("advisor.rules").joinpath("knowledge", _FILE)
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return ConcurrencyKnowledge(
+        groups=_groups(data),
+        value_methods=frozenset(data.get("value_methods", {}).get("names", ())),
+        item_methods=frozenset(data.get("value_methods", {}).get("item_names", ())),
+    )
+
+
+__all__ = [
+    "MODE_DECIDES",
+    "SECTIONS",
+    "CallGroup",
+    "ConcurrencyKnowledge",
+    "Level",
+    "Verdict",
+    "load_concurrency_knowledge",
+]

@@ -31,6 +31,7 @@ def finding(path: str, **changes: object) -> Finding:
         ),
         "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
         "site": Site(line=1, column=1, end_line=2, end_column=15, shape="for_append"),
+        "run_checkable": True,
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

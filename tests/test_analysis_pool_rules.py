@@ -232,6 +232,8 @@ def test_thread_fix_safety_reasons() -> None:
         "raised by the pool in the caller",
     )
     assert second.reasons == (
+        "`wait_for()` calls `ready.wait()` on an object every item shares, which concadvise "
+        "cannot vouch for",
         "`wait_for()` waits on or signals `ready` (`.wait()`): items that wait on each other can "
         "deadlock when fewer run at once",
         "`threads` is used other than to start and join the threads",

@@ -289,6 +289,7 @@ def test_for_append_in_a_function_uses_a_lambda() -> None:
 def test_for_append_with_an_attribute_chain_passes_it_directly() -> None:
     before = textwrap.dedent(
         """\
+        pages = []
         for url in urls:
             pages.append(client.session.get(url))
         """
@@ -297,6 +298,7 @@ def test_for_append_with_an_attribute_chain_passes_it_directly() -> None:
         """\
         from concurrent.futures import ThreadPoolExecutor
 
+        pages = []
         with ThreadPoolExecutor(max_workers=3) as executor:
             pages.extend(executor.map(client.session.get, urls))
         """
@@ -478,6 +480,7 @@ def test_an_existing_from_import_is_not_duplicated() -> None:
         """\
         from concurrent.futures import ThreadPoolExecutor
 
+        pages = []
         for url in urls:
             pages.append(fetch(url))
         """
@@ -486,6 +489,7 @@ def test_an_existing_from_import_is_not_duplicated() -> None:
         """\
         from concurrent.futures import ThreadPoolExecutor
 
+        pages = []
         with ThreadPoolExecutor(max_workers=2) as executor:
             pages.extend(executor.map(fetch, urls))
         """
@@ -498,6 +502,7 @@ def test_import_concurrent_futures_gets_the_from_import_once() -> None:
         """\
         import concurrent.futures
 
+        pages = []
         for url in urls:
             pages.append(fetch(url))
         """
@@ -507,6 +512,7 @@ def test_import_concurrent_futures_gets_the_from_import_once() -> None:
         import concurrent.futures
         from concurrent.futures import ThreadPoolExecutor
 
+        pages = []
         with ThreadPoolExecutor(max_workers=2) as executor:
             pages.extend(executor.map(fetch, urls))
         """
@@ -578,6 +584,7 @@ def test_loops_in_nested_blocks_and_several_at_once() -> None:
 def test_a_bare_tuple_is_parenthesised() -> None:
     before = textwrap.dedent(
         """\
+        table = {}
         for key in keys:
             table[key] = key.upper(), fetch(key)
         """
@@ -586,6 +593,7 @@ def test_a_bare_tuple_is_parenthesised() -> None:
         """\
         from concurrent.futures import ThreadPoolExecutor
 
+        table = {}
         with ThreadPoolExecutor(max_workers=2) as executor:
             table.update(executor.map(lambda key: (key, (key.upper(), fetch(key))), keys))
         """
@@ -594,9 +602,9 @@ def test_a_bare_tuple_is_parenthesised() -> None:
 
 
 def test_a_function_that_depends_on_the_item_is_not_passed_directly() -> None:
-    before = "for job in jobs:\n    done.append(job.run(job))\n"
+    before = "done = []\nfor job in jobs:\n    done.append(job.run(job))\n"
     after = (
-        f"{IMPORT}\n\nwith ThreadPoolExecutor(max_workers=2) as executor:\n"
+        f"{IMPORT}\n\ndone = []\nwith ThreadPoolExecutor(max_workers=2) as executor:\n"
         "    done.extend(executor.map(lambda job: job.run(job), jobs))\n"
     )
     assert _rewrite(before, {"for job": 2}) == after
@@ -605,6 +613,7 @@ def test_a_function_that_depends_on_the_item_is_not_passed_directly() -> None:
 def test_rewriting_the_output_again_keeps_one_import() -> None:
     source = textwrap.dedent(
         """\
+        pages = []
         for url in urls:
             pages.append(fetch(url))
         sizes = [len(p) for p in pages]
@@ -614,6 +623,7 @@ def test_rewriting_the_output_again_keeps_one_import() -> None:
         """\
         from concurrent.futures import ThreadPoolExecutor
 
+        pages = []
         with ThreadPoolExecutor(max_workers=2) as executor:
             pages.extend(executor.map(fetch, urls))
         with ThreadPoolExecutor(max_workers=3) as executor_1:
@@ -931,9 +941,9 @@ def test_extend_takes_each_result_in_order() -> None:
 
 
 def test_a_generator_consumed_at_once_is_not_a_closure() -> None:
-    before = "for word in words:\n    scores.append(sum(ord(c) for c in word))\n"
+    before = "scores = []\nfor word in words:\n    scores.append(sum(ord(c) for c in word))\n"
     after = (
-        f"{IMPORT}\n\nwith ThreadPoolExecutor(max_workers=2) as executor:\n"
+        f"{IMPORT}\n\nscores = []\nwith ThreadPoolExecutor(max_workers=2) as executor:\n"
         "    scores.extend(executor.map(lambda word: sum(ord(c) for c in word), words))\n"
     )
     assert _rewrite(before, {"for word": 2}) == after
@@ -1137,9 +1147,9 @@ def test_a_loop_at_the_end_of_a_huge_module() -> None:
     """A 60,000-line module: only the loop's lines are parsed with libcst (this took ~70 s when
     the whole module was; now about as long as Python's own parser takes)."""
     filler = "".join(f"v{i} = {i}\n" for i in range(60_000))
-    loop = "for u in urls:\n    out.append(time.sleep(u))\n"
-    rewritten = rewrite_loops_to_thread_pool(filler + loop, {60_001: 8})
+    loop = "out = []\nfor u in urls:\n    out.append(time.sleep(u))\n"
+    rewritten = rewrite_loops_to_thread_pool(filler + loop, {60_002: 8})
     assert rewritten == (
-        f"{IMPORT}\n\n{filler}with ThreadPoolExecutor(max_workers=8) as executor:\n"
+        f"{IMPORT}\n\n{filler}out = []\nwith ThreadPoolExecutor(max_workers=8) as executor:\n"
         "    out.extend(executor.map(time.sleep, urls))\n"
     )

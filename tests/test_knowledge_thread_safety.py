@@ -1,8 +1,8 @@
-"""rules/knowledge/thread_safety.toml: the data issue 20's safety proof will stand on.
+"""rules/knowledge/thread_safety.toml: the data the independence proof (issue 20) stands on.
 
-Until the engine reads it, the file must stay inert for the loader (no section the loader would
-merge into a call set) and be coherent: every group gives its reason, names are qualified, and no
-call is both vouched for and listed as a hazard, except open(), whose mode decides.
+The file must stay coherent: every section is one the engine reads (or documents), every group
+gives its reason, names are qualified, and no call is both vouched for and listed as a hazard,
+except open(), whose mode decides.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor.analysis.concurrency_knowledge import SECTIONS, load_concurrency_knowledge
 from advisor.analysis.knowledge import load_knowledge
 
 KNOWLEDGE_FILE = (
@@ -27,7 +28,7 @@ DENY = (
     "process_wide",
     "coordination",
 )
-OTHER = ("event_loops", "exception_semantics")
+OTHER = ("event_loops", "exception_semantics", "runs_callable", "output")
 # open() is a read or a write by its mode: listed on both sides, the proof reads the mode
 MODE_DECIDES = {"builtins.open", "io.open", "pathlib.Path().open"}
 
@@ -43,13 +44,22 @@ def _names(section: str) -> set[str]:
     }
 
 
-def test_sections_are_the_documented_ones_and_inert_for_the_loader() -> None:
+def test_sections_are_the_documented_ones_and_the_engine_reads_them() -> None:
     data = _data()
-    assert set(data) == {*ALLOW, *DENY, *OTHER}
+    assert set(data) == {*ALLOW, *DENY, *OTHER, "value_methods"}
+    assert {section for section, _level in SECTIONS} <= set(data)
     header = KNOWLEDGE_FILE.read_text(encoding="utf-8").split("\n[[", 1)[0]
     for section, table in data.items():
-        assert set(table) == {"group"}, f"{section} has top-level keys the loader would merge"
         assert f"[{section}]" in header, f"{section} is not described in the header comment"
+        if section != "value_methods":
+            assert set(table) == {"group"}, f"{section} has top-level keys the loader would merge"
+    knowledge = load_concurrency_knowledge()
+    verdict = knowledge.verdict("random.random")
+    assert verdict is not None and (verdict.level, verdict.section) == ("unsafe", "order_dependent")
+    assert knowledge.verdict("math.sqrt") is not None
+    assert knowledge.verdict("somelib.fetch") is None
+    assert {"strip", "split"} <= knowledge.value_methods
+    # the older call sets are untouched by this file
     loaded = load_knowledge()
     assert loaded.blocking_io.matches("time.sleep")
     assert not loaded.blocking_io.matches("math.sqrt")

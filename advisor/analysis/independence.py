@@ -380,6 +380,11 @@ class _Walker:
                 checkable=True,
                 subject=subject,
             )
+        elif what.startswith("calls"):
+            self.doubt(
+                f"{what} on an object every item shares, which concadvise cannot vouch for",
+                subject=subject,
+            )
         else:
             self.doubt(f"{what}, which every item shares", subject=subject)
 
@@ -422,6 +427,10 @@ class _Walker:
     # -- calls -------------------------------------------------------------------------------
 
     def _judge_call(self, call: ast.Call) -> None:
+        for argument in (*call.args, *(k.value for k in call.keywords)):
+            # a function of the module handed over (`key=score`, `map(parse, ...)`) is called
+            if isinstance(argument, ast.Name) and self._callable_here(argument.id):
+                self._judge_named_call(ast.Call(func=argument, args=[], keywords=[]), argument)
         func = call.func
         if isinstance(func, ast.Name):
             self._judge_named_call(call, func)
@@ -429,6 +438,14 @@ class _Walker:
             self._judge_method_call(call, func)
         else:
             self.doubt(f"calls `{_code(func)}`, which concadvise cannot see", checkable=True)
+
+    def _callable_here(self, name: str) -> bool:
+        """Does ``name`` refer to a function or class of this module (not a local value)?"""
+        if name in self.nested:
+            return self.provenance.get(name) in (None, FRESH)
+        return name not in self.provenance and (
+            name in self.proof.functions or name in self.proof.classes
+        )
 
     def _judge_named_call(self, call: ast.Call, func: ast.Name) -> None:
         name = func.id
@@ -480,7 +497,8 @@ class _Walker:
         if isinstance(receiver, ast.Name) and receiver.id == self.accumulator:
             return  # the collection the loop fills: the rewrite collects into it, in order
         qualified = self.resolver.qualify(func)
-        if qualified is not None and self._judge_known(call, qualified):
+        fresh = self.kind(receiver) == FRESH
+        if qualified is not None and self._judge_known(call, qualified, own_object=fresh):
             return
         kind = self.kind(receiver)
         method = func.attr
@@ -537,8 +555,11 @@ class _Walker:
             return self.instances.get(receiver.id)
         return None
 
-    def _judge_known(self, call: ast.Call, qualified: str) -> bool:
-        """Judge a call the resolver names; False when the knowledge does not know it."""
+    def _judge_known(self, call: ast.Call, qualified: str, *, own_object: bool = False) -> bool:
+        """Judge a call the resolver names; False when the knowledge does not know it.
+        ``own_object``: a method of an object made for this item alone, where what the
+        knowledge says of a shared one (a hash fed by every item) does not hold; only its
+        output still interleaves with the other items'."""
         if self.knowledge.opens_for_reading(qualified):
             position = 0 if qualified.startswith("pathlib") else 1
             if not _read_mode(call, position):
@@ -551,6 +572,8 @@ class _Walker:
         verdict = self.knowledge.verdict(qualified)
         if verdict is None:
             return False
+        if own_object and verdict.section != "output" and "()." in qualified:
+            return True
         if verdict.section == "runs_callable":
             ran = _call_it_runs(call, qualified)  # `pool.submit(f, x)` runs `f(x)`: judge that
             if ran is not None:

@@ -26,7 +26,7 @@ _DISPLAYS: dict[type[ast.expr], str] = {
 _MAKERS = frozenset({"list", "dict", "set"})
 
 
-def _made(value: ast.expr | None, rebound: frozenset[str]) -> str | None:
+def _made(value: ast.expr | None, module: ast.Module) -> str | None:
     if value is None:
         return None
     kind = _DISPLAYS.get(type(value))
@@ -36,7 +36,7 @@ def _made(value: ast.expr | None, rebound: frozenset[str]) -> str | None:
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Name)
         and value.func.id in _MAKERS
-        and value.func.id not in rebound
+        and not any(b.name == value.func.id for b in bindings(module.body))
     ):
         return value.func.id
     return None
@@ -52,7 +52,6 @@ def built_collection(
     is_function = isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef)
     if is_function and (name in parameters(scope.args) or name in declarations(scope)):
         return None
-    rebound = frozenset(b.name for b in bindings(module.body)) & _MAKERS
     kinds: set[str | None] = set()
     for binding in bindings(body):
         if binding.name != name:
@@ -63,7 +62,7 @@ def built_collection(
         if (isinstance(node, ast.Assign) and len(node.targets) == 1) or isinstance(
             node, ast.AnnAssign
         ):
-            kinds.add(_made(node.value, rebound))
+            kinds.add(_made(node.value, module))
         else:
             return None
     if len(kinds) != 1:

@@ -3,11 +3,9 @@ when unchanged), filter by config, and return one Report. Nothing of the user's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from advisor import __version__
@@ -16,6 +14,7 @@ from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_di
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.cache_key import findings_cache_key
 from advisor.codemods.apply import attach_proposed_diffs
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -37,17 +36,6 @@ class CheckRequest:
     use_cache: bool = True
     jobs: int = 0  # 0: one per available core
     with_diffs: bool = False  # attach the diff of each safe rewrite (for SARIF, Markdown, HTML)
-
-
-def rules_digest() -> str:
-    """A hash of the rule catalog and call knowledge: editing either invalidates the cache."""
-    digest = hashlib.sha256()
-    root = resources.files("advisor.rules")
-    for folder in (root, root.joinpath("knowledge")):
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".toml"):
-                digest.update(entry.name.encode() + entry.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _analyse_batch(batch: list[tuple[str, bytes]], knowledge: CallKnowledge) -> list[CachedResult]:
@@ -102,7 +90,7 @@ def check_paths(
     files, errors = discover(request.paths, config)
     knowledge = load_knowledge()
     cache = (
-        FindingsCache(default_cache_dir(), __version__, f"{config.cache_key()}-{rules_digest()}")
+        FindingsCache(default_cache_dir(), __version__, findings_cache_key(config))
         if request.use_cache
         else None
     )

@@ -132,7 +132,8 @@ def check_paths(
         errors += result.errors
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
     if request.with_diffs:
-        findings = attach_proposed_diffs(findings)
+        findings, failed = attach_proposed_diffs(findings)
+        errors += failed
     return Report(
         tool_version=__version__,
         findings=tuple(replace(f, path=display_path(f.path)) for f in findings),

@@ -16,7 +16,7 @@ from pathlib import Path
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
-from advisor.codemods.apply import unified_diff
+from advisor.codemods.apply import fixer_crash, unified_diff
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
 from advisor.codemods.source_codec import SourceText
 from advisor.codemods.writing import write_atomically
@@ -28,6 +28,7 @@ from advisor.model import ErrorEntry, Finding
 # A file gets at most this many fixes per run: far above any real file's findings, it only
 # stops a pair of fixes that would undo each other from looping forever.
 MAX_FIXES_PER_FILE = 200
+UNCHANGED = "; the file is unchanged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,9 @@ def fix_text(
         finding = todo[0]
         key = (finding.rule, _line_text(text, finding.line))
         fixer = policy.target.fixer(finding)
-        assert fixer is not None
+        if fixer is None:  # wants() said it has one; a target that changed its mind refuses
+            refused.add(key)
+            continue
         try:
             new_text = fixer(text, finding)
             compile(new_text, path, "exec", dont_inherit=True)
@@ -139,6 +142,8 @@ def fix_text(
             refused.add(key)
             skipped.append(SkippedFix(finding, f"not rewritten: {exc}"))
             continue
+        except Exception as exc:  # a bug of ours: this file is left alone, the others proceed
+            raise SourceError(path, "internal", f"{fixer_crash(finding, exc)}{UNCHANGED}") from exc
         if new_text == text:
             refused.add(key)
             skipped.append(SkippedFix(finding, "not rewritten: the rewrite changed nothing"))
@@ -171,7 +176,9 @@ def _fix_file(
         return ErrorEntry(shown, exc.kind, exc.detail)  # type: ignore[arg-type]
     except OSError as exc:
         reason = exc.strerror.lower() if exc.strerror else str(exc)
-        return ErrorEntry(shown, "io", f"not written: {reason}; the file is unchanged")
+        return ErrorEntry(shown, "io", f"not written: {reason}{UNCHANGED}")
+    except Exception as exc:  # a bug of ours on this file must not stop the rest of the tree
+        return ErrorEntry(shown, "internal", f"{type(exc).__name__}: {exc}{UNCHANGED}")
     return FileFix(
         shown, tuple(applied), tuple(skipped), unified_diff(shown, source.text, text), write
     )

@@ -29,7 +29,12 @@ from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.source import read_source
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
-from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
+from advisor.codemods.apply import (
+    attach_proposed_diffs,
+    fixed_file_bytes,
+    fixer_crash,
+    is_safe_fix,
+)
 from advisor.codemods.errors import RewriteError
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -278,7 +283,8 @@ def profile_script(
         profile.imported,
     )
     findings = _not_silenced(findings, find_config(script), suppressions)
-    findings = attach_proposed_diffs(_relative(findings))
+    findings, failed = attach_proposed_diffs(_relative(findings))
+    errors += failed
     return Report(
         tool_version=__version__,
         findings=tuple(findings),
@@ -318,22 +324,37 @@ def apply_and_verify(
     eligible = [(index, f) for index, f in enumerate(report.findings) if is_safe_fix(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
     for index, finding in eligible:
-        original = Path(finding.path).read_bytes()
+        # a failure on one finding's file is that file's error entry; the others still run
         try:
+            original = Path(finding.path).read_bytes()
             rewritten = fixed_file_bytes(finding.path, original, finding)
         except (RewriteError, SyntaxError) as exc:
             errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
             continue
-        outcome = verify_rewrite(
-            finding.path,
-            original,
-            rewritten,
-            command,
-            cwd=None,
-            runs=runs,
-            timeout=request.timeout,
-            on_run=on_run,
-        )
+        except SourceError as exc:
+            errors.append(ErrorEntry(finding.path, exc.kind, exc.detail))  # type: ignore[arg-type]
+            continue
+        except OSError as exc:
+            errors.append(ErrorEntry(finding.path, "io", f"not rewritten: {exc.strerror or exc}"))
+            continue
+        except Exception as exc:
+            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            continue
+        try:
+            outcome = verify_rewrite(
+                finding.path,
+                original,
+                rewritten,
+                command,
+                cwd=None,
+                runs=runs,
+                timeout=request.timeout,
+                on_run=on_run,
+            )
+        except Exception as exc:  # the verifier put the original bytes back before raising
+            message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"
+            errors.append(ErrorEntry(finding.path, "internal", message))
+            continue
         verifications.append(
             Verification(
                 finding=index,

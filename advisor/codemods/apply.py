@@ -10,7 +10,7 @@ from pathlib import Path
 from advisor.codemods.fixers import RewriteError, fixer_for
 from advisor.codemods.source_codec import SourceText
 from advisor.errors import SourceError
-from advisor.model import Finding
+from advisor.model import ErrorEntry, Finding
 
 
 def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:
@@ -46,32 +46,39 @@ def unified_diff(path: str, before: str, after: str) -> str:
     )
 
 
-def with_proposed_diffs(findings: Sequence[Finding], text: str) -> list[Finding]:
-    """Attach to each safe fixable finding of one file the diff its rewrite would make."""
-    out = []
-    for finding in findings:
-        fixer = fixer_for(finding)
-        if is_safe_fix(finding) and finding.diff is None and fixer is not None:
-            try:
-                after = fixer(text, finding)
-            except (RewriteError, SyntaxError, ValueError):
-                after = None
-            if after is not None and after != text:
-                finding = dataclasses.replace(finding, diff=unified_diff(finding.path, text, after))
-        out.append(finding)
-    return out
+def fixer_crash(finding: Finding, exc: Exception) -> str:
+    """How an unexpected exception in a fixer is reported: the rule, the line and the exception,
+    so the bug can be found (the rest of the tree goes on)."""
+    return f"{finding.rule} fixer failed on line {finding.line}: {type(exc).__name__}: {exc}"
 
 
-def attach_proposed_diffs(findings: Sequence[Finding]) -> list[Finding]:
+def _proposed_diff(finding: Finding, text: str) -> str | None:
+    """The diff of ``finding``'s rewrite of ``text``; None when its fixer refuses."""
+    fixer = fixer_for(finding)
+    if fixer is None:
+        return None
+    try:
+        after = fixer(text, finding)
+    except (RewriteError, SyntaxError, ValueError):
+        return None
+    return unified_diff(finding.path, text, after) if after != text else None
+
+
+def attach_proposed_diffs(
+    findings: Sequence[Finding],
+) -> tuple[list[Finding], list[ErrorEntry]]:
     """The diff each safe rewrite would make, reading each file once, keeping the order.
 
+    A fixer that fails unexpectedly costs only its own finding's diff: the failure becomes an
+    ``internal`` error entry for that file, and every other finding is still given its diff.
     Costly on big files (each rewrite parses the module), so callers ask for it only when the
     output shows diffs.
     """
     texts: dict[str, str | None] = {}
     out: list[Finding] = []
+    errors: list[ErrorEntry] = []
     for finding in findings:
-        if not is_safe_fix(finding):
+        if not is_safe_fix(finding) or finding.diff is not None:
             out.append(finding)
             continue
         if finding.path not in texts:
@@ -82,5 +89,10 @@ def attach_proposed_diffs(findings: Sequence[Finding]) -> list[Finding]:
             except (OSError, SourceError):
                 texts[finding.path] = None
         text = texts[finding.path]
-        out += with_proposed_diffs([finding], text) if text is not None else [finding]
-    return out
+        try:
+            diff = None if text is None else _proposed_diff(finding, text)
+        except Exception as exc:  # a bug in one fixer must not cost the other files their report
+            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            diff = None
+        out.append(finding if diff is None else dataclasses.replace(finding, diff=diff))
+    return out, errors

@@ -131,11 +131,9 @@ def check_paths(
         findings += [f for f in result.findings if config.is_rule_enabled(f.rule, f.path)]
         errors += result.errors
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
-    if request.with_diffs:
+    findings = [replace(f, path=display_path(f.path)) for f in findings]
+    errors = [replace(e, path=display_path(e.path)) for e in errors]
+    if request.with_diffs:  # with the paths as shown, which the diffs and edits name
         findings, failed = attach_proposed_diffs(findings)
         errors += failed
-    return Report(
-        tool_version=__version__,
-        findings=tuple(replace(f, path=display_path(f.path)) for f in findings),
-        errors=tuple(replace(e, path=display_path(e.path)) for e in errors),
-    )
+    return Report(tool_version=__version__, findings=tuple(findings), errors=tuple(errors))

@@ -9,6 +9,7 @@ ends when no fixable finding is left: a second `fix` run therefore changes nothi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
-from advisor.codemods.apply import fixer_crash, unified_diff
+from advisor.codemods.apply import file_diff, fixer_crash
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
 from advisor.codemods.source_codec import SourceText
 from advisor.codemods.writing import write_atomically
@@ -57,6 +58,17 @@ class FileFix:
     skipped: tuple[SkippedFix, ...]
     diff: str  # unified diff of the whole file, "" when nothing changed
     written: bool
+    encoding: str = "utf-8"  # the file's, as Python detects it ("utf-8-sig" with a BOM)
+
+    def patch(self) -> bytes:
+        """The diff as the bytes ``git apply`` and ``patch`` match against the file: its lines in
+        the file's own encoding (a latin-1 file's in latin-1), its paths as the file system has
+        them."""
+        if not self.diff:
+            return b""
+        old, new, body = self.diff.split("\n", 2)
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding  # BOM is in body
+        return os.fsencode(f"{old}\n{new}\n") + body.encode(encoding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +192,12 @@ def _fix_file(
     except Exception as exc:  # a bug of ours on this file must not stop the rest of the tree
         return ErrorEntry(shown, "internal", f"{type(exc).__name__}: {exc}{UNCHANGED}")
     return FileFix(
-        shown, tuple(applied), tuple(skipped), unified_diff(shown, source.text, text), write
+        shown,
+        tuple(applied),
+        tuple(skipped),
+        file_diff(shown, source, text),
+        write,
+        source.encoding,
     )
 
 

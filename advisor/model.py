@@ -174,6 +174,25 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class TextEdit:
+    """One replacement in the text of a finding's file, in the shape of a SARIF replacement: the
+    text from (``line``, ``column``) up to, not including, (``end_line``, ``end_column``) becomes
+    ``text``. The file is the finding's ``path`` (a fixer rewrites the one module it is given), so
+    an edit never names a path that could go stale when the finding's is shown relative.
+
+    Lines are 1-based as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r`` ends one), columns
+    1-based in Unicode code points; a file's BOM is not part of its text. A position just past
+    the last line is the end of a file that ends with a line break.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     path: str
@@ -188,6 +207,8 @@ class Finding:
     predicted_speedup: float | None = None
     evidence: Evidence | None = None
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
+    # the same rewrite as edits of the file's text, from which the diff was made (SARIF's fixes)
+    edits: tuple[TextEdit, ...] | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

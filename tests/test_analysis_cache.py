@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_dir
-from advisor.model import ErrorEntry, Evidence, Finding
+from advisor.model import ErrorEntry, Evidence, Finding, TextEdit
 
 CONTENT = b"for url in urls:\n    fetch(url)\n"
 
@@ -30,6 +30,7 @@ def finding(path: str, **changes: object) -> Finding:
             wall_s=2.4, share_of_run=0.96, cpu_python=0.02, cpu_native=0.01, waiting=0.97
         ),
         "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
+        "edits": (TextEdit(1, 1, 2, 1, "b\n"),),
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

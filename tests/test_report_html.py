@@ -22,6 +22,12 @@ from conftest import RECORDED
 from conftest import SAMPLE_DIFF as DIFF
 
 
+def with_diff(diff: str | None) -> Report:
+    """The recorded report with ``diff`` as the proposed rewrite of its first finding."""
+    report = load_report(RECORDED)
+    return replace(report, findings=(replace(report.findings[0], diff=diff), *report.findings[1:]))
+
+
 def render(report: Report | None = None, **kwargs) -> str:
     return render_html(report or load_report(RECORDED), load_catalog(), **kwargs)
 
@@ -39,7 +45,7 @@ def test_the_template_ships_inside_the_package():
 
 
 def test_the_page_is_self_contained():
-    page = render(diffs={0: DIFF})
+    page = render(with_diff(DIFF))
     assert page.startswith("<!DOCTYPE html>")
     assert "default-src 'none'" in page  # the browser itself refuses any load
     for loader in ("<script", "<link", "<iframe", "<img", "src=", "url(", "@import"):
@@ -53,7 +59,7 @@ def test_text_from_the_report_is_escaped():
     finding = Finding(
         "CA101", "<b>.py", 1, 1, "<script>alert(1)</script> in `x<y`", "io", "thread_pool", "safe"
     )
-    page = render(Report("0.1.0", findings=(finding,)), diffs={0: "+<img src=x>\n"})
+    page = render(Report("0.1.0", findings=(replace(finding, diff="+<img src=x>\n"),)))
     assert "<script>alert" not in page and "<img src=x>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; in <code>x&lt;y</code>" in page
     assert "<code>&lt;b&gt;.py:1</code>" in page
@@ -155,7 +161,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if BROWSER is None:
         pytest.skip("no headless browser")
     tmp_path = tmp_path_factory.mktemp("html")
-    page = render(diffs={0: DIFF})
+    page = render(with_diff(DIFF))
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     # The probe is a script, which the page's own policy forbids: lift it for the copy only.
     probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
@@ -234,7 +240,7 @@ def test_the_visible_numbers_match_the_json(drawn):
 @needs_browser
 def test_the_page_as_drawn_is_a_real_screenshot(tmp_path):
     page = tmp_path / "report.html"
-    page.write_text(render(diffs={0: DIFF}), encoding="utf-8")
+    page.write_text(render(with_diff(DIFF)), encoding="utf-8")
     shot = tmp_path / "report.png"
     chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000")
     data = shot.read_bytes()

@@ -12,6 +12,12 @@ from conftest import RECORDED
 from conftest import SAMPLE_DIFF as DIFF
 
 
+def with_diff(diff: str | None) -> Report:
+    """The recorded report with ``diff`` as the proposed rewrite of its first finding."""
+    report = load_report(RECORDED)
+    return replace(report, findings=(replace(report.findings[0], diff=diff), *report.findings[1:]))
+
+
 def render(report: Report | None = None, **kwargs) -> str:
     return render_markdown(report or load_report(RECORDED), load_catalog(), **kwargs)
 
@@ -58,18 +64,18 @@ def test_before_after_table_shows_medians():
 
 
 def test_each_diff_is_folded_in_a_details_block():
-    text = render(diffs={0: DIFF})
+    text = render(with_diff(DIFF))
     assert (
         "### Proposed rewrites\n\n"
         "<details>\n<summary>0 · checksum_files.py:32 · CA101: proposed rewrite</summary>\n\n"
         f"```diff\n{DIFF}```\n\n</details>"
     ) in text
-    assert "Proposed rewrites" not in render()
+    assert "Proposed rewrites" not in render(with_diff(None))
 
 
 def test_a_diff_with_a_fence_inside_gets_a_longer_fence():
     diff = '--- a/d.py\n+++ b/d.py\n@@ -1 +1 @@\n-x = 1\n+DOC = """\n ```\n'
-    text = render(diffs={0: diff})
+    text = render(with_diff(diff))
     assert f"````diff\n{diff}````" in text
 
 

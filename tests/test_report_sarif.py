@@ -1,8 +1,8 @@
-"""The SARIF renderer: schema-valid 2.1.0, rules from the catalog, fixes from diffs, stable ids."""
+"""The SARIF renderer: schema-valid 2.1.0, rules from the catalog, fixes from edits, stable ids."""
 
 from __future__ import annotations
 
-import difflib
+import codecs
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -11,14 +11,14 @@ import jsonschema
 import pytest
 
 from advisor.catalog import help_uri, load_catalog
-from advisor.model import ErrorEntry, Finding, Report
+from advisor.codemods.apply import fixed_file_bytes, with_proposed_fix
+from advisor.codemods.source_codec import SourceText
+from advisor.model import ErrorEntry, Finding, Report, TextEdit
 from advisor.report.load import load_report
 from advisor.report.sarif import (
     FINGERPRINT_KEY,
-    Replacement,
     artifact_location,
     finding_fingerprints,
-    parse_unified_diff,
     read_source_lines,
     render_sarif,
 )
@@ -28,33 +28,6 @@ RECORDED = ROOT / "tests" / "data" / "report_profile.json"
 SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 if not SCHEMA.exists():  # a checkout without the shared folder beside it
     SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-
-# The rewrite `concadvise profile --apply` made of fixtures/checksum_files.py (finding 0).
-CHECKSUM_DIFF = "".join(
-    line + "\n"
-    for line in (
-        "--- a/checksum_files.py",
-        "+++ b/checksum_files.py",
-        "@@ -11,6 +11,7 @@",
-        " import subprocess",
-        " import sys",
-        " import tempfile",
-        "+from concurrent.futures import ThreadPoolExecutor",
-        " ",
-        " SAMPLE_FILES = 16",
-        " ",
-        "@@ -29,7 +30,8 @@",
-        " ",
-        " def report(directory: str) -> None:",
-        "     paths = sorted(entry.path for entry in os.scandir(directory) if entry.is_file())",
-        "-    checksums = {path: checksum(path) for path in paths}",
-        "+    with ThreadPoolExecutor(max_workers=19) as executor:",
-        "+        checksums = dict(executor.map(lambda path: (path, checksum(path)), paths))",
-        "     for path, (crc, size) in checksums.items():",
-        '         print(f"{os.path.basename(path)} {crc} {size}")',
-        '     print(f"{len(checksums)} files")',
-    )
-)
 
 
 def fixture_lines(path: str) -> list[str] | None:
@@ -98,7 +71,7 @@ def apply_fix(text: str, replacements: list[dict]) -> str:
 
 
 def test_the_recorded_report_is_valid_sarif_2_1_0():
-    log = sarif(diffs={0: CHECKSUM_DIFF}, source_lines=fixture_lines)
+    log = sarif(source_lines=fixture_lines)
     validate(log)
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
@@ -215,8 +188,8 @@ def test_paths_become_relative_uris_with_forward_slashes(path, location):
 # ----------------------------------------------------------------------------- fixes
 
 
-def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
-    results = sarif(diffs={0: CHECKSUM_DIFF})["runs"][0]["results"]
+def test_a_rewrite_is_a_fix_with_one_replacement_per_edit():
+    results = sarif()["runs"][0]["results"]
     assert [("fixes" in r) for r in results] == [True, False, False, False]
     (fix,) = results[0]["fixes"]
     assert fix["description"] == {
@@ -240,84 +213,50 @@ def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
     ]
 
 
-def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite():
-    from advisor.codemods.apply import fixed_file_bytes
-    from advisor.model import Finding
-
-    path = ROOT / "fixtures" / "checksum_files.py"
-    original = path.read_text(encoding="utf-8")
-    finding = Finding("CA101", str(path), 32, 32, "", "io", "thread_pool", "safe", workers=19)
-    rewritten = fixed_file_bytes(str(path), original.encode(), finding).decode()
-    diff = "".join(
-        difflib.unified_diff(
-            original.splitlines(keepends=True),
-            rewritten.splitlines(keepends=True),
-            "a/checksum_files.py",
-            "b/checksum_files.py",
-        )
-    )
-    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
-    assert apply_fix(original, fix["artifactChanges"][0]["replacements"]) == rewritten
-
-
-OLD = "".join(f"line {i}\n" for i in range(1, 21))
+def test_a_deletion_has_no_inserted_content_and_columns_are_kept():
+    edits = (TextEdit(3, 5, 4, 1, ""), TextEdit(7, 1, 7, 9, "x"))
+    finding = replace(load_report(RECORDED).findings[0], edits=edits)
+    (fix,) = sarif(Report("0.1.0", findings=(finding,)))["runs"][0]["results"][0]["fixes"]
+    assert fix["artifactChanges"][0]["replacements"] == [
+        {"deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 4, "endColumn": 1}},
+        {
+            "deletedRegion": {"startLine": 7, "startColumn": 1, "endLine": 7, "endColumn": 9},
+            "insertedContent": {"text": "x"},
+        },
+    ]
 
 
 @pytest.mark.parametrize(
-    "new",
+    "source",
     [
-        "header\n" + OLD,  # insertion at the top
-        OLD + "footer\n",  # insertion at the end
-        OLD.replace("line 5\n", "").replace("line 17\n", "LINE 17\nline 17b\n"),
-        OLD.replace("line 1\n", "").replace("line 20\n", ""),  # deletions only
-        OLD.replace("line 10\n", "line ten\n"),
-        OLD.rstrip("\n"),  # the new file has no newline at its end
-        "",  # everything deleted
+        "checksum_files.py",
+        "bom_crlf",  # the same fixture with a BOM and CRLF line endings
     ],
 )
-@pytest.mark.parametrize("context", [0, 1, 3])
-def test_replacements_from_any_unified_diff_reproduce_the_new_file(new, context):
-    diff = "".join(
-        difflib.unified_diff(
-            OLD.splitlines(keepends=True), new.splitlines(keepends=True), "a/f", "b/f", n=context
-        )
+def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite(source):
+    path = ROOT / "fixtures" / "checksum_files.py"
+    data = path.read_bytes()
+    if source == "bom_crlf":
+        data = codecs.BOM_UTF8 + data.replace(b"\n", b"\r\n")
+    finding = Finding(
+        "CA101", "checksum_files.py", 32, 32, "", "io", "thread_pool", "safe", workers=19
     )
-    if not new.endswith("\n") and new:
-        # difflib leaves the marker out; diff(1) and git write it after the last line
-        diff = diff + "\n\\ No newline at end of file\n"
-    (replacements,) = parse_unified_diff(diff).values()
-    sarif_replacements = [
-        {
-            "deletedRegion": {
-                "startLine": r.start,
-                "startColumn": 1,
-                "endLine": r.start + r.deleted,
-                "endColumn": 1,
-            },
-            "insertedContent": {"text": r.inserted},
-        }
-        for r in replacements
-    ]
-    assert apply_fix(OLD, sarif_replacements) == new
-
-
-def test_a_removed_line_that_looks_like_a_file_header_is_still_a_change():
-    diff = "--- a/f\n+++ b/f\n@@ -1,2 +1,1 @@\n--- not a header\n keep\n"
-    assert parse_unified_diff(diff) == {"b/f": [Replacement(start=1, deleted=1, inserted="")]}
-
-
-def test_a_diff_of_several_files_changes_each_file():
-    diff = (
-        "--- a/pkg/one.py\n+++ b/pkg/one.py\n@@ -1 +1 @@\n-x\n+y\n"
-        "--- a/pkg/two.py\n+++ b/pkg/two.py\n@@ -3 +3 @@\n-a\n+b\n"
+    rewritten = fixed_file_bytes(str(path), data, finding)
+    proposed = with_proposed_fix(finding, SourceText.decode("checksum_files.py", data))
+    log = sarif(Report("0.1.0", findings=(proposed,)))
+    validate(log)
+    (fix,) = log["runs"][0]["results"][0]["fixes"]
+    # a SARIF viewer works on the text, after the BOM
+    text = data.decode("utf-8-sig")
+    assert apply_fix(text, fix["artifactChanges"][0]["replacements"]) == rewritten.decode(
+        "utf-8-sig"
     )
-    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
-    uris = [change["artifactLocation"]["uri"] for change in fix["artifactChanges"]]
-    assert uris == ["pkg/one.py", "pkg/two.py"]
 
 
-def test_an_empty_diff_is_no_fix():
-    results = sarif(diffs={0: "", 1: "--- a/f\n+++ b/f\n"})["runs"][0]["results"]
+def test_no_edits_is_no_fix():
+    report = load_report(RECORDED)
+    findings = (replace(report.findings[0], edits=None), replace(report.findings[0], edits=()))
+    results = sarif(Report("0.1.0", findings=findings))["runs"][0]["results"]
     assert not any("fixes" in r for r in results)
 
 

@@ -15,15 +15,14 @@ TEXT_FORMATS = ("json", "sarif", "markdown", "github", "html")
 
 def render_text(report: Report, output_format: str) -> str:
     """Every format but the terminal table, as text."""
-    diffs = {i: f.diff for i, f in enumerate(report.findings) if f.diff}
     if output_format == "json":
         return render_json(report)
     if output_format == "sarif":
-        return render_sarif(report, load_catalog(), diffs=diffs, source_lines=read_source_lines)
+        return render_sarif(report, load_catalog(), source_lines=read_source_lines)
     if output_format == "markdown":
-        return render_markdown(report, load_catalog(), diffs=diffs)
+        return render_markdown(report, load_catalog())
     if output_format == "github":
         return render_github(report, load_catalog())
     if output_format == "html":
-        return render_html(report, load_catalog(), diffs=diffs)
+        return render_html(report, load_catalog())
     raise ValueError(f"unknown text format {output_format!r}")

@@ -121,9 +121,7 @@ def _diff_lines(diff: str | None) -> tuple[DiffLine, ...]:
     return tuple(lines)
 
 
-def loop_views(
-    report: Report, catalog: Mapping[str, Rule], diffs: Mapping[int, str] | None = None
-) -> list[LoopView]:
+def loop_views(report: Report, catalog: Mapping[str, Rule]) -> list[LoopView]:
     verified = {v.finding: v for v in report.verification}
     views = []
     for index, finding in enumerate(report.findings):
@@ -137,7 +135,7 @@ def loop_views(
                 suggestion=suggestion_with_concurrency(finding),
                 segments=_segments(finding),
                 timings=_timings(verified.get(index)),
-                diff=_diff_lines((diffs or {}).get(index)),
+                diff=_diff_lines(finding.diff),
             )
         )
     return views
@@ -172,12 +170,11 @@ def render_html(
     report: Report,
     catalog: Mapping[str, Rule] | None = None,
     *,
-    diffs: Mapping[int, str] | None = None,
     title: str = "concadvise report",
 ) -> str:
-    """The report as one HTML page; ``diffs`` maps a finding's index to its rewrite's diff."""
+    """The report as one HTML page, with the diff of each finding's proposed rewrite."""
     catalog = load_catalog() if catalog is None else catalog
-    views = loop_views(report, catalog, diffs)
+    views = loop_views(report, catalog)
     return (
         _environment()
         .get_template(TEMPLATE)

@@ -135,13 +135,8 @@ def _diff_block(index: int, finding: Finding, diff: str) -> str:
     return f"<details>\n<summary>{summary}</summary>\n\n{_fenced(diff, 'diff')}\n\n</details>"
 
 
-def render_markdown(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    diffs: Mapping[int, str] | None = None,
-) -> str:
-    """A PR comment; ``diffs`` maps a finding's index to the unified diff of its rewrite."""
+def render_markdown(report: Report, catalog: Mapping[str, Rule] | None = None) -> str:
+    """A PR comment, with the diff of each finding's proposed rewrite."""
     catalog = load_catalog() if catalog is None else catalog
     blocks = [_headline(report)]
     if report.findings:
@@ -150,9 +145,9 @@ def render_markdown(
     if report.verification:
         blocks.append("### Before / after\n\n" + "\n".join(_timings(report)))
     proposed = [
-        _diff_block(index, report.findings[index], diff)
-        for index, diff in sorted((diffs or {}).items())
-        if diff and 0 <= index < len(report.findings)
+        _diff_block(index, finding, finding.diff)
+        for index, finding in enumerate(report.findings)
+        if finding.diff
     ]
     if proposed:
         blocks.append("### Proposed rewrites\n\n" + "\n\n".join(proposed))

@@ -1,8 +1,8 @@
 """The SARIF 2.1.0 renderer, for code-scanning UIs (GitHub code scanning, VS Code's SARIF viewer).
 
-One result per finding, rule descriptors from the catalog, fixes from unified diffs, and a
-fingerprint built from the finding's source text rather than its line number, so a finding keeps
-its identity when code above it moves.
+One result per finding, rule descriptors from the catalog, fixes copied from the findings' edits
+(nothing is parsed or read here), and a fingerprint built from the finding's source text rather
+than its line number, so a finding keeps its identity when code above it moves.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import re
 import statistics
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +19,7 @@ from urllib.parse import quote
 from advisor.analysis.source import decode_source
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.errors import SourceError
-from advisor.model import Finding, Report, Verification, plain
+from advisor.model import Finding, Report, TextEdit, Verification, plain
 from advisor.report.rules_doc import rule_markdown
 from advisor.report.wording import suggestion_with_concurrency
 
@@ -86,100 +85,27 @@ def finding_fingerprints(
     ]
 
 
-# ----------------------------------------------------------------------------- fixes from diffs
+# ----------------------------------------------------------------------------- fixes
 
 
-_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    """Whole lines ``start``..``start + deleted - 1`` of the old file become ``inserted``."""
-
-    start: int
-    deleted: int
-    inserted: str
-
-
-def _strip_label(label: str) -> str:
-    return label.split("\t", 1)[0].strip()
-
-
-def parse_unified_diff(diff: str) -> dict[str, list[Replacement]]:
-    """The replacements of a unified diff, per new-file path, each a run of changed lines."""
-    changes: dict[str, list[Replacement]] = {}
-    current: list[Replacement] = []
-    old_line = old_left = new_left = 0  # next old line number; lines of the hunk still to come
-    start = deleted = 0
-    inserted: list[str] = []
-
-    def flush() -> None:
-        nonlocal deleted, inserted
-        if deleted or inserted:
-            current.append(Replacement(start, deleted, "".join(inserted)))
-        deleted, inserted = 0, []
-
-    previous = ""
-    for line in diff.split("\n"):
-        if line.startswith("\\"):
-            # "\ No newline at end of file" is about the line before it
-            if previous.startswith("+") and inserted:
-                inserted[-1] = inserted[-1].removesuffix("\n")
-        elif not (old_left or new_left):  # between hunks: file headers and hunk headers
-            flush()
-            if line.startswith("+++ "):
-                current = changes.setdefault(_strip_label(line[4:]), [])
-            elif match := _HUNK.match(line):
-                old_left, new_left = int(match[2] or 1), int(match[4] or 1)
-                # "-10,0" is an insertion after line 10, i.e. before line 11
-                old_line = int(match[1]) + (old_left == 0)
-        elif line.startswith(("-", "+")):
-            if not (deleted or inserted):
-                start = old_line
-            if line[0] == "-":
-                deleted += 1
-                old_line += 1
-                old_left -= 1
-            else:
-                inserted.append(line[1:] + "\n")
-                new_left -= 1
-        else:  # a context line (" x", or "" where a tool dropped the space of a blank line)
-            flush()
-            old_line += 1
-            old_left -= 1
-            new_left -= 1
-        previous = line
-    flush()
-    return {path: replacements for path, replacements in changes.items() if replacements}
-
-
-def _git_paths(paths: list[str]) -> list[str]:
-    """Drop git's ``b/`` prefix when every path has it."""
-    if all(p.startswith("b/") for p in paths):
-        return [p[2:] for p in paths]
-    return paths
-
-
-def _sarif_replacement(replacement: Replacement) -> dict[str, Any]:
-    # Line 'start' column 1 up to the start of the first line kept: whole lines with their
-    # newlines, or an empty region (a pure insertion) when nothing is deleted.
-    region = {
-        "startLine": replacement.start,
-        "startColumn": 1,
-        "endLine": replacement.start + replacement.deleted,
-        "endColumn": 1,
+def _replacement(edit: TextEdit) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "deletedRegion": {
+            "startLine": edit.line,
+            "startColumn": edit.column,
+            "endLine": edit.end_line,
+            "endColumn": edit.end_column,
+        }
     }
-    out: dict[str, Any] = {"deletedRegion": region}
-    if replacement.inserted:
-        out["insertedContent"] = {"text": replacement.inserted}
+    if edit.text:
+        out["insertedContent"] = {"text": edit.text}
     return out
 
 
-def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
-    changes = parse_unified_diff(diff)
-    if not changes:
+def _fix(finding: Finding) -> dict[str, Any] | None:
+    """The finding's proposed rewrite, copied from its edits (the file is the finding's)."""
+    if not finding.edits:
         return None
-    paths = [finding.path] if len(changes) == 1 else _git_paths(list(changes))
     return {
         "description": {
             "text": f"Rewrite with {suggestion_with_concurrency(finding)}; "
@@ -187,10 +113,9 @@ def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
         },
         "artifactChanges": [
             {
-                "artifactLocation": artifact_location(path),
-                "replacements": [_sarif_replacement(r) for r in replacements],
+                "artifactLocation": artifact_location(finding.path),
+                "replacements": [_replacement(edit) for edit in finding.edits],
             }
-            for path, replacements in zip(paths, changes.values(), strict=True)
         ],
     }
 
@@ -278,7 +203,6 @@ def sarif_log(
     report: Report,
     catalog: Mapping[str, Rule] | None = None,
     *,
-    diffs: Mapping[int, str] | None = None,
     source_lines: SourceLines | None = None,
 ) -> dict[str, Any]:
     """The SARIF log as a dict; :func:`render_sarif` serialises it."""
@@ -309,7 +233,7 @@ def sarif_log(
             "partialFingerprints": {FINGERPRINT_KEY: fingerprints[index]},
             "properties": _properties(finding, verified.get(index)),
         }
-        fix = _fix(finding, diffs[index]) if diffs and diffs.get(index) else None
+        fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
         results.append(result)
@@ -357,11 +281,10 @@ def render_sarif(
     report: Report,
     catalog: Mapping[str, Rule] | None = None,
     *,
-    diffs: Mapping[int, str] | None = None,
     source_lines: SourceLines | None = None,
 ) -> str:
-    """SARIF 2.1.0 JSON. ``diffs`` maps a finding's index to the unified diff of its rewrite;
-    ``source_lines`` reads a report path's lines (e.g. :func:`read_source_lines`) for fingerprints.
+    """SARIF 2.1.0 JSON, each finding's edits its fix; ``source_lines`` reads a report path's
+    lines (e.g. :func:`read_source_lines`) for fingerprints.
     """
-    log = sarif_log(report, catalog, diffs=diffs, source_lines=source_lines)
+    log = sarif_log(report, catalog, source_lines=source_lines)
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -14,10 +14,13 @@ from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_di
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.analysis.source import decode_source
 from advisor.cache_key import findings_cache_key
 from advisor.codemods.apply import attach_proposed_diffs
 from advisor.config import Config, find_config
 from advisor.display import display_path
+from advisor.errors import SourceError
+from advisor.fingerprint import with_fingerprints
 from advisor.model import ErrorEntry, Finding, Report
 
 # Below this many files to analyse, starting worker processes (each imports libcst) costs more
@@ -77,6 +80,17 @@ def _analyse_all(
     return [r for r in results if r is not None]
 
 
+def _shown_texts(paths: set[str], contents: dict[str, bytes]) -> dict[str, str]:
+    """The source text of each of ``paths``, keyed by the path as the report shows it."""
+    texts = {}
+    for path in paths:
+        try:
+            texts[display_path(path)] = decode_source(path, contents[path])
+        except (KeyError, SourceError):
+            continue  # its findings get the line-number fingerprint
+    return texts
+
+
 def check_paths(
     request: CheckRequest,
     on_progress: Callable[[int, int], None] | None = None,
@@ -96,12 +110,14 @@ def check_paths(
     )
 
     results: dict[str, CachedResult] = {}
+    contents: dict[str, bytes] = {}
     todo: list[tuple[str, bytes]] = []
     for path in files:
         content = _read(path)
         if isinstance(content, ErrorEntry):
             errors.append(content)
             continue
+        contents[path] = content
         cached = cache.get(path, content) if cache is not None else None
         if cached is not None:
             results[path] = cached
@@ -131,7 +147,9 @@ def check_paths(
         findings += [f for f in result.findings if config.is_rule_enabled(f.rule, f.path)]
         errors += result.errors
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    texts = _shown_texts({f.path for f in findings}, contents)
     findings = [replace(f, path=display_path(f.path)) for f in findings]
+    findings = with_fingerprints(findings, texts)
     errors = [replace(e, path=display_path(e.path)) for e in errors]
     if request.with_diffs:  # with the paths as shown, which the diffs and edits name
         findings, failed = attach_proposed_diffs(findings)

@@ -209,6 +209,8 @@ class Finding:
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
     # the same rewrite as edits of the file's text, from which the diff was made (SARIF's fixes)
     edits: tuple[TextEdit, ...] | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the finding's identity when code moves around it (advisor/fingerprint.py)
+    fingerprint: str | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from advisor.codemods.errors import RewriteError
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
+from advisor.fingerprint import with_fingerprints
 from advisor.model import (
     ErrorEntry,
     Finding,
@@ -250,9 +251,11 @@ def profile_script(
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
     suppressions: dict[str, Suppressions] = {}
+    texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
     for path in user_files(profile) or [script]:
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
+            texts[display_path(facts.path)] = facts.source.text
             loops, pools_here = _sites_of(facts, errors)
             sites += loops
             pools += pools_here
@@ -283,7 +286,7 @@ def profile_script(
         profile.imported,
     )
     findings = _not_silenced(findings, find_config(script), suppressions)
-    findings, failed = attach_proposed_diffs(_relative(findings))
+    findings, failed = attach_proposed_diffs(with_fingerprints(_relative(findings), texts))
     errors += failed
     return Report(
         tool_version=__version__,

@@ -31,6 +31,7 @@ def finding(path: str, **changes: object) -> Finding:
         ),
         "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
         "edits": (TextEdit(1, 1, 2, 1, "b\n"),),
+        "fingerprint": "0" * 64,
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

@@ -18,8 +18,6 @@ from advisor.report.load import load_report
 from advisor.report.sarif import (
     FINGERPRINT_KEY,
     artifact_location,
-    finding_fingerprints,
-    read_source_lines,
     render_sarif,
 )
 
@@ -28,11 +26,6 @@ RECORDED = ROOT / "tests" / "data" / "report_profile.json"
 SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 if not SCHEMA.exists():  # a checkout without the shared folder beside it
     SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-
-
-def fixture_lines(path: str) -> list[str] | None:
-    """The recorded report's paths are relative to fixtures/ (where it was profiled)."""
-    return read_source_lines(str(ROOT / "fixtures" / path))
 
 
 def sarif(report: Report | None = None, **kwargs) -> dict:
@@ -71,7 +64,7 @@ def apply_fix(text: str, replacements: list[dict]) -> str:
 
 
 def test_the_recorded_report_is_valid_sarif_2_1_0():
-    log = sarif(source_lines=fixture_lines)
+    log = sarif()
     validate(log)
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
@@ -103,7 +96,7 @@ def test_the_driver_names_the_tool_and_describes_every_rule_from_the_catalog():
 
 def test_one_result_per_finding_pointing_at_its_rule_and_lines():
     report = load_report(RECORDED)
-    run = sarif(source_lines=fixture_lines)["runs"][0]
+    run = sarif()["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert len(run["results"]) == len(report.findings)
     for finding, result in zip(report.findings, run["results"], strict=True):
@@ -262,74 +255,19 @@ def test_no_edits_is_no_fix():
 
 # ----------------------------------------------------------------------------- fingerprints
 
-MODULE = [
-    "import time",
-    "",
-    "def poll(jobs):",
-    "    for job in jobs:",
-    "        time.sleep(job)",
-    "",
-]
 
+def test_the_log_carries_each_findings_fingerprint_else_one_from_its_line():
+    report = load_report(RECORDED)
+    findings = (replace(report.findings[0], fingerprint="f" * 64), *report.findings[1:])
 
-def loop_finding(line: int, path: str = "app/poll.py", rule: str = "CA101") -> Finding:
-    return Finding(rule, path, line, line + 1, "m", "io", "thread_pool", "safe")
-
-
-def fingerprint(finding: Finding, source: list[str]) -> str:
-    (one,) = finding_fingerprints((finding,), lambda _path: source)
-    return one
-
-
-def test_a_finding_moved_down_keeps_its_fingerprint():
-    moved = ["# a new comment", "import os", "", *MODULE]
-    before = fingerprint(loop_finding(4), MODULE)
-    assert fingerprint(loop_finding(7), moved) == before
-    reindented = [line.replace("    ", "\t") for line in MODULE]
-    assert fingerprint(loop_finding(4), reindented) == before
-
-
-def test_a_changed_line_rule_or_path_changes_the_fingerprint():
-    before = fingerprint(loop_finding(4), MODULE)
-    changed = [*MODULE[:4], "        time.sleep(job * 2)", ""]
-    assert fingerprint(loop_finding(4), changed) != before
-    assert fingerprint(loop_finding(4, rule="CA103"), MODULE) != before
-    assert fingerprint(loop_finding(4, path="app/other.py"), MODULE) != before
-
-
-def test_identical_loops_in_one_file_get_distinct_stable_fingerprints():
-    source = [*MODULE, "def again(jobs):", "    for job in jobs:", "        time.sleep(job)"]
-    first, second = finding_fingerprints((loop_finding(8), loop_finding(4)), lambda _path: source)
-    assert first != second
-    shifted = ["", "", *source]
-    again_first, again_second = finding_fingerprints(
-        (loop_finding(10), loop_finding(6)), lambda _path: shifted
-    )
-    assert (again_first, again_second) == (first, second)
-
-
-def test_fingerprints_in_the_log_come_from_the_source_lines():
-    moved = load_report(RECORDED)
-    moved = replace(
-        moved,
-        findings=tuple(
-            replace(f, line=f.line + 3, end_line=f.end_line + 3) for f in moved.findings
-        ),
-    )
-
-    def padded(path: str) -> list[str] | None:
-        lines = fixture_lines(path)
-        return None if lines is None else ["", "", "", *lines]
-
-    def hashes(report: Report, source_lines) -> list[str]:
-        results = sarif(report, source_lines=source_lines)["runs"][0]["results"]
+    def hashes(findings: tuple[Finding, ...]) -> list[str]:
+        results = sarif(Report("0.1.0", findings=findings))["runs"][0]["results"]
         return [r["partialFingerprints"][FINGERPRINT_KEY] for r in results]
 
-    original = hashes(load_report(RECORDED), fixture_lines)
-    after_move = hashes(moved, padded)
-    # service/poll.py (finding 2) is not in fixtures/: it falls back to its line number
-    assert [after_move[i] for i in (0, 1, 3)] == [original[i] for i in (0, 1, 3)]
-    assert after_move[2] != original[2]
-    assert len(set(original)) == len(original)
-    # without source only the line numbers are left: still unique, but they move with the code
-    assert hashes(load_report(RECORDED), None) != hashes(moved, None)
+    first, *others = hashes(findings)
+    assert first == "f" * 64
+    assert len(set(others)) == len(others) and "f" * 64 not in others
+    # a report saved before findings carried one: the line number is all there is
+    moved = tuple(replace(f, line=f.line + 3, end_line=f.end_line + 3) for f in findings)
+    assert hashes(moved)[0] == first
+    assert hashes(moved)[1:] != others

@@ -8,7 +8,7 @@ from advisor.report.github import render_github
 from advisor.report.html import render_html
 from advisor.report.json_report import render_json
 from advisor.report.markdown import render_markdown
-from advisor.report.sarif import read_source_lines, render_sarif
+from advisor.report.sarif import render_sarif
 
 TEXT_FORMATS = ("json", "sarif", "markdown", "github", "html")
 
@@ -18,7 +18,7 @@ def render_text(report: Report, output_format: str) -> str:
     if output_format == "json":
         return render_json(report)
     if output_format == "sarif":
-        return render_sarif(report, load_catalog(), source_lines=read_source_lines)
+        return render_sarif(report, load_catalog())
     if output_format == "markdown":
         return render_markdown(report, load_catalog())
     if output_format == "github":

@@ -1,24 +1,21 @@
 """The SARIF 2.1.0 renderer, for code-scanning UIs (GitHub code scanning, VS Code's SARIF viewer).
 
 One result per finding, rule descriptors from the catalog, fixes copied from the findings' edits
-(nothing is parsed or read here), and a fingerprint built from the finding's source text rather
-than its line number, so a finding keeps its identity when code above it moves.
+and fingerprints from the findings' own (built from their source text when they were found, so
+a finding keeps its identity when code above it moves). Nothing is parsed or read here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from advisor.analysis.source import decode_source
 from advisor.catalog import Rule, help_uri, load_catalog
-from advisor.errors import SourceError
+from advisor.fingerprint import finding_fingerprints
 from advisor.model import Finding, Report, TextEdit, Verification, plain
 from advisor.report.rules_doc import rule_markdown
 from advisor.report.wording import suggestion_with_concurrency
@@ -27,17 +24,6 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://concadvise.readthedocs.io/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "concadviseFindingHash/v1"
-
-SourceLines = Callable[[str], list[str] | None]
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Python numbers lines; not str.splitlines
-
-
-def read_source_lines(path: str) -> list[str] | None:
-    """The lines of a source file as Python decodes it, or None when it cannot be read."""
-    try:
-        return _LINE_BREAK.split(decode_source(path, Path(path).read_bytes()))
-    except (OSError, SourceError):
-        return None
 
 
 def artifact_location(path: str) -> dict[str, str]:
@@ -51,38 +37,11 @@ def artifact_location(path: str) -> dict[str, str]:
 # ----------------------------------------------------------------------------- fingerprints
 
 
-def _finding_text(finding: Finding, lines: list[str] | None) -> str:
-    if lines is None:
-        # No source to read: the line number is all that is left (stable only until code moves).
-        return f"line {finding.line}"
-    body = lines[finding.line - 1 : finding.end_line]
-    return "\n".join(stripped for line in body if (stripped := line.strip()))
-
-
-def finding_fingerprints(
-    findings: tuple[Finding, ...], source_lines: SourceLines | None = None
-) -> list[str]:
-    """Per finding: sha256 of rule, path and its stripped source lines, and an occurrence index.
-
-    The occurrence index (0 for the first finding in the file with the same rule and text, 1 for
-    the next...) keeps two identical loops of one file apart.
-    """
-    cache: dict[str, list[str] | None] = {}
-    bases: list[str] = []
-    for finding in findings:
-        if source_lines is not None and finding.path not in cache:
-            cache[finding.path] = source_lines(finding.path)
-        text = _finding_text(finding, cache.get(finding.path))
-        bases.append("\0".join((finding.rule, finding.path.replace("\\", "/"), text)))
-    seen: dict[str, int] = {}
-    occurrence = [0] * len(findings)
-    for index in sorted(range(len(findings)), key=lambda i: findings[i].line):
-        occurrence[index] = seen.get(bases[index], 0)
-        seen[bases[index]] = occurrence[index] + 1
-    return [
-        hashlib.sha256(f"{base}\0{occurrence[i]}".encode()).hexdigest()
-        for i, base in enumerate(bases)
-    ]
+def fingerprints_of(findings: tuple[Finding, ...]) -> list[str]:
+    """Each finding's own fingerprint; a report saved before findings carried one falls back to
+    rule, path and line number (stable only until code moves)."""
+    fallback = finding_fingerprints(findings, lambda _path: None)
+    return [f.fingerprint or fallback[i] for i, f in enumerate(findings)]
 
 
 # ----------------------------------------------------------------------------- fixes
@@ -199,12 +158,7 @@ def message_with_reasons(finding: Finding) -> str:
     return f"{finding.message} ({_REASONS_LEAD[finding.fix_safety]}{'; '.join(finding.reasons)})"
 
 
-def sarif_log(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    source_lines: SourceLines | None = None,
-) -> dict[str, Any]:
+def sarif_log(report: Report, catalog: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """The SARIF log as a dict; :func:`render_sarif` serialises it."""
     catalog = load_catalog() if catalog is None else catalog
     descriptors = [_rule_descriptor(rule) for rule in catalog.values()]
@@ -214,7 +168,7 @@ def sarif_log(
             rule_index[finding.rule] = len(descriptors)
             descriptors.append(_unknown_rule_descriptor(finding.rule))
     verified = {v.finding: v for v in report.verification}
-    fingerprints = finding_fingerprints(report.findings, source_lines)
+    fingerprints = fingerprints_of(report.findings)
     results = []
     for index, finding in enumerate(report.findings):
         result: dict[str, Any] = {
@@ -277,14 +231,7 @@ def sarif_log(
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    source_lines: SourceLines | None = None,
-) -> str:
-    """SARIF 2.1.0 JSON, each finding's edits its fix; ``source_lines`` reads a report path's
-    lines (e.g. :func:`read_source_lines`) for fingerprints.
-    """
-    log = sarif_log(report, catalog, source_lines=source_lines)
+def render_sarif(report: Report, catalog: Mapping[str, Rule] | None = None) -> str:
+    """SARIF 2.1.0 JSON: each finding's edits its fix, its fingerprint its identity."""
+    log = sarif_log(report, catalog)
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -81,6 +81,10 @@ class FixReport:
         return sum(len(f.applied) for f in self.files)
 
     @property
+    def changed_files(self) -> int:
+        return sum(1 for f in self.files if f.applied)
+
+    @property
     def skipped(self) -> tuple[SkippedFix, ...]:
         return tuple(s for f in self.files for s in f.skipped)
 

@@ -61,7 +61,7 @@ from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
 from advisor.profiling.target import Target, module_target
-from advisor.verify.verifier import verify_rewrite
+from advisor.verify.verifier import measured_speedup, verify_rewrite
 
 
 def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -363,7 +363,7 @@ def apply_and_verify(
                 finding=index,
                 before_s=outcome.before_s,
                 after_s=outcome.after_s,
-                speedup=round(outcome.speedup, 3),
+                speedup=measured_speedup(outcome.ratio),
                 same_output=outcome.same_output,
                 kept=outcome.kept,
                 reason=outcome.reason,

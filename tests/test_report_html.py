@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from advisor.catalog import load_catalog
+from advisor.display import speedup_text
 from advisor.model import Evidence, Finding, Report
 from advisor.report.html import render_html
 from advisor.report.load import load_report
@@ -215,7 +216,7 @@ def test_the_before_after_bars_match_the_measured_timings(drawn):
         before / after, rel=0.02
     )
     assert f"{before:.2f} s" in chart["text"] and f"{after:.2f} s" in chart["text"]
-    assert f"{verification['speedup']:.2f}x faster" in drawn["text"]
+    assert f"{speedup_text(verification['speedup'], 2)} faster" in drawn["text"]
 
 
 @needs_browser
@@ -227,7 +228,7 @@ def test_the_visible_numbers_match_the_json(drawn):
     for index, finding in enumerate(data["findings"]):
         assert finding["path"] in text
         if finding["predicted_speedup"]:
-            assert f"{finding['predicted_speedup']:.2f}x" in text
+            assert speedup_text(finding["predicted_speedup"]) in text
         if finding["evidence"]:
             share = f"{finding['evidence']['share_of_run']:.0%}"
             assert f"\t{share}\t" in text, f"finding {index}: share {share} not in the table"

@@ -40,12 +40,13 @@ def test_one_table_row_per_finding_with_predicted_and_measured_speedups():
     )
     assert rows[1] == (
         "| 0 | `checksum_files.py:32` | [CA101](https://concadvise.readthedocs.io/en/latest/rules/"
-        'CA101 "serial-io-loop") | io | 99% | ThreadPoolExecutor, 19 workers | 6.84x '
+        'CA101 "serial-io-loop") | io | 99% | ThreadPoolExecutor, 19 workers | 6.8x '
         "| **4.37x** (kept) | ✅ safe |"
     )
-    assert rows[2].endswith("| io | 53% | ThreadPoolExecutor, 19 workers | 1.89x | — | ⚠️ unsafe |")
+    # a prediction shows one decimal, as in the terminal and in the message
+    assert rows[2].endswith("| io | 53% | ThreadPoolExecutor, 19 workers | 1.9x | — | ⚠️ unsafe |")
     assert rows[3].endswith("| io | — | asyncio.sleep | — | — | ✅ safe |")
-    assert rows[4].endswith("| io | 16% | — | 1.04x | — | — no rewrite |")
+    assert rows[4].endswith("| io | 16% | — | 1.0x | — | — no rewrite |")
 
 
 def test_unsafe_reasons_are_listed_under_their_finding():

@@ -8,7 +8,6 @@ a finding keeps its identity when code above it moves). Nothing is parsed or rea
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -120,8 +119,8 @@ def level_of(finding: Finding) -> str:
 
 def _verification_properties(v: Verification) -> dict[str, Any]:
     return {
-        "before_median_s": statistics.median(v.before_s) if v.before_s else None,
-        "after_median_s": statistics.median(v.after_s) if v.after_s else None,
+        "before_median_s": v.before_stats.median_s if v.before_stats else None,
+        "after_median_s": v.after_stats.median_s if v.after_stats else None,
         "speedup": v.speedup,
         "same_output": v.same_output,
         "kept": v.kept,

@@ -134,6 +134,7 @@ def fix_text(
     applied: list[Finding] = []
     skipped: list[SkippedFix] = []
     refused: set[tuple[str, str]] = set()  # (rule, text of its line): do not try it again
+    # concadvise: ignore[CA102]: each pass rewrites the text of the one before
     for _ in range(MAX_FIXES_PER_FILE):
         result = analyse_content(path, source.encode(path, text), knowledge)
         if result.errors:
@@ -219,6 +220,7 @@ def fix_paths(
     policy = FixPolicy(config, request.unsafe_fixes, request.target)
     knowledge = load_knowledge()
     fixed: list[FileFix] = []
+    # concadvise: ignore[CA101]: one file after another for now (issue 21: fix speed)
     for done, path in enumerate(files, start=1):
         outcome = _fix_file(path, policy, knowledge, request.write)
         if isinstance(outcome, ErrorEntry):

@@ -333,7 +333,9 @@ def fix(
         lambda on_progress: fix_paths(request, on_progress=on_progress),
     )
     if diff:
-        sys.stdout.write("".join(f.diff for f in report.files))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(f.patch() for f in report.files))
+        sys.stdout.buffer.flush()
         summary = Console(stderr=True, width=120 if not sys.stderr.isatty() else None)
     else:
         summary = Console() if sys.stdout.isatty() else Console(width=120)

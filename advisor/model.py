@@ -7,6 +7,7 @@ returns these frozen dataclasses; only :func:`report_to_dict` knows how they bec
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -174,6 +175,38 @@ class Evidence:
     # CPU seconds of the child processes the loop waited for (its commands' own work)
     children_cpu_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
+    # The seconds behind each share, so no renderer multiplies them out itself.
+    @property
+    def waiting_s(self) -> float:
+        return self.waiting * self.wall_s
+
+    @property
+    def cpu_python_s(self) -> float:
+        return self.cpu_python * self.wall_s
+
+    @property
+    def cpu_native_s(self) -> float:
+        return self.cpu_native * self.wall_s
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """One replacement in the text of a finding's file, in the shape of a SARIF replacement: the
+    text from (``line``, ``column``) up to, not including, (``end_line``, ``end_column``) becomes
+    ``text``. The file is the finding's ``path`` (a fixer rewrites the one module it is given), so
+    an edit never names a path that could go stale when the finding's is shown relative.
+
+    Lines are 1-based as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r`` ends one), columns
+    1-based in Unicode code points; a file's BOM is not part of its text. A position just past
+    the last line is the end of a file that ends with a line break.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -191,6 +224,10 @@ class Finding:
     evidence: Evidence | None = None
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
     site: Site | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)  # what a fix takes
+    # the same rewrite as edits of the file's text, from which the diff was made (SARIF's fixes)
+    edits: tuple[TextEdit, ...] | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the finding's identity when code moves around it (advisor/fingerprint.py)
+    fingerprint: str | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +248,22 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TimingStats:
+    """What a set of timed runs is shown as: the median, the fastest and the slowest."""
+
+    median_s: float
+    min_s: float
+    max_s: float
+    runs: int
+
+    @classmethod
+    def of(cls, samples: tuple[float, ...]) -> TimingStats | None:
+        if not samples:
+            return None
+        return cls(statistics.median(samples), min(samples), max(samples), len(samples))
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     finding: int  # index into Report.findings
     before_s: tuple[float, ...]
@@ -221,6 +274,14 @@ class Verification:
     reason: str = ""
     # why these timings should not be trusted (runs spread wide, ratios across 1.0), if so
     noise_warning: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    # Made from before_s and after_s when the verification is made (a loaded report's too, which
+    # never reads them back), so every renderer shows the same medians without computing them.
+    before_stats: TimingStats | None = field(default=None, init=False, metadata=_ADDED_IN_V1)
+    after_stats: TimingStats | None = field(default=None, init=False, metadata=_ADDED_IN_V1)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before_stats", TimingStats.of(self.before_s))
+        object.__setattr__(self, "after_stats", TimingStats.of(self.after_s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +291,14 @@ class Report:
     errors: tuple[ErrorEntry, ...] = ()
     run: RunInfo | None = None
     verification: tuple[Verification, ...] = ()
+
+    def count(self, fix_safety: FixSafety) -> int:
+        """How many findings have this fix safety (the summary every format shows)."""
+        return sum(1 for f in self.findings if f.fix_safety == fix_safety)
+
+    @property
+    def kept_rewrites(self) -> int:
+        return sum(1 for v in self.verification if v.kept)
 
 
 def plain(value: Any) -> Any:

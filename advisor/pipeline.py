@@ -28,11 +28,17 @@ from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
-from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
+from advisor.codemods.apply import (
+    attach_proposed_diffs,
+    fixed_file_bytes,
+    fixer_crash,
+    is_safe_fix,
+)
 from advisor.codemods.errors import RewriteError
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
+from advisor.fingerprint import with_fingerprints
 from advisor.model import (
     ErrorEntry,
     Finding,
@@ -55,7 +61,7 @@ from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
 from advisor.profiling.target import Target, module_target
 from advisor.syntax.source import Source
-from advisor.verify.verifier import verify_rewrite
+from advisor.verify.verifier import measured_speedup, verify_rewrite
 
 
 def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -245,9 +251,11 @@ def profile_script(
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
     suppressions: dict[str, Suppressions] = {}
+    texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
     for path in user_files(profile) or [script]:
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
+            texts[display_path(facts.path)] = facts.source.text
             loops, pools_here = _sites_of(facts, errors)
             sites += loops
             pools += pools_here
@@ -278,7 +286,8 @@ def profile_script(
         profile.imported,
     )
     findings = _not_silenced(findings, find_config(script), suppressions)
-    findings = attach_proposed_diffs(_relative(findings))
+    findings, failed = attach_proposed_diffs(with_fingerprints(_relative(findings), texts))
+    errors += failed
     return Report(
         tool_version=__version__,
         findings=tuple(findings),
@@ -317,29 +326,45 @@ def apply_and_verify(
     errors = list(report.errors)
     eligible = [(index, f) for index, f in enumerate(report.findings) if is_safe_fix(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
+    # concadvise: ignore[CA101]: timed runs, one rewrite at a time on purpose
     for index, finding in eligible:
-        original = Path(finding.path).read_bytes()
+        # a failure on one finding's file is that file's error entry; the others still run
         try:
+            original = Path(finding.path).read_bytes()
             rewritten = fixed_file_bytes(finding.path, original, finding)
         except (RewriteError, SyntaxError) as exc:
             errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
             continue
-        outcome = verify_rewrite(
-            finding.path,
-            original,
-            rewritten,
-            command,
-            cwd=None,
-            runs=runs,
-            timeout=request.timeout,
-            on_run=on_run,
-        )
+        except SourceError as exc:
+            errors.append(ErrorEntry(finding.path, exc.kind, exc.detail))  # type: ignore[arg-type]
+            continue
+        except OSError as exc:
+            errors.append(ErrorEntry(finding.path, "io", f"not rewritten: {exc.strerror or exc}"))
+            continue
+        except Exception as exc:
+            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            continue
+        try:
+            outcome = verify_rewrite(
+                finding.path,
+                original,
+                rewritten,
+                command,
+                cwd=None,
+                runs=runs,
+                timeout=request.timeout,
+                on_run=on_run,
+            )
+        except Exception as exc:  # the verifier put the original bytes back before raising
+            message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"
+            errors.append(ErrorEntry(finding.path, "internal", message))
+            continue
         verifications.append(
             Verification(
                 finding=index,
                 before_s=outcome.before_s,
                 after_s=outcome.after_s,
-                speedup=round(outcome.speedup, 3),
+                speedup=measured_speedup(outcome.ratio),
                 same_output=outcome.same_output,
                 kept=outcome.kept,
                 reason=outcome.reason,

@@ -138,3 +138,43 @@ def pages_server() -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
+
+
+# ----------------------------------------------------------------------------- a fixer with a bug
+
+CRASHING_FIXER_MARKER = "# this file makes the CA101 fixer raise"
+SAFE_IO_LOOP = """\
+import urllib.request
+
+
+def fetch_all(urls):
+    pages = []
+    for url in urls:
+        pages.append(urllib.request.urlopen(url).read())
+    return pages
+"""
+
+
+class FixerBug(Exception):
+    """The deliberate bug of the fixer that ``crash_tree`` installs."""
+
+
+@pytest.fixture
+def crash_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tree of two files with the same safe CA101 loop, and CA101's entry of the real fixer
+    table swapped for one that raises FixerBug on ``crashes.py`` (it holds the marker) and
+    rewrites ``fixes.py`` as the real fixer does. The working directory is the tree."""
+    real = FIXERS["CA101"]
+
+    def fixer(source: str, finding: Finding, **options: Any) -> str:
+        if CRASHING_FIXER_MARKER in source:
+            raise FixerBug("a deliberate bug")
+        return real(source, finding, **options)
+
+    monkeypatch.setitem(FIXERS, "CA101", fixer)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "crashes.py").write_text(SAFE_IO_LOOP + CRASHING_FIXER_MARKER + "\n")
+    (tree / "fixes.py").write_text(SAFE_IO_LOOP)
+    monkeypatch.chdir(tree)
+    return tree

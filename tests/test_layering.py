@@ -20,7 +20,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "advisor"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"model", "errors", "display"}),  # plain data and the errors everyone raises
     frozenset({"syntax"}),  # source, scopes and bindings, loop shapes, the edit toolkit
-    frozenset({"config", "catalog"}),  # settings and the rule catalog: data read from files
+    # settings, the rule catalog, and what is derived from files alone: findings fingerprints,
+    # the findings cache key
+    frozenset({"config", "catalog", "fingerprint", "cache_key"}),
     frozenset({"analysis"}),
     frozenset({"profiling"}),
     frozenset({"advice"}),

@@ -386,6 +386,7 @@ def launch(argv: Sequence[str]) -> int:
     allow_tracing_by_descendants(os.getpid())
     # A trial read of this very process, before the script runs, so that a missing permission
     # or a Python py-spy does not know never costs a run of the script.
+    # concadvise: ignore[CA101]: a retry: the second probe only if the first failed
     for _attempt in range(2):
         probe = subprocess.run(
             [pyspy, "dump", "--nonblocking", "--pid", str(os.getpid())],
@@ -415,6 +416,7 @@ def launch(argv: Sequence[str]) -> int:
     _wait_readable(ready_read, _HANDSHAKE_TIMEOUT_S)
     ready = time.perf_counter()
     samplers = []
+    # concadvise: ignore[CA101]: it starts the samplers (Popen); they run together
     for name, flags in SAMPLER_FLAGS.items():
         out = str(state / f"{name}.txt")
         with open(state / f"{name}.err", "wb") as err, open(state / f"{name}.log", "wb") as log:

@@ -84,6 +84,8 @@ def _dataclass(cls: Any, data: Any, where: str) -> Any:
     hints = _field_types(cls)
     values = {}
     for f in dataclasses.fields(cls):
+        if not f.init:
+            continue  # derived when the object is made, never read back
         if f.name in data:
             values[f.name] = _convert(data[f.name], hints[f.name], f"{where}.{f.name}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:

@@ -65,6 +65,11 @@ class Ratio:
     min: float
     max: float
 
+    @property
+    def slowdown(self) -> float:
+        """after/before, the figure to show when the after version is slower."""
+        return 1 / self.median if self.median > 0 else float("inf")
+
     @classmethod
     def of_pairs(cls, before: Sequence[float], after: Sequence[float]) -> Ratio | None:
         ratios = [b / a for b, a in zip(before, after, strict=False) if a > 0]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from advisor.codemods.writing import write_atomically
+from advisor.display import rounded, speedup_text
 from advisor.verify.bench import BenchResult, Ratio, RunTimedOut, Version, run_alternating
 from advisor.verify.equivalence import DEFAULT_RULE, OutputRule
 
@@ -39,6 +40,12 @@ class VerificationRun:
         return self.ratio.median if self.ratio is not None else 0.0
 
 
+def measured_speedup(ratio: Ratio | None) -> float:
+    """The measured figure a verification reports: the median per-pair ratio to 3 places (0.0
+    when no pair was timed), rounded once so its reason and every table show the same value."""
+    return rounded(ratio.median, 3) if ratio is not None else 0.0
+
+
 def _put_in_place(path: str, content: bytes) -> Callable[[], None]:
     def prepare() -> None:
         write_atomically(path, content)
@@ -56,10 +63,10 @@ def _decide(result: BenchResult, min_speedup: float) -> tuple[bool, str]:
         if difference.startswith("the before version"):
             return False, difference
         return False, f"{difference} after the rewrite"
-    speedup = result.ratio.median if result.ratio is not None else 0.0
+    speedup = measured_speedup(result.ratio)
     if speedup >= min_speedup:
         return True, ""
-    return False, f"not faster ({speedup:.2f}x; needs {min_speedup}x)"
+    return False, f"not faster ({speedup_text(speedup, 2)}; needs {min_speedup}x)"
 
 
 def verify_rewrite(

@@ -125,6 +125,12 @@ def _codes(option: str | None) -> tuple[str, ...]:
     return tuple(option.split(",")) if option else ()
 
 
+def _check_rule_registry() -> None:
+    """Fail loudly, before analysing anything, when a rule file and the code disagree about
+    whether it is detected or fixed (imported here, not at start-up: it loads the analysis)."""
+    import advisor.registry  # noqa: F401  # checks on import
+
+
 @app.command()
 def profile(
     script: Annotated[
@@ -199,6 +205,7 @@ def profile(
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
         raise UsageError("give a script to profile, or -m MODULE")
+    _check_rule_registry()
     # with -m, every positional word is the module's argument (`-m pkg.tool -- a b`)
     args = tuple(script_args or ())
     if module is not None and script is not None:
@@ -258,6 +265,7 @@ def check(
     ] = False,
 ) -> None:
     """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
+    _check_rule_registry()
     request = CheckRequest(
         paths=tuple(paths),
         select=_codes(select) or None,
@@ -318,6 +326,7 @@ def fix(
     Exit 0 when nothing fixable is left, 1 when some finding was left as it was (or, with
     --diff, when there is something to fix), 2 on errors.
     """
+    _check_rule_registry()
     request = FixRequest(
         paths=tuple(paths),
         select=_codes(select) or None,

@@ -131,6 +131,21 @@ def _check_rule_registry() -> None:
     import advisor.registry  # noqa: F401  # checks on import
 
 
+def _nothing_runs(
+    *, apply: bool, module: str | None, save_profile: str | None, args: list[str] | None
+) -> None:
+    """--load-profile replays a run: the options that run something have no place beside it."""
+    running = {
+        "--apply": apply,
+        "-m": module is not None,
+        "--save-profile": save_profile is not None,
+        "script arguments": bool(args),
+    }
+    clash = [name for name, used in running.items() if used]
+    if clash:
+        raise UsageError(f"--load-profile runs nothing; it takes no {', '.join(clash)}")
+
+
 @app.command()
 def profile(
     script: Annotated[
@@ -201,10 +216,30 @@ def profile(
             "cannot run here (and says so).",
         ),
     ] = ProfilerOption.auto,
+    save_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--save-profile",
+            metavar="FILE",
+            help="Also save the measured run to FILE (JSON), to advise from again with "
+            "--load-profile.",
+        ),
+    ] = None,
+    load_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--load-profile",
+            metavar="FILE",
+            help="Advise from a run saved with --save-profile instead of running SCRIPT "
+            "(whose sources must be unchanged); nothing is run.",
+        ),
+    ] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
         raise UsageError("give a script to profile, or -m MODULE")
+    if load_profile is not None:
+        _nothing_runs(apply=apply, module=module, save_profile=save_profile, args=script_args)
     _check_rule_registry()
     # with -m, every positional word is the module's argument (`-m pkg.tool -- a b`)
     args = tuple(script_args or ())
@@ -220,9 +255,14 @@ def profile(
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,
         pass_stdin=stdin,
+        save_profile=save_profile,
+        load_profile=load_profile,
     )
     status = _status_console(output_format)
-    with status.status(f"Profiling {script if module is None else f'-m {module}'}…"):
+    doing = f"Profiling {script if module is None else f'-m {module}'}"
+    if load_profile is not None:
+        doing = f"Advising from {load_profile}"
+    with status.status(f"{doing}…"):
         report = profile_script(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
         )

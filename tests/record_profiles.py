@@ -1,25 +1,33 @@
 """Record again the profiles that the fast tests replay (real py-spy runs of real scripts).
 
     python tests/record_profiles.py            # every recording
-    python tests/record_profiles.py hash_blocks
+    python tests/record_profiles.py hash_blocks CA203
 
 Each fixture of RECORDINGS is profiled as `concadvise profile --save-profile` does and saved
-in tests/data/profiles/NAME.json. The machine is pinned to 2 cores, both free, and the default
-pool overheads (not this host's calibration): the tests check what the advice makes of the
-samples, and a busy host would otherwise record a machine on which no pool is worth starting.
+in tests/data/profiles/NAME.json; each example of a profile-only rule (CA203...) that names a
+`profile` is run as example.py and saved there, under rules/. The machine is pinned to 2 cores,
+both free, and the default pool overheads (not this host's calibration): the tests check what
+the advice makes of the samples, and a busy host would otherwise record a machine on which no
+pool is worth starting.
 Read the findings of a new recording before committing it; the tests state them exactly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import tempfile
+import textwrap
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from advisor.advice.findings import AdviceSettings
 from advisor.pipeline import ProfileRequest, profile_script
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+RULES = ROOT / "rules"
 PROFILES = Path(__file__).resolve().parent / "data" / "profiles"
 # the machine every recording claims: 2 cores, both free (see the docstring)
 PINNED = AdviceSettings(cores=2, free_cores=2.0)
@@ -36,29 +44,58 @@ RECORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def record(name: str) -> Path:
-    """Profile one fixture and save what was measured (its paths relative to fixtures/)."""
-    fixture, args = RECORDINGS[name]
-    saved = PROFILES / f"{name}.json"
+def record(name: str, script: Path, args: tuple[str, ...], saved: Path, **settings: Any) -> None:
+    """Profile ``script`` and save what was measured (paths relative to its folder); print the
+    findings, to be read before the recording is committed."""
+    saved.parent.mkdir(parents=True, exist_ok=True)
     request = ProfileRequest(
-        str(FIXTURES / fixture),
+        str(script),
         args,
         timeout=300,
-        settings=PINNED,
+        settings=dataclasses.replace(PINNED, **settings),
         profiler="py-spy",
         measure_overheads=False,
         save_profile=str(saved),
     )
-    report = profile_script(request)
-    for finding in report.findings:
+    for finding in profile_script(request).findings:
         print(f"{name}: {finding.rule} line {finding.line} {finding.fix_safety}: {finding.message}")
-    return saved
+    print(f"recorded {saved.relative_to(ROOT)}")
+
+
+def record_fixture(name: str) -> None:
+    fixture, args = RECORDINGS[name]
+    record(name, FIXTURES / fixture, args, PROFILES / f"{name}.json")
+
+
+def record_rule_examples(rule: str) -> None:
+    """Every example of the rule's file that names a recorded ``profile``, run as example.py."""
+    data = tomllib.loads((RULES / f"{rule}.toml").read_text(encoding="utf-8"))
+    examples = [("example", data["example"])]
+    for kind in ("must_flag", "must_not_flag"):
+        examples += [(f"{kind}[{i}]", table) for i, table in enumerate(data.get(kind, []))]
+    recorded = set()
+    for where, table in examples:
+        if "profile" not in table or table["profile"] in recorded:
+            continue  # examples may share one run (the same code with other settings)
+        recorded.add(table["profile"])
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "example.py"
+            # the catalog's form of the code (Rule examples), which the tests write and hash
+            code = textwrap.dedent(table["code"]).strip("\n") + "\n"
+            script.write_text(code, encoding="utf-8")
+            saved = RULES / table["profile"]
+            record(f"{rule} {where}", script, (), saved, **table.get("settings", {}))
 
 
 def main(names: list[str]) -> None:
-    PROFILES.mkdir(parents=True, exist_ok=True)
-    for name in names or RECORDINGS:
-        print(f"recorded {record(name).relative_to(ROOT)}")
+    rules = sorted(path.stem for path in RULES.glob("CA*.toml"))
+    for name in names or [*RECORDINGS, *rules]:
+        if name in RECORDINGS:
+            record_fixture(name)
+        elif name in rules:
+            record_rule_examples(name)
+        else:
+            raise SystemExit(f"no recording named {name}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Its examples are tests (tests/test_rules_catalog.py), in three kinds of table::
     [example]              # the one the docs show; `fixed` is their "Use instead"
     code = '''...'''       # a complete module
     line = 4               # the line its one finding of the rule is reported at
-    message = "..."        # a part of that finding's message (all of it, or its stable start)
+    message = "..."        # a part of that finding's message (all of it, or a stable part)
     safety = "safe"        # the finding's fix safety: safe, unsafe or none
     fixed = '''...'''      # exactly what the rule's fixer returns for it
 
@@ -44,10 +44,10 @@ _RULE_FILE = re.compile(r"CA\d{3}\.toml")
 _KEBAB_CASE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _PROSE_KEYS = ("summary", "what_it_does", "why_it_matters", "fix_safety")
 _FLAGS = ("fixable", "static")
+_EXAMPLE_KEYS = ("example", "must_flag", "must_not_flag")
 _KEYS = frozenset(
-    {"id", "name", "suggestion", "applies_to", "known_problems", "example", "must_flag"}
-    | {"must_not_flag", *_PROSE_KEYS, *_FLAGS}
-)
+    {"id", "name", "suggestion", "applies_to", "known_problems", *_PROSE_KEYS, *_FLAGS}
+).union(_EXAMPLE_KEYS)
 _FLAGGED_KEYS = frozenset(
     {"code", "line", "message", "safety", "fixed", "no_fix", "profile", "settings"}
 )
@@ -65,7 +65,7 @@ class FlaggedExample:
 
     code: str  # a complete module
     line: int  # the line the one finding of the rule is reported at
-    message: str  # a part of that finding's message (all of it, or its stable start)
+    message: str  # a part of that finding's message (all of it, or a stable part)
     safety: FixSafety  # the finding's fix_safety
     fixed: str | None = None  # what the rule's fixer returns (fixable rules)
     no_fix: str | None = None  # else: a part of why it is not rewritten (the fixer's refusal)

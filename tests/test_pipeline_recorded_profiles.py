@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 
 from advisor.advice.findings import AdviceSettings
-from advisor.model import Finding, plain
+from advisor.model import Finding, Report, plain
 from advisor.pipeline import ProfileRequest, advise_profile, profile_script
 from advisor.profiling.session import load_session
 from conftest import FIXTURES
 from record_profiles import PINNED, PROFILES, RECORDINGS
 
 
-def replayed(name: str) -> tuple[Finding, ...]:
+def replayed_report(name: str) -> Report:
+    """The report of the recorded run ``name``, as `profile --load-profile` makes it."""
     fixture, _args = RECORDINGS[name]
     request = ProfileRequest(str(FIXTURES / fixture), load_profile=str(PROFILES / f"{name}.json"))
-    return profile_script(request).findings
+    return profile_script(request)
+
+
+def replayed(name: str) -> tuple[Finding, ...]:
+    return replayed_report(name).findings
 
 
 def rows(findings: tuple[Finding, ...]) -> list[tuple[object, ...]]:
@@ -125,11 +130,7 @@ def test_a_safe_finding_carries_the_diff_of_its_rewrite() -> None:
 
 
 def test_a_run_that_failed_reports_why_beside_what_it_measured() -> None:
-    fixture, _args = RECORDINGS["crashes_midway"]
-    request = ProfileRequest(
-        str(FIXTURES / fixture), load_profile=str(PROFILES / "crashes_midway.json")
-    )
-    report = profile_script(request)
+    report = replayed_report("crashes_midway")
     [error] = report.errors
     assert (Path(error.path).name, error.kind) == ("crashes_midway.py", "script")
     assert error.message == (

@@ -23,6 +23,7 @@ from advisor import __version__
 from advisor.display import display_path
 from advisor.errors import UsageError
 from advisor.model import PlainDataError, ProfileSession, SourceDigest, from_plain, plain
+from advisor.saved_json import read_saved_json
 
 FORMAT = "concadvise-profile"
 FORMAT_VERSION = 1
@@ -120,16 +121,7 @@ def _check_sources(session: ProfileSession) -> None:
 def load_session(path: str | Path, script: str | Path) -> ProfileSession:
     """The session saved in ``path``, recorded of ``script`` (whose folder its relative paths are
     under); every problem with the file is a one-line UsageError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a concadvise profile (not UTF-8 text)") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not a concadvise profile (not JSON: {exc})") from None
+    data = read_saved_json(path, "a concadvise profile")
     try:
         session = _session(data, Path(script).resolve())
         _check_sources(session)

@@ -7,7 +7,6 @@ UsageError with a one-line message naming the file and what is wrong.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from advisor.model import (
     Verification,
     from_plain,
 )
+from advisor.saved_json import read_saved_json
 
 
 def _entries(data: dict[str, Any], key: str, cls: type) -> tuple[Any, ...]:
@@ -64,16 +64,7 @@ def report_from_dict(data: Any) -> Report:
 
 def load_report(path: str | Path) -> Report:
     """Read a report written by ``--format json``; every failure is a one-line UsageError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a concadvise report (not UTF-8 text)") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not a concadvise report (not JSON: {exc})") from None
+    data = read_saved_json(path, "a concadvise report")
     try:
         return _report(data)
     except PlainDataError as exc:

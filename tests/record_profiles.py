@@ -1,7 +1,8 @@
 """Record again the profiles that the fast tests replay (real py-spy runs of real scripts).
 
-    python tests/record_profiles.py            # every recording
+    python tests/record_profiles.py                    # every recording
     python tests/record_profiles.py hash_blocks CA203
+    python tests/record_profiles.py --new CA203        # only its examples not yet recorded
 
 Each fixture of RECORDINGS is profiled as `concadvise profile --save-profile` does and saved
 in tests/data/profiles/NAME.json; each example of a profile-only rule (CA203...) that names a
@@ -67,8 +68,9 @@ def record_fixture(name: str) -> None:
     record(name, FIXTURES / fixture, args, PROFILES / f"{name}.json")
 
 
-def record_rule_examples(rule: str) -> None:
-    """Every example of the rule's file that names a recorded ``profile``, run as example.py."""
+def record_rule_examples(rule: str, only_new: bool = False) -> None:
+    """Every example of the rule's file that names a recorded ``profile``, run as example.py
+    (``only_new``: those whose profile does not exist yet)."""
     data = tomllib.loads((RULES / f"{rule}.toml").read_text(encoding="utf-8"))
     examples = [("example", data["example"])]
     for kind in ("must_flag", "must_not_flag"):
@@ -77,6 +79,8 @@ def record_rule_examples(rule: str) -> None:
     for where, table in examples:
         if "profile" not in table or table["profile"] in recorded:
             continue  # examples may share one run (the same code with other settings)
+        if only_new and (RULES / table["profile"]).exists():
+            continue
         recorded.add(table["profile"])
         with tempfile.TemporaryDirectory() as folder:
             script = Path(folder) / "example.py"
@@ -88,12 +92,14 @@ def record_rule_examples(rule: str) -> None:
 
 
 def main(names: list[str]) -> None:
+    only_new = "--new" in names
+    names = [name for name in names if name != "--new"]
     rules = sorted(path.stem for path in RULES.glob("CA*.toml"))
     for name in names or [*RECORDINGS, *rules]:
         if name in RECORDINGS:
             record_fixture(name)
         elif name in rules:
-            record_rule_examples(name)
+            record_rule_examples(name, only_new)
         else:
             raise SystemExit(f"no recording named {name}")
 

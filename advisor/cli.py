@@ -125,6 +125,27 @@ def _codes(option: str | None) -> tuple[str, ...]:
     return tuple(option.split(",")) if option else ()
 
 
+def _check_rule_registry() -> None:
+    """Fail loudly, before analysing anything, when a rule file and the code disagree about
+    whether it is detected or fixed (imported here, not at start-up: it loads the analysis)."""
+    import advisor.registry  # noqa: F401  # checks on import
+
+
+def _nothing_runs(
+    *, apply: bool, module: str | None, save_profile: str | None, args: list[str] | None
+) -> None:
+    """--load-profile replays a run: the options that run something have no place beside it."""
+    running = {
+        "--apply": apply,
+        "-m": module is not None,
+        "--save-profile": save_profile is not None,
+        "script arguments": bool(args),
+    }
+    clash = [name for name, used in running.items() if used]
+    if clash:
+        raise UsageError(f"--load-profile runs nothing; it takes no {', '.join(clash)}")
+
+
 @app.command()
 def profile(
     script: Annotated[
@@ -195,10 +216,31 @@ def profile(
             "cannot run here (and says so).",
         ),
     ] = ProfilerOption.auto,
+    save_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--save-profile",
+            metavar="FILE",
+            help="Also save the measured run to FILE (JSON), to advise from again with "
+            "--load-profile.",
+        ),
+    ] = None,
+    load_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--load-profile",
+            metavar="FILE",
+            help="Advise from a run saved with --save-profile instead of running SCRIPT "
+            "(whose sources must be unchanged); nothing is run.",
+        ),
+    ] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
         raise UsageError("give a script to profile, or -m MODULE")
+    if load_profile is not None:
+        _nothing_runs(apply=apply, module=module, save_profile=save_profile, args=script_args)
+    _check_rule_registry()
     # with -m, every positional word is the module's argument (`-m pkg.tool -- a b`)
     args = tuple(script_args or ())
     if module is not None and script is not None:
@@ -213,9 +255,14 @@ def profile(
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,
         pass_stdin=stdin,
+        save_profile=save_profile,
+        load_profile=load_profile,
     )
     status = _status_console(output_format)
-    with status.status(f"Profiling {script if module is None else f'-m {module}'}…"):
+    doing = f"Profiling {script if module is None else f'-m {module}'}"
+    if load_profile is not None:
+        doing = f"Advising from {load_profile}"
+    with status.status(f"{doing}…"):
         report = profile_script(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
         )
@@ -258,6 +305,7 @@ def check(
     ] = False,
 ) -> None:
     """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
+    _check_rule_registry()
     request = CheckRequest(
         paths=tuple(paths),
         select=_codes(select) or None,
@@ -318,6 +366,7 @@ def fix(
     Exit 0 when nothing fixable is left, 1 when some finding was left as it was (or, with
     --diff, when there is something to fix), 2 on errors.
     """
+    _check_rule_registry()
     request = FixRequest(
         paths=tuple(paths),
         select=_codes(select) or None,

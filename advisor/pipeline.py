@@ -35,6 +35,7 @@ from advisor.codemods.apply import (
     is_safe_fix,
 )
 from advisor.codemods.errors import RewriteError
+from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
@@ -43,7 +44,9 @@ from advisor.model import (
     ErrorEntry,
     Finding,
     LoopSite,
+    Machine,
     PoolSite,
+    ProfileSession,
     Report,
     RunInfo,
     Verification,
@@ -59,6 +62,7 @@ from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
+from advisor.profiling.session import load_session, session_to_text, source_digests
 from advisor.profiling.target import Target, module_target
 from advisor.syntax.source import Source
 from advisor.verify.verifier import measured_speedup, verify_rewrite
@@ -125,6 +129,8 @@ class ProfileRequest:
     module: str | None = None  # profile `python -m module` instead of a script
     pass_stdin: bool = False  # give the program concadvise's stdin (else it reads nothing)
     measure_overheads: bool = True  # False: the default pool overheads, no calibration run
+    save_profile: str | None = None  # write the measured run here (see profiling/session.py)
+    load_profile: str | None = None  # advise from this saved run of ``script``; nothing runs
 
 
 def advice_settings_for(
@@ -211,13 +217,27 @@ def python_command(request: ProfileRequest) -> list[str]:
 def profile_script(
     request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
 ) -> Report:
-    """Run the script under the profiler and advise on its hot loops and its pools.
+    """Run the script under the profiler (or, with ``request.load_profile``, read a run saved
+    with ``save_profile``) and advise on its hot loops and its pools.
 
     ``on_notice`` hears about a profiler fallback (``--profiler auto``) in one line.
     """
+    if request.load_profile is not None:
+        validate_script(request.script)
+        session = load_session(request.load_profile, request.script)
+    else:
+        session = record_profile(request, on_notice)
+        if request.save_profile is not None:
+            write_atomically(request.save_profile, session_to_text(session).encode("utf-8"))
+    return advise_profile(session, request.settings, on_notice)
+
+
+def record_profile(
+    request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
+) -> ProfileSession:
+    """Run the script under the profiler: what it measured, and the machine facts the advice
+    needs (cores, the cores others leave free, the pools' overheads here)."""
     target = target_of(request)
-    script = str(Path(target.path).resolve())
-    knowledge = load_knowledge()
     # what other programs use now, before ours starts (the load average lags by a minute)
     busy_before = busy_fraction() if not request.settings.free_cores else None
     profile, run = profile_script_with(
@@ -229,22 +249,46 @@ def profile_script(
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")
-    # once per machine, then from the cache; not part of the analysis time below
+    # once per machine, then from the cache
     settings = request.settings
-    if request.measure_overheads:
-        settings = replace(settings, overheads=load_overheads(cores=settings.core_count()))
-    if not settings.free_cores and busy_before is not None:
-        others = busy_before * settings.core_count()
-        settings = replace(settings, free_cores=free_cores(settings.core_count(), others, 0.0))
-    elif not settings.free_cores and hasattr(os, "getloadavg"):
-        load = os.getloadavg()[0]
-        settings = replace(settings, free_cores=free_cores(settings.core_count(), load))
+    cores = settings.core_count()
+    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
+    free = settings.free_cores
+    if not free and busy_before is not None:
+        free = free_cores(cores, busy_before * cores, 0.0)
+    elif not free and hasattr(os, "getloadavg"):
+        free = free_cores(cores, os.getloadavg()[0])
+    return ProfileSession(
+        profile=profile,
+        machine=Machine(cores=cores, free_cores=free, overheads=overheads),
+        sources=source_digests(user_files(profile) or [profile.script]),
+        timed_out=run.timed_out,
+        failure=failure,
+    )
+
+
+def advise_profile(
+    session: ProfileSession,
+    settings: AdviceSettings,
+    on_notice: Callable[[str], None] = lambda _message: None,
+) -> Report:
+    """The findings of a profiled run: its hot loops and its pools, judged on the machine it ran
+    on, in the sources it measured (which the caller has checked are unchanged)."""
+    profile = session.profile
+    script = profile.script
+    knowledge = load_knowledge()
+    machine = session.machine
+    settings = replace(
+        settings, cores=machine.cores, free_cores=machine.free_cores, overheads=machine.overheads
+    )
     started = time.perf_counter()
     errors: list[ErrorEntry] = []
-    if failure:
+    if session.failure:
         errors.append(
             ErrorEntry(
-                display_path(script), "script", f"{failure}; the findings cover what ran before"
+                display_path(script),
+                "script",
+                f"{session.failure}; the findings cover what ran before",
             )
         )
     sites: list[LoopSite] = []
@@ -295,8 +339,8 @@ def profile_script(
         run=RunInfo(
             wall_s=profile.wall_s,
             profiler=profile.profiler,
-            exit_code=run.exit_code,
-            timed_out=run.timed_out,
+            exit_code=profile.exit_code,
+            timed_out=session.timed_out,
             analysis_s=time.perf_counter() - started,
         ),
     )

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from hypothesis import settings
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import Rule, get_rule
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.fixers import FIXERS
 from advisor.model import Finding
@@ -92,9 +92,9 @@ def refusal(before: str, rule: str) -> str:
     return str(error.value)
 
 
-def rule_examples(rule: str) -> dict[str, Any]:
-    """The rule's TOML (example_flagged, example_fixed, must_flag, ...)."""
-    return tomllib.loads((ROOT / "rules" / f"{rule}.toml").read_text(encoding="utf-8"))
+def rule_examples(rule: str) -> Rule:
+    """The rule as its file states it (example_flagged, example_fixed, must_flag, ...)."""
+    return get_rule(rule)
 
 
 def script_stdout(source: str, tmp_path: Path, name: str) -> str:

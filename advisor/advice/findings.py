@@ -312,7 +312,7 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
         "on a Dask cluster, as asked (--executor dask)"
         if asked
         else f"even so it would take ~{loop_left_s:.0f} s (over the "
-        f"{settings.dask_threshold_s:.0f} s budget): more machines, a Dask cluster, are the "
+        f"{settings.dask_threshold_s:g} s budget): more machines, a Dask cluster, are the "
         "way further"
     )
     safety, reasons = across_processes(finding.fix_safety, finding.reasons)

@@ -13,6 +13,8 @@ deterministic by itself is caught as such.
 The cases that today's engine breaks are listed in BROKEN_TODAY, each marked strictly xfail: when
 the engine is fixed they XPASS, and the strict mark forces their removal from the table. The
 independent cases must also stay rewritten (a fix that refuses everything is not a fix).
+`python tests/test_safety_corpus.py` prints, per case, whether `fix` rewrote it and whether its
+behaviour changed.
 """
 
 from __future__ import annotations
@@ -384,3 +386,23 @@ def test_corpus_is_large_enough() -> None:
     independent = [case for case in CASES if case.hazard_class == "independent"]
     assert len(CASES) - len(independent) >= 80
     assert len(independent) >= 20
+
+
+def print_corpus_table() -> None:
+    """`python tests/test_safety_corpus.py`: per case, its class, whether `fix` rewrote it and
+    whether its behaviour changed, for reading the corpus against an engine change."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        outcomes = collect_outcomes(Path(scratch))
+    print(f"{'case':44} {'class':17} {'rewritten':9} {'behaviour':9} table")
+    for name, outcome in sorted(outcomes.items()):
+        changed = "CHANGED" if outcome.after != outcome.before else "same"
+        listed = "xfail" if name in BROKEN_TODAY else ""
+        rewritten = "yes" if outcome.fixed else "no"
+        hazard_class = CASES_BY_NAME[name].hazard_class
+        print(f"{name:44} {hazard_class:17} {rewritten:9} {changed:9} {listed}")
+
+
+if __name__ == "__main__":
+    print_corpus_table()

@@ -135,12 +135,14 @@ BROKEN_TODAY: dict[str, str] = {
     "order_traceback_print_exc": "output order (traceback.print_exc)",
     # CA301
     "async_anyio_trio_backend": "CA301 inserts asyncio's sleep under anyio's trio backend",
+    "async_driven_without_loop": "CA301 inserts a suspension in a coroutine run without a loop",
     "async_mock_patch_target": "CA301 drops `import time` that a mock target names",
     "async_time_reexported": "CA301 drops `import time` re-exported in __all__",
     "async_trio_sleep": "CA301 inserts asyncio's sleep in a trio coroutine",
     "async_two_step_write_timeout": "CA301 adds a cancellation point in a two-step write",
     # pools at import time
     "import_module_level_fetch_worker_imports": "pool at import time (import-lock deadlock)",
+    "import_package_init_handlers": "pool at import time (import-lock deadlock)",
     "import_plugin_registry_deadlock": "pool at import time (import-lock deadlock)",
 }
 

@@ -1,0 +1,3 @@
+from registry import register
+
+TITLE = register("alpha").title()

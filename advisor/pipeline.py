@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -49,6 +48,7 @@ from advisor.profiling.attribution import (
     pool_evidence,
     user_files,
 )
+from advisor.profiling.exits import killed_by
 from advisor.profiling.machine_load import busy_fraction
 from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
@@ -142,19 +142,12 @@ def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
         return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
     if run.exit_code < 0:
-        return f"the script was killed by {_signal_name(-run.exit_code)}"
+        return f"the script was {killed_by(-run.exit_code)}"
     if run.exit_code != 0:
         last = last_error_line(run.stderr)
         detail = f": {last}" if last else ""
         return f"the script exited with code {run.exit_code}{detail}"
     return None
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")

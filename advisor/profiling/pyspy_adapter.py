@@ -449,7 +449,9 @@ def launch(argv: Sequence[str]) -> int:
             sampler.send_signal(signal.SIGINT)
             sampler.wait()
     if code < 0:  # killed by a signal: die of the same one, as a bare run would have
-        signal.signal(-code, signal.SIG_DFL)
+        # SIGKILL and SIGSTOP cannot be handled: their disposition is the default already
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(-code, signal.SIG_DFL)
         with contextlib.suppress(OSError):
             os.kill(os.getpid(), -code)
         return 128 - code

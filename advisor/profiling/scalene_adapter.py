@@ -11,10 +11,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ from advisor.profiling.runner import CompletedRun, run_in_process_group
 from advisor.profiling.target import Target
 
 NAME = "scalene"
+# Scalene runs the program in a child process of its own; when a signal kills that child, scalene
+# prints this last on stdout and exits with the negative status as a byte (SIGKILL: 247).
+_KILLED = re.compile(rb"(?:\A|(?<=\n))Scalene error: received signal (?P<name>SIG[A-Z0-9]+)\n\Z")
 
 
 def scalene_available() -> bool:
@@ -131,6 +137,21 @@ def _borrowed_callers(
     return borrowed or [((leaf,), 1.0)]
 
 
+def death_by_signal(run: CompletedRun) -> CompletedRun:
+    """The run as the program ended it: killed by a signal (a negative exit code, as for a bare
+    run) rather than scalene's exit status, and without scalene's line in its stdout."""
+    found = _KILLED.search(run.stdout)
+    if found is None:
+        return run
+    try:
+        number = signal.Signals[found["name"].decode()].value
+    except KeyError:
+        return run
+    if run.exit_code != -number & 0xFF:
+        return run
+    return replace(run, exit_code=-number, stdout=run.stdout[: found.start()])
+
+
 def profile_with_scalene(
     target: Target, *, timeout: float | None
 ) -> tuple[ProfileResult | None, CompletedRun]:
@@ -147,6 +168,7 @@ def profile_with_scalene(
             env=counting_env(target, counts_file),
             stdin=None if target.pass_stdin else subprocess.DEVNULL,
         )
+        run = death_by_signal(run)
         loop_counts = read_loop_counts(counts_file)
         imported = read_imported(counts_file)
         try:

@@ -25,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+from advisor.profiling.exits import killed_by
+
 DURATION_MASK = "<duration>"
 
 # not part of a longer number or word: "v2.1s" and "x1s" are not durations
@@ -100,11 +102,17 @@ def _unordered_difference(expected: list[str], actual: list[str]) -> str:
     return f"extra line {_shown(next(iter(extra)))}"
 
 
+def _ending(exit_code: int) -> str:
+    return killed_by(-exit_code) if exit_code < 0 else f"exit code {exit_code}"
+
+
 def output_difference(
     expected: RunOutput, actual: RunOutput, rule: OutputRule = DEFAULT_RULE
 ) -> str | None:
     """None when the two runs count as the same output, else the first difference in a phrase."""
     if expected.exit_code != actual.exit_code:
+        if expected.exit_code < 0 or actual.exit_code < 0:
+            return f"{_ending(actual.exit_code)} instead of {_ending(expected.exit_code)}"
         return f"exit code changed from {expected.exit_code} to {actual.exit_code}"
     if expected.stdout == actual.stdout:
         return None

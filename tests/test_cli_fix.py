@@ -88,3 +88,16 @@ def test_a_failed_write_leaves_the_original_and_no_temporary_file(tmp_path: Path
     assert "download_pages.py: error (io): not written: file too large; the file is unchanged" in (
         result.stdout
     )
+
+
+def test_fix_keeps_the_hard_links_of_the_file_it_rewrites(tmp_path: Path) -> None:
+    target = tmp_path / "download_pages.py"
+    shutil.copy(FIXTURES / "download_pages.py", target)
+    (tmp_path / "elsewhere").mkdir()
+    other_name = tmp_path / "elsewhere" / "pages.py"
+    os.link(target, other_name)
+    result = run_cli("fix", "download_pages.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ThreadPoolExecutor(max_workers=8)" in other_name.read_text()
+    assert target.stat().st_ino == other_name.stat().st_ino and target.stat().st_nlink == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download_pages.py", "elsewhere"]

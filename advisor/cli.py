@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
 from advisor.fix import FixRequest, fix_paths
+from advisor.interruption import Interrupted, interrupt_on_stop_signals
 from advisor.model import Report
 from advisor.pipeline import (
     ProfileRequest,
@@ -28,6 +30,7 @@ from advisor.pipeline import (
     apply_and_verify,
     profile_script,
 )
+from advisor.profiling.exits import signal_name
 from advisor.report.bench_console import LiveBenchProgress, render_bench, render_bench_json
 from advisor.report.console import render_console
 from advisor.report.fix_console import render_fix_summary
@@ -441,18 +444,22 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback;
+    Ctrl-C, SIGTERM and SIGHUP undo what is half done and exit 128+n.
 
     typer (standalone mode) reports bad options itself, with usage, and exits 2.
     """
     try:
-        app()
+        with interrupt_on_stop_signals():
+            app()
     except ConcadviseError as exc:
         print(f"concadvise: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("concadvise: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        stopped = "interrupted" if signum == signal.SIGINT else f"stopped by {signal_name(signum)}"
+        print(f"concadvise: {stopped}", file=sys.stderr)
+        sys.exit(128 + signum)
     except Exception as exc:  # a bug of ours: still one line, with what to report
         print(f"concadvise: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(2)

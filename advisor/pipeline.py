@@ -140,7 +140,8 @@ def advice_settings_for(
 
 def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
-        return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        stopped = f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        return stopped + (f", and with it {run.killed_text()}" if run.killed else "")
     if run.exit_code < 0:
         return f"the script was {killed_by(-run.exit_code)}"
     if run.exit_code != 0:
@@ -212,7 +213,9 @@ def profile_script(
     )
     failure = _script_failure(run, request.timeout)
     if run.left_running:
-        on_notice("the script left processes running when it ended; they were stopped with it")
+        on_notice(
+            f"the script left processes running when it ended, killed with it: {run.killed_text()}"
+        )
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")

@@ -124,6 +124,14 @@ def _over_files(
         return work(lambda done, total: progress.update(task, completed=done, total=total))
 
 
+_PYTHON_OPTION = typer.Option(
+    "--python",
+    help="The Python that runs the program [default: the active virtual environment's "
+    "(VIRTUAL_ENV), else the first python on PATH].",
+    show_default=False,
+)
+
+
 def _codes(option: str | None) -> tuple[str, ...]:
     return tuple(option.split(",")) if option else ()
 
@@ -198,6 +206,7 @@ def profile(
             "cannot run here (and says so).",
         ),
     ] = ProfilerOption.auto,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
@@ -216,6 +225,7 @@ def profile(
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,
         pass_stdin=stdin,
+        python=python,
     )
     status = _status_console(output_format)
     with status.status(f"Profiling {script if module is None else f'-m {module}'}…"):
@@ -410,6 +420,7 @@ def bench(
     output_format: Annotated[
         BenchFormat, typer.Option("--format", "-f", help="Result format.")
     ] = BenchFormat.table,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Time BEFORE against AFTER in alternating runs and check they print the same.
 
@@ -423,6 +434,7 @@ def bench(
         warmup=warmup,
         timeout=timeout,
         rule=OutputRule(unordered=unordered, mask_durations=not exact),
+        python=python,
     )
     status = _status_console(OutputFormat(output_format.value))
     with LiveBenchProgress(status, total=request.total_runs) as progress:

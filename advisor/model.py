@@ -205,6 +205,9 @@ class RunInfo:
     timed_out: bool = False
     # seconds concadvise spent on the analysis after the run (not the run, not the calibration)
     analysis_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the Python that ran the program (its sys.executable) and its version, e.g. "3.12.1"
+    python: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    python_version: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

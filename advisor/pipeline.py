@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -49,6 +48,7 @@ from advisor.profiling.attribution import (
     user_files,
 )
 from advisor.profiling.exits import killed_by
+from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.machine_load import busy_fraction
 from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
@@ -119,6 +119,9 @@ class ProfileRequest:
     module: str | None = None  # profile `python -m module` instead of a script
     pass_stdin: bool = False  # give the program concadvise's stdin (else it reads nothing)
     measure_overheads: bool = True  # False: the default pool overheads, no calibration run
+    # the Python that runs the program (a path or a name on PATH); None: the active virtual
+    # environment's, else the first on PATH (advisor/profiling/interpreter.py)
+    python: str | None = None
 
 
 def advice_settings_for(
@@ -183,17 +186,26 @@ def validate_script(script: str) -> str:
 
 def target_of(request: ProfileRequest) -> Target:
     """What to run, checked before anything runs (a missing script or module, a syntax error)."""
+    if request.module is None:
+        validate_script(request.script)
+    interpreter = find_interpreter(request.python)
     if request.module is not None:
-        target = module_target(request.module, request.args, pass_stdin=request.pass_stdin)
+        target = module_target(
+            request.module, request.args, pass_stdin=request.pass_stdin, interpreter=interpreter
+        )
         validate_script(target.path)
         return target
-    validate_script(request.script)
-    return Target(path=request.script, args=request.args, pass_stdin=request.pass_stdin)
+    return Target(
+        path=request.script,
+        args=request.args,
+        pass_stdin=request.pass_stdin,
+        interpreter=interpreter,
+    )
 
 
 def python_command(request: ProfileRequest) -> list[str]:
     """The user's own command line, for the timed runs of --apply."""
-    return [sys.executable, *target_of(request).python_args()]
+    return target_of(request).command()
 
 
 def profile_script(
@@ -285,6 +297,8 @@ def profile_script(
             exit_code=run.exit_code,
             timed_out=run.timed_out,
             analysis_s=time.perf_counter() - started,
+            python=target.interpreter.executable,
+            python_version=target.interpreter.version_text,
         ),
     )
 

@@ -5,8 +5,10 @@ Real CLI, real profilers, real scripts, real signals.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor.profiling.counting import BOOTSTRAP
 from conftest import run_cli
 
 pytestmark = pytest.mark.slow
@@ -168,3 +171,154 @@ def test_children_in_new_sessions_are_killed_and_named(tmp_path: Path, steps: in
         assert said.startswith("the script ran past --timeout 3s; its whole process group was")
     assert said.count(child) == 2 and said.count(", in a session of its own)") == 2
     assert _run_processes(marker) == []
+
+
+# Imports a package that only the second virtual environment has; says which Python ran it.
+GREETS = """\
+import os, sys, time
+
+import greeting
+
+
+def greet(name):
+    time.sleep(0.1)
+    return greeting.hello(name)
+
+
+with open(os.environ["SEEN_BY"], "a") as seen:
+    seen.write(sys.prefix + "\\n")
+names = [f"user{i}" for i in range(10)]
+greetings = []
+for name in names:
+    greetings.append(greet(name))
+print(len(greetings), greetings[-1])
+"""
+
+
+@pytest.fixture
+def second_venv(tmp_path: Path) -> Path:
+    """A virtual environment without concadvise (nor scalene, nor py-spy) that has a package
+    `greeting` in its site-packages."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    package = Path(site, "greeting")
+    package.mkdir()
+    (package / "__init__.py").write_text("def hello(name):\n    return f'hello {name}'\n")
+    return venv
+
+
+def _run_in(venv: Path | None, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it with ``venv`` active (None: none active, our own on PATH)."""
+    env = dict(os.environ, COLUMNS="200", SEEN_BY=str(cwd / "seen.txt"))
+    env.pop("VIRTUAL_ENV")
+    if venv is not None:
+        env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}")
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_active_virtual_environment_runs_the_script(tmp_path: Path, second_venv: Path) -> None:
+    (tmp_path / "greets.py").write_text(GREETS)
+    result = _run_in(second_venv, "profile", "greets.py", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["run"]["python"] == str(second_venv / "bin" / "python")
+    assert report["run"]["python_version"] == ".".join(map(str, sys.version_info[:3]))
+    [finding] = report["findings"]
+    assert (finding["line"], finding["kind"], finding["evidence"]["iterations"]) == (15, "io", 10)
+    assert (tmp_path / "seen.txt").read_text() == f"{second_venv}\n"
+    (tmp_path / "report.json").write_text(result.stdout)
+    table = run_cli("report", str(tmp_path / "report.json"))
+    version = report["run"]["python_version"]
+    assert table.stdout.startswith(
+        f"Profiled with py-spy under {second_venv}/bin/python ({version})"
+    )
+
+
+def test_python_chooses_the_interpreter_for_scalene_and_for_the_timed_runs(
+    tmp_path: Path, second_venv: Path
+) -> None:
+    """Scalene is not in that Python: said, and py-spy measures; --apply's timed runs (and
+    `bench`) run there too, or the rewrite could not be kept."""
+    (tmp_path / "greets.py").write_text(GREETS)
+    python = str(second_venv / "bin" / "python")
+    command = ["profile", "greets.py", "--python", python, "--profiler", "scalene"]
+    result = _run_in(None, *command, "--apply", "--runs", "2", "-f", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"concadvise: scalene is not installed in {python}, which runs the script; "
+        "profiling with py-spy instead"
+    )
+    report = json.loads(result.stdout)
+    assert report["run"]["profiler"] == "py-spy"
+    [verification] = report["verification"]
+    assert verification["kept"] is True and verification["same_output"] is True
+    (tmp_path / "greets_again.py").write_text(GREETS)
+    bench = _run_in(
+        None,
+        "bench",
+        "greets.py",
+        "greets_again.py",
+        "--runs",
+        "1",
+        "--python",
+        python,
+        cwd=tmp_path,
+    )
+    assert bench.returncode == 0, bench.stderr
+    seen = (tmp_path / "seen.txt").read_text().splitlines()
+    assert len(seen) == 1 + 2 * (1 + 2) + 2 * (1 + 1)  # profile, --apply's pairs, bench's pairs
+    assert set(seen) == {str(second_venv)}
+
+
+def _older_python() -> str | None:
+    """A Python older than 3.11 on this machine, if there is one."""
+    for minor in range(10, 5, -1):
+        for candidate in (
+            shutil.which(f"python3.{minor}"),
+            *sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python"))),
+        ):
+            if (
+                candidate
+                and subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0
+            ):
+                return candidate
+    return None
+
+
+def test_an_older_python_is_refused_in_one_line(tmp_path: Path) -> None:
+    older = _older_python()
+    if older is None:
+        pytest.skip("no Python older than 3.11 on this machine")
+    (tmp_path / "greets.py").write_text(GREETS)
+    result = _run_in(None, "profile", "greets.py", "--python", older, cwd=tmp_path)
+    assert result.returncode == 2
+    version = subprocess.run(
+        [older, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert result.stderr == (
+        f"concadvise: error: {older} is Python {version}; concadvise runs programs on Python "
+        "3.11 or newer: choose another with --python PATH\n"
+    )
+    assert not (tmp_path / "seen.txt").exists()
+    # the bootstrap itself, run there anyway, says it in one line too
+    direct = subprocess.run([older, BOOTSTRAP, "greets.py"], capture_output=True, text=True)
+    minor = ".".join(version.split(".")[:2])
+    assert (direct.returncode, direct.stderr) == (
+        1,
+        f"concadvise runs programs on Python 3.11 or newer, not {minor}\n",
+    )

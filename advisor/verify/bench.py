@@ -10,13 +10,13 @@ the same conditions, so the ratio of a pair is steadier than the ratio of two me
 from __future__ import annotations
 
 import statistics
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from advisor.errors import ConcadviseError, UsageError
+from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.runner import CompletedRun, run_in_process_group
 from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, output_difference
 
@@ -201,7 +201,7 @@ def run_alternating(
 
 @dataclass(frozen=True, slots=True)
 class BenchRequest:
-    """`concadvise bench BEFORE AFTER [-- ARGS]`: two scripts, run with this Python."""
+    """`concadvise bench BEFORE AFTER [-- ARGS]`: two scripts, run with the user's Python."""
 
     before: str
     after: str
@@ -210,27 +210,29 @@ class BenchRequest:
     warmup: int = 1
     timeout: float | None = 600.0
     rule: OutputRule = DEFAULT_RULE
+    python: str | None = None  # None: the active virtual environment's, else the first on PATH
 
     @property
     def total_runs(self) -> int:
         return 2 * (self.warmup + self.runs)
 
 
-def _script_argv(script: str, args: Sequence[str]) -> tuple[str, ...]:
+def _script_argv(python: str, script: str, args: Sequence[str]) -> tuple[str, ...]:
     path = Path(script)
     if not path.exists():
         raise UsageError(f"no such script: {script}")
     if not path.is_file():
         raise UsageError(f"not a file: {script}")
-    return (sys.executable, script, *args)
+    return (python, script, *args)
 
 
 def bench_scripts(
     request: BenchRequest, on_run: Callable[[RunEvent], None] | None = None
 ) -> BenchResult:
     """Time BEFORE against AFTER with the same arguments, alternately, and compare outputs."""
-    before = Version(_script_argv(request.before, request.args))
-    after = Version(_script_argv(request.after, request.args))
+    python = find_interpreter(request.python).executable
+    before = Version(_script_argv(python, request.before, request.args))
+    after = Version(_script_argv(python, request.after, request.args))
     return run_alternating(
         before,
         after,

@@ -343,6 +343,7 @@ def apply_and_verify(
             runs=runs,
             timeout=request.timeout,
             on_run=on_run,
+            expected_exit_code=None if report.run is None else report.run.exit_code,
         )
         verifications.append(
             Verification(

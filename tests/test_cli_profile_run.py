@@ -322,3 +322,40 @@ def test_an_older_python_is_refused_in_one_line(tmp_path: Path) -> None:
         1,
         f"concadvise runs programs on Python 3.11 or newer, not {minor}\n",
     )
+
+
+# Its loop's fix is safe by the source (and faster), but the log lines come out in the order
+# the items finish: only the file tells.
+WRITES_A_LOG = """\
+import time
+
+
+def fetch(item):
+    time.sleep(0.2 if item % 2 else 0.3)
+    with open("fetched.log", "a") as log:
+        log.write(f"fetched {item}\\n")
+    return item * 2
+
+
+results = []
+for item in range(8):
+    results.append(fetch(item))
+print(sum(results))
+"""
+
+
+def test_apply_rolls_back_a_rewrite_that_reorders_a_file_the_script_writes(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "writes_a_log.py"
+    script.write_text(WRITES_A_LOG)
+    result = run_cli("profile", str(script), "--apply", "--runs", "2", "-f", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [verification] = json.loads(result.stdout)["verification"]
+    assert (verification["kept"], verification["same_output"]) == (False, False)
+    assert verification["reason"] == (
+        "file fetched.log changed (line 1 was 'fetched 0', is 'fetched 1') after the rewrite"
+    )
+    assert script.read_text() == WRITES_A_LOG
+    # the profiled run wrote the user's log; the timed runs wrote in scratch copies
+    assert (tmp_path / "fetched.log").read_text() == "".join(f"fetched {i}\n" for i in range(8))

@@ -18,7 +18,8 @@ from typing import Any, Literal
 from advisor.errors import ConcadviseError, UsageError
 from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.runner import CompletedRun, run_in_process_group
-from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, output_difference
+from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, RunRecord, run_difference
+from advisor.verify.workspace import RunSpace
 
 Label = Literal["before", "after"]
 
@@ -81,10 +82,16 @@ class BenchResult:
     same_output: bool
     difference: str | None  # the first output difference, when not the same
     noise_warning: str | None
+    # where the runs happened, when not as documented (advisor/verify/workspace.py)
+    runs_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `bench --format json` document; seconds to the microsecond."""
-        return _rounded(asdict(self))
+        """The `bench --format json` document; seconds to the microsecond; ``runs_note``, an
+        addition, only when there is one."""
+        document = _rounded(asdict(self))
+        if document["runs_note"] is None:
+            del document["runs_note"]
+        return document
 
 
 def _rounded(value: Any) -> Any:
@@ -111,7 +118,9 @@ class Version:
     """What to run for one side, and what to do just before each of its runs."""
 
     argv: tuple[str, ...]
-    prepare: Callable[[], None] | None = None  # e.g. put this version's bytes in place
+    # e.g. put this version's bytes in place; it is given where a path is for the run
+    # (RunSpace.place: in the scratch copy of the working directory, or the path itself)
+    prepare: Callable[[Callable[[str], str]], None] | None = None
 
 
 def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | None:
@@ -131,10 +140,15 @@ def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | N
     return "; ".join(problems) + " (a busy machine; more --runs or a quieter moment help)"
 
 
-def _run(version: Version, cwd: str | None, timeout: float | None) -> CompletedRun:
+def _run(
+    version: Version, space: RunSpace, timeout: float | None
+) -> tuple[CompletedRun, RunRecord]:
+    space.refresh()
     if version.prepare is not None:
-        version.prepare()
-    return run_in_process_group(version.argv, cwd=cwd, timeout=timeout)
+        version.prepare(space.place)
+    before = space.stamp()
+    run = run_in_process_group(space.argv(version.argv), cwd=space.run_cwd, timeout=timeout)
+    return run, RunRecord(run.exit_code, run.stdout, run.stderr, space.effects(before))
 
 
 def run_alternating(
@@ -148,39 +162,75 @@ def run_alternating(
     rule: OutputRule = DEFAULT_RULE,
     stop_on_difference: bool = False,
     on_run: Callable[[RunEvent], None] | None = None,
+    scratch: bool = False,
+    expected_exit_code: int | None = None,
 ) -> BenchResult:
-    """``warmup`` + ``runs`` pairs, before then after, every output compared with the first.
+    """``warmup`` + ``runs`` pairs, before then after, every run compared with the first: exit
+    code, stdout, stderr and the files it wrote (advisor/verify/equivalence.py).
 
+    With ``scratch`` each run happens in a fresh copy of the working directory
+    (advisor/verify/workspace.py); when the first run there does not exit with
+    ``expected_exit_code`` (the program needs more than its directory), the runs happen in place.
     Raises RunTimedOut when a run goes past ``timeout``. With ``stop_on_difference`` the first
     differing output ends the measurement (the verifier: that rewrite is rejected anyway).
     """
+    with RunSpace(cwd, before.argv, scratch=scratch) as space:
+        return _alternate(
+            before, after, space, runs, warmup, timeout, rule, stop_on_difference, on_run,
+            expected_exit_code,
+        )  # fmt: skip
+
+
+def _alternate(
+    before: Version,
+    after: Version,
+    space: RunSpace,
+    runs: int,
+    warmup: int,
+    timeout: float | None,
+    rule: OutputRule,
+    stop_on_difference: bool,
+    on_run: Callable[[RunEvent], None] | None,
+    expected_exit_code: int | None,
+) -> BenchResult:
     times: dict[Label, list[float]] = {"before": [], "after": []}
     # a before that disagrees with itself makes every after comparison meaningless: it wins
     differences: dict[Label, str | None] = {"before": None, "after": None}
-    baseline: CompletedRun | None = None
+    baseline: RunRecord | None = None
     total = 2 * (warmup + runs)
     done = 0
     for pair in range(warmup + runs):
         for label, version in (("before", before), ("after", after)):
-            run = _run(version, cwd, timeout)
+            run, record = _run(version, space, timeout)
+            if (
+                baseline is None
+                and space.scratch
+                and not run.timed_out
+                and expected_exit_code not in (None, run.exit_code)
+            ):
+                space.run_in_place(
+                    f"in a copy the program exited with code {run.exit_code}, not "
+                    f"{expected_exit_code} as when profiled"
+                )
+                run, record = _run(version, space, timeout)
             done += 1
             if on_run is not None:
                 on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
             if run.timed_out:
                 raise RunTimedOut(label, timeout or 0.0)
             if baseline is None:
-                baseline = run
+                baseline = record
             elif differences[label] is None:
-                differences[label] = output_difference(baseline, run, rule)
+                differences[label] = run_difference(baseline, record, rule)
             if pair >= warmup:
                 times[label].append(run.wall_s)
         if stop_on_difference and (differences["before"] or differences["after"]):
             if differences["before"] is None:
                 # one more, uncounted run of the original tells a changed result from a
                 # program that prints something different every time
-                rerun = _run(before, cwd, timeout)
-                if not rerun.timed_out:
-                    differences["before"] = output_difference(baseline, rerun, rule)
+                rerun, rerun_record = _run(before, space, timeout)
+                if not rerun.timed_out and baseline is not None:
+                    differences["before"] = run_difference(baseline, rerun_record, rule)
             break
     difference = differences["after"]
     if differences["before"] is not None:
@@ -196,6 +246,7 @@ def run_alternating(
         same_output=difference is None,
         difference=difference,
         noise_warning=noise_warning(before_timing, after_timing, ratio),
+        runs_note="; ".join(space.notes) or None,
     )
 
 

@@ -221,6 +221,8 @@ class Verification:
     reason: str = ""
     # why these timings should not be trusted (runs spread wide, ratios across 1.0), if so
     noise_warning: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the timed runs happened in the working directory, not in scratch copies of it: why
+    runs_note: str | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,6 +355,7 @@ def apply_and_verify(
                 kept=outcome.kept,
                 reason=outcome.reason,
                 noise_warning=outcome.noise_warning,
+                runs_note=outcome.runs_note,
             )
         )
     verifications.sort(key=lambda v: v.finding)

@@ -62,10 +62,12 @@ def fetch(item):
 
 
 rewritten = "from concurrent" + ".futures import" in open(__file__).read()
+if os.environ.get("NEEDS_PARENT"):  # a copy of the directory alone cannot run it
+    open("../needed.txt").close()
 with open(os.environ["RUN_MARKS"], "a") as marks:
     marks.write("rewritten\\n" if rewritten else "original\\n")
 results = []
-for item in range(8):
+for item in range(int(os.environ.get("ITEMS", "8"))):
     results.append(fetch(item))
 print(sum(results))
 """
@@ -100,38 +102,62 @@ def _wait_for_a_run(marks: Path, version: str, concadvise: subprocess.Popen) -> 
 
 
 @pytest.mark.parametrize(
-    ("apply", "signum"),
-    [(False, signal.SIGTERM), (True, signal.SIGTERM), (True, signal.SIGHUP), (True, signal.SIGINT)],
+    ("mode", "signum"),
+    [
+        ("profile", signal.SIGTERM),
+        ("apply", signal.SIGTERM),
+        ("apply", signal.SIGHUP),
+        ("apply", signal.SIGINT),
+        # the timed runs happen in the user's directory: the rewrite is in the user's file
+        ("apply in place", signal.SIGTERM),
+        # cannot be handled: the run still goes (its reaper hears of concadvise's death)
+        ("profile", signal.SIGKILL),
+    ],
 )
 def test_a_stop_signal_restores_the_file_and_ends_the_whole_run(
-    tmp_path: Path, apply: bool, signum: int
+    tmp_path: Path, mode: str, signum: int
 ) -> None:
     """Signalled during the profiled run, or during a timed run of the rewrite by --apply."""
     project, temp = tmp_path / "project", tmp_path / "tmp"
     project.mkdir()
     temp.mkdir()
+    (tmp_path / "needed.txt").write_text("")
     script = project / "slow_loop.py"
     script.write_text(SLOW_LOOP)
     original = script.read_bytes()
     marks = tmp_path / "marks.txt"
     command = [sys.executable, "-m", "advisor.cli", "profile", str(script), "--format", "json"]
+    env = dict(os.environ, RUN_MARKS=str(marks), TMPDIR=str(temp))
+    if mode == "apply in place":
+        env["NEEDS_PARENT"] = "1"
+    if signum == signal.SIGKILL:
+        env["ITEMS"] = "400"  # a minute: only a kill ends it in time
     concadvise = subprocess.Popen(
-        [*command, "--apply", "--runs", "5"] if apply else command,
+        [*command, "--apply", "--runs", "5"] if mode.startswith("apply") else command,
         cwd=project,
-        env=dict(os.environ, RUN_MARKS=str(marks), TMPDIR=str(temp)),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_a_run(marks, "rewritten" if apply else "original", concadvise)
+    _wait_for_a_run(marks, "rewritten" if mode.startswith("apply") else "original", concadvise)
+    if mode == "apply in place":
+        assert script.read_bytes() != original
     concadvise.send_signal(signum)  # the run lasts 0.2 s (rewritten) to 1.2 s (original)
     _stdout, stderr = concadvise.communicate(timeout=60)
+    assert script.read_bytes() == original
+    if signum == signal.SIGKILL:
+        assert concadvise.returncode == -signum
+        deadline = time.monotonic() + 10
+        while _run_processes(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _run_processes(str(tmp_path)) == []
+        return
     assert concadvise.returncode == 128 + signum, stderr
     stopped = (
         "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
     )
     assert stderr.splitlines()[-1] == f"concadvise: {stopped}"
-    assert script.read_bytes() == original
     assert _run_processes(str(tmp_path)) == []
     assert list(temp.iterdir()) == []
 
@@ -353,6 +379,7 @@ def test_apply_rolls_back_a_rewrite_that_reorders_a_file_the_script_writes(
     assert result.returncode == 0, result.stderr
     [verification] = json.loads(result.stdout)["verification"]
     assert (verification["kept"], verification["same_output"]) == (False, False)
+    assert "runs_note" not in verification  # in scratch copies, as documented
     assert verification["reason"] == (
         "file fetched.log changed (line 1 was 'fetched 0', is 'fetched 1') after the rewrite"
     )

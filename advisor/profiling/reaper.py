@@ -1,7 +1,7 @@
 """The first process of every run: it starts the command, and when the command ends (or when told
 to stop) it kills every process the command started and is still running, wherever it went.
 
-    python -I -S /path/to/reaper.py STATUS_FD COMMAND...
+    python -I -S /path/to/reaper.py RUNNER_PID STATUS_FD COMMAND...
 
 A process group is not enough: a child that calls setsid() (a daemon, `start_new_session=True`)
 leaves the group, and one whose parent ended is adopted by init. This process declares itself a
@@ -11,9 +11,12 @@ the orphans that end while the command runs, as init would.
 
 SIGINT is left to the command (the runner interrupts the whole group at a timeout, so profilers
 write what they have); SIGTERM means "stop now": everything the run started is killed with
-SIGKILL. At the end it writes one JSON object to STATUS_FD: the command's exit code (negative
-when a signal killed it), its wall seconds from start to exit, and what was killed. This file
-imports only the standard library and runs with -I -S, so nothing of the user's can shadow it.
+SIGKILL. The kernel sends it SIGTERM too when the runner dies (PR_SET_PDEATHSIG), so even a
+concadvise killed with SIGKILL leaves no run behind.
+
+At the end it writes one JSON object to STATUS_FD: the command's exit code (negative when a
+signal killed it), its wall seconds from start to exit, and what was killed. This file imports
+only the standard library and runs with -I -S, so nothing of the user's can shadow it.
 """
 
 import contextlib
@@ -25,6 +28,7 @@ import sys
 import time
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 # A kill round finds the processes forked since the last one; a run that forks faster than it
 # dies is still gone after this many rounds (each waits a moment for the kills to land).
 _KILL_ROUNDS = 200
@@ -42,15 +46,20 @@ def _stop(_signum, _frame):
     raise _Stop
 
 
-def become_subreaper() -> bool:
-    """Adopt the run's orphans (Linux only; elsewhere the runner's group kill is all there is)."""
+def become_subreaper(runner: int) -> bool:
+    """Adopt the run's orphans, and get SIGTERM (stop the run) if ``runner``, concadvise, dies
+    without saying so (SIGKILL). Linux only; elsewhere the runner's group kill is all there is."""
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        adopted = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     except (OSError, AttributeError, ImportError):
         return False
+    if os.getppid() != runner:  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+    return adopted
 
 
 def _stat(pid: str) -> tuple[str, int, int] | None:
@@ -137,14 +146,14 @@ def wait_for(child: subprocess.Popen) -> int:
 
 
 def main(argv: list[str]) -> int:
-    status_fd, *command = argv
+    runner, status_fd, *command = argv
     status: dict = {}
     # at a timeout the whole group gets SIGINT; this process must outlive the command
     signal.signal(signal.SIGINT, lambda _signum, _frame: None)
     signal.signal(signal.SIGTERM, _stop)
     exit_code = 0
     try:
-        status["subreaper"] = become_subreaper()
+        status["subreaper"] = become_subreaper(int(runner))
         started = time.perf_counter()
         try:
             child = subprocess.Popen(command)

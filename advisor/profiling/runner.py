@@ -150,7 +150,7 @@ def run_in_process_group(
     status_read, status_write = os.pipe()
     try:
         process = subprocess.Popen(
-            [sys.executable, "-I", "-S", REAPER, str(status_write), *argv],
+            [sys.executable, "-I", "-S", REAPER, str(os.getpid()), str(status_write), *argv],
             cwd=cwd,
             env=env,
             stdin=stdin,

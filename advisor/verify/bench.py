@@ -151,6 +151,21 @@ def _run(
     return run, RunRecord(run.exit_code, run.stdout, run.stderr, space.effects(before))
 
 
+def _first_run(
+    version: Version, space: RunSpace, timeout: float | None, expected_exit_code: int | None
+) -> tuple[CompletedRun, RunRecord]:
+    """The first run, the one all others are compared with; again in place when in a scratch
+    copy the program does not exit as it did when profiled (it needs more than its directory)."""
+    run, record = _run(version, space, timeout)
+    if space.scratch and not run.timed_out and expected_exit_code not in (None, run.exit_code):
+        space.run_in_place(
+            f"in a copy the program exited with code {run.exit_code}, not "
+            f"{expected_exit_code} as when profiled"
+        )
+        run, record = _run(version, space, timeout)
+    return run, record
+
+
 def run_alternating(
     before: Version,
     after: Version,
@@ -174,64 +189,38 @@ def run_alternating(
     Raises RunTimedOut when a run goes past ``timeout``. With ``stop_on_difference`` the first
     differing output ends the measurement (the verifier: that rewrite is rejected anyway).
     """
-    with RunSpace(cwd, before.argv, scratch=scratch) as space:
-        return _alternate(
-            before, after, space, runs, warmup, timeout, rule, stop_on_difference, on_run,
-            expected_exit_code,
-        )  # fmt: skip
-
-
-def _alternate(
-    before: Version,
-    after: Version,
-    space: RunSpace,
-    runs: int,
-    warmup: int,
-    timeout: float | None,
-    rule: OutputRule,
-    stop_on_difference: bool,
-    on_run: Callable[[RunEvent], None] | None,
-    expected_exit_code: int | None,
-) -> BenchResult:
     times: dict[Label, list[float]] = {"before": [], "after": []}
     # a before that disagrees with itself makes every after comparison meaningless: it wins
     differences: dict[Label, str | None] = {"before": None, "after": None}
     baseline: RunRecord | None = None
     total = 2 * (warmup + runs)
     done = 0
-    for pair in range(warmup + runs):
-        for label, version in (("before", before), ("after", after)):
-            run, record = _run(version, space, timeout)
-            if (
-                baseline is None
-                and space.scratch
-                and not run.timed_out
-                and expected_exit_code not in (None, run.exit_code)
-            ):
-                space.run_in_place(
-                    f"in a copy the program exited with code {run.exit_code}, not "
-                    f"{expected_exit_code} as when profiled"
-                )
-                run, record = _run(version, space, timeout)
-            done += 1
-            if on_run is not None:
-                on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
-            if run.timed_out:
-                raise RunTimedOut(label, timeout or 0.0)
-            if baseline is None:
-                baseline = record
-            elif differences[label] is None:
-                differences[label] = run_difference(baseline, record, rule)
-            if pair >= warmup:
-                times[label].append(run.wall_s)
-        if stop_on_difference and (differences["before"] or differences["after"]):
-            if differences["before"] is None:
-                # one more, uncounted run of the original tells a changed result from a
-                # program that prints something different every time
-                rerun, rerun_record = _run(before, space, timeout)
-                if not rerun.timed_out and baseline is not None:
-                    differences["before"] = run_difference(baseline, rerun_record, rule)
-            break
+    with RunSpace(cwd, before.argv, scratch=scratch) as space:
+        for pair in range(warmup + runs):
+            for label, version in (("before", before), ("after", after)):
+                if baseline is None:
+                    run, record = _first_run(version, space, timeout, expected_exit_code)
+                else:
+                    run, record = _run(version, space, timeout)
+                done += 1
+                if on_run is not None:
+                    on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
+                if run.timed_out:
+                    raise RunTimedOut(label, timeout or 0.0)
+                if baseline is None:
+                    baseline = record
+                elif differences[label] is None:
+                    differences[label] = run_difference(baseline, record, rule)
+                if pair >= warmup:
+                    times[label].append(run.wall_s)
+            if stop_on_difference and (differences["before"] or differences["after"]):
+                if differences["before"] is None and baseline is not None:
+                    # one more, uncounted run of the original tells a changed result from a
+                    # program that prints something different every time
+                    rerun, rerun_record = _run(before, space, timeout)
+                    if not rerun.timed_out:
+                        differences["before"] = run_difference(baseline, rerun_record, rule)
+                break
     difference = differences["after"]
     if differences["before"] is not None:
         difference = (

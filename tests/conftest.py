@@ -54,10 +54,14 @@ SAMPLE_DIFF = """\
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    environ: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the installed CLI the way a user does, as a real process."""
-    env = dict(os.environ, COLUMNS="200")
+    """Run the installed CLI the way a user does, as a real process (in ``environ``, else in
+    this environment)."""
+    env = dict(os.environ if environ is None else environ, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "advisor.cli", *args],
         cwd=cwd,

@@ -241,18 +241,11 @@ def second_venv(tmp_path: Path) -> Path:
 
 def _run_in(venv: Path | None, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The CLI as a user runs it with ``venv`` active (None: none active, our own on PATH)."""
-    env = dict(os.environ, COLUMNS="200", SEEN_BY=str(cwd / "seen.txt"))
+    env = dict(os.environ, SEEN_BY=str(cwd / "seen.txt"))
     env.pop("VIRTUAL_ENV")
     if venv is not None:
         env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}")
-    return subprocess.run(
-        [sys.executable, "-m", "advisor.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(*args, cwd=cwd, environ=env)
 
 
 def test_the_active_virtual_environment_runs_the_script(tmp_path: Path, second_venv: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
 from advisor.fix import FixRequest, fix_paths
+from advisor.interruption import Interrupted, interrupt_on_stop_signals
 from advisor.model import Report
 from advisor.pipeline import (
     ProfileRequest,
@@ -28,6 +30,7 @@ from advisor.pipeline import (
     apply_and_verify,
     profile_script,
 )
+from advisor.profiling.exits import signal_name
 from advisor.report.bench_console import LiveBenchProgress, render_bench, render_bench_json
 from advisor.report.console import render_console
 from advisor.report.fix_console import render_fix_summary
@@ -119,6 +122,14 @@ def _over_files(
     ) as progress:
         task = progress.add_task(verb, total=None)
         return work(lambda done, total: progress.update(task, completed=done, total=total))
+
+
+_PYTHON_OPTION = typer.Option(
+    "--python",
+    help="The Python that runs the program [default: the active virtual environment's "
+    "(VIRTUAL_ENV), else the first python on PATH].",
+    show_default=False,
+)
 
 
 def _codes(option: str | None) -> tuple[str, ...]:
@@ -234,6 +245,7 @@ def profile(
             "(whose sources must be unchanged); nothing is run.",
         ),
     ] = None,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
@@ -257,6 +269,7 @@ def profile(
         pass_stdin=stdin,
         save_profile=save_profile,
         load_profile=load_profile,
+        python=python,
     )
     status = _status_console(output_format)
     doing = f"Profiling {script if module is None else f'-m {module}'}"
@@ -458,6 +471,7 @@ def bench(
     output_format: Annotated[
         BenchFormat, typer.Option("--format", "-f", help="Result format.")
     ] = BenchFormat.table,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Time BEFORE against AFTER in alternating runs and check they print the same.
 
@@ -471,6 +485,7 @@ def bench(
         warmup=warmup,
         timeout=timeout,
         rule=OutputRule(unordered=unordered, mask_durations=not exact),
+        python=python,
     )
     status = _status_console(OutputFormat(output_format.value))
     with LiveBenchProgress(status, total=request.total_runs) as progress:
@@ -492,18 +507,22 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback;
+    Ctrl-C, SIGTERM and SIGHUP undo what is half done and exit 128+n.
 
     typer (standalone mode) reports bad options itself, with usage, and exits 2.
     """
     try:
-        app()
+        with interrupt_on_stop_signals():
+            app()
     except ConcadviseError as exc:
         print(f"concadvise: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("concadvise: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        stopped = "interrupted" if signum == signal.SIGINT else f"stopped by {signal_name(signum)}"
+        print(f"concadvise: {stopped}", file=sys.stderr)
+        sys.exit(128 + signum)
     except Exception as exc:  # a bug of ours: still one line, with what to report
         print(f"concadvise: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -207,6 +207,9 @@ class ProfileSession:
     sources: tuple[SourceDigest, ...]
     timed_out: bool = False
     failure: str | None = None  # why the run did not end normally (its findings are partial)
+    # the interpreter that ran the program, and its version (left out of the file when unknown)
+    python: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    python_version: str | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +296,9 @@ class RunInfo:
     timed_out: bool = False
     # seconds concadvise spent on the analysis after the run (not the run, not the calibration)
     analysis_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the Python that ran the program (its sys.executable) and its version, e.g. "3.12.1"
+    python: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    python_version: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +328,8 @@ class Verification:
     reason: str = ""
     # why these timings should not be trusted (runs spread wide, ratios across 1.0), if so
     noise_warning: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the timed runs happened in the working directory, not in scratch copies of it: why
+    runs_note: str | None = field(default=None, metadata=_ADDED_IN_V1)
     # Made from before_s and after_s when the verification is made (a loaded report's too, which
     # never reads them back), so every renderer shows the same medians without computing them.
     before_stats: TimingStats | None = field(default=None, init=False, metadata=_ADDED_IN_V1)

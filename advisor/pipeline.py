@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -57,6 +55,8 @@ from advisor.profiling.attribution import (
     pool_evidence,
     user_files,
 )
+from advisor.profiling.exits import killed_by
+from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.machine_load import busy_fraction
 from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
@@ -131,6 +131,9 @@ class ProfileRequest:
     measure_overheads: bool = True  # False: the default pool overheads, no calibration run
     save_profile: str | None = None  # write the measured run here (see profiling/session.py)
     load_profile: str | None = None  # advise from this saved run of ``script``; nothing runs
+    # the Python that runs the program (a path or a name on PATH); None: the active virtual
+    # environment's, else the first on PATH (advisor/profiling/interpreter.py)
+    python: str | None = None
 
 
 def advice_settings_for(
@@ -152,21 +155,15 @@ def advice_settings_for(
 
 def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
-        return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        stopped = f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        return stopped + (f", and with it {run.killed_text()}" if run.killed else "")
     if run.exit_code < 0:
-        return f"the script was killed by {_signal_name(-run.exit_code)}"
+        return f"the script was {killed_by(-run.exit_code)}"
     if run.exit_code != 0:
         last = last_error_line(run.stderr)
         detail = f": {last}" if last else ""
         return f"the script exited with code {run.exit_code}{detail}"
     return None
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
@@ -201,17 +198,26 @@ def validate_script(script: str) -> str:
 
 def target_of(request: ProfileRequest) -> Target:
     """What to run, checked before anything runs (a missing script or module, a syntax error)."""
+    if request.module is None:
+        validate_script(request.script)
+    interpreter = find_interpreter(request.python)
     if request.module is not None:
-        target = module_target(request.module, request.args, pass_stdin=request.pass_stdin)
+        target = module_target(
+            request.module, request.args, pass_stdin=request.pass_stdin, interpreter=interpreter
+        )
         validate_script(target.path)
         return target
-    validate_script(request.script)
-    return Target(path=request.script, args=request.args, pass_stdin=request.pass_stdin)
+    return Target(
+        path=request.script,
+        args=request.args,
+        pass_stdin=request.pass_stdin,
+        interpreter=interpreter,
+    )
 
 
 def python_command(request: ProfileRequest) -> list[str]:
     """The user's own command line, for the timed runs of --apply."""
-    return [sys.executable, *target_of(request).python_args()]
+    return target_of(request).command()
 
 
 def profile_script(
@@ -245,7 +251,9 @@ def record_profile(
     )
     failure = _script_failure(run, request.timeout)
     if run.left_running:
-        on_notice("the script left processes running when it ended; they were stopped with it")
+        on_notice(
+            f"the script left processes running when it ended, killed with it: {run.killed_text()}"
+        )
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")
@@ -264,6 +272,8 @@ def record_profile(
         sources=source_digests(user_files(profile) or [profile.script]),
         timed_out=run.timed_out,
         failure=failure,
+        python=target.interpreter.executable,
+        python_version=target.interpreter.version_text,
     )
 
 
@@ -342,6 +352,8 @@ def advise_profile(
             exit_code=profile.exit_code,
             timed_out=session.timed_out,
             analysis_s=time.perf_counter() - started,
+            python=session.python,
+            python_version=session.python_version,
         ),
     )
 
@@ -398,6 +410,7 @@ def apply_and_verify(
                 runs=runs,
                 timeout=request.timeout,
                 on_run=on_run,
+                expected_exit_code=None if report.run is None else report.run.exit_code,
             )
         except Exception as exc:  # the verifier put the original bytes back before raising
             message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"
@@ -413,6 +426,7 @@ def apply_and_verify(
                 kept=outcome.kept,
                 reason=outcome.reason,
                 noise_warning=outcome.noise_warning,
+                runs_note=outcome.runs_note,
             )
         )
     verifications.sort(key=lambda v: v.finding)

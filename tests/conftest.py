@@ -32,6 +32,12 @@ FIXTURES = ROOT / "fixtures"
 # a recorded report (profile + apply on checksum_files.py, plus hand-added cases) for renderers
 RECORDED = Path(__file__).parent / "data" / "report_profile.json"
 sys.path.insert(0, str(FIXTURES))
+# The tests run as a user whose virtual environment is active (.ci/run activates it; a bare
+# `.venv/bin/python -m pytest` does not): the programs concadvise runs get this Python, with
+# scalene, not whichever python is first on PATH.
+if sys.prefix != sys.base_prefix:
+    os.environ["VIRTUAL_ENV"] = sys.prefix
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.prefix, "bin")), os.environ["PATH"]])
 
 from latency_server import start_server  # noqa: E402
 
@@ -48,10 +54,14 @@ SAMPLE_DIFF = """\
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    environ: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the installed CLI the way a user does, as a real process."""
-    env = dict(os.environ, COLUMNS="200")
+    """Run the installed CLI the way a user does, as a real process (in ``environ``, else in
+    this environment)."""
+    env = dict(os.environ if environ is None else environ, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "advisor.cli", *args],
         cwd=cwd,

@@ -121,3 +121,16 @@ def test_the_diff_keeps_bom_crlf_and_encoding_so_git_apply_gives_what_fix_writes
     fixed = subprocess.run([*cli, "."], cwd=tmp_path, capture_output=True, check=False)
     assert fixed.returncode == 0, fixed.stderr
     assert {name: (tmp_path / name).read_bytes() for name in originals} == patched
+
+
+def test_fix_keeps_the_hard_links_of_the_file_it_rewrites(tmp_path: Path) -> None:
+    target = tmp_path / "download_pages.py"
+    shutil.copy(FIXTURES / "download_pages.py", target)
+    (tmp_path / "elsewhere").mkdir()
+    other_name = tmp_path / "elsewhere" / "pages.py"
+    os.link(target, other_name)
+    result = run_cli("fix", "download_pages.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ThreadPoolExecutor(max_workers=8)" in other_name.read_text()
+    assert target.stat().st_ino == other_name.stat().st_ino and target.stat().st_nlink == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download_pages.py", "elsewhere"]

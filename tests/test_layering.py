@@ -18,8 +18,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "advisor"
 
 LAYERS: tuple[frozenset[str], ...] = (
-    # plain data, the errors everyone raises, and the package itself (its version only)
-    frozenset({"model", "errors", "display", "__init__"}),
+    # plain data, the errors everyone raises, how a signal interrupts us, and the package itself
+    # (its version only)
+    frozenset({"model", "errors", "display", "interruption", "__init__"}),
     frozenset({"syntax"}),  # source, scopes and bindings, loop shapes, the edit toolkit
     # settings, the rule catalog, and what is derived from files alone: findings fingerprints,
     # the findings cache key

@@ -95,8 +95,10 @@ def _verification_table(report: Report) -> Table:
 def render_console(report: Report, console: Console) -> None:
     profiled = report.run is not None
     if report.run is not None:
+        python = report.run.python
+        under = f" under {python} ({report.run.python_version})" if python else ""
         console.print(
-            f"Profiled with {report.run.profiler}: {report.run.wall_s:.2f} s wall, "
+            f"Profiled with {report.run.profiler}{under}: {report.run.wall_s:.2f} s wall, "
             + (
                 "stopped at the timeout"
                 if report.run.timed_out

@@ -3,11 +3,9 @@ when unchanged), filter by config, and return one Report. Nothing of the user's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from advisor import __version__
@@ -16,10 +14,14 @@ from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_di
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.cache_key import findings_cache_key
 from advisor.codemods.apply import attach_proposed_diffs
 from advisor.config import Config, find_config
 from advisor.display import display_path
+from advisor.errors import SourceError
+from advisor.fingerprint import with_fingerprints
 from advisor.model import ErrorEntry, Finding, Report
+from advisor.syntax.source import Source
 
 # Below this many files to analyse, starting worker processes (each imports libcst) costs more
 # than it saves.
@@ -37,17 +39,6 @@ class CheckRequest:
     use_cache: bool = True
     jobs: int = 0  # 0: one per available core
     with_diffs: bool = False  # attach the diff of each safe rewrite (for SARIF, Markdown, HTML)
-
-
-def rules_digest() -> str:
-    """A hash of the rule catalog and call knowledge: editing either invalidates the cache."""
-    digest = hashlib.sha256()
-    root = resources.files("advisor.rules")
-    for folder in (root, root.joinpath("knowledge")):
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".toml"):
-                digest.update(entry.name.encode() + entry.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _analyse_batch(batch: list[tuple[str, bytes]], knowledge: CallKnowledge) -> list[CachedResult]:
@@ -89,6 +80,17 @@ def _analyse_all(
     return [r for r in results if r is not None]
 
 
+def _shown_texts(paths: set[str], contents: dict[str, bytes]) -> dict[str, str]:
+    """The source text of each of ``paths``, keyed by the path as the report shows it."""
+    texts = {}
+    for path in paths:
+        try:
+            texts[display_path(path)] = Source.decode(path, contents[path]).text
+        except (KeyError, SourceError):
+            continue  # its findings get the line-number fingerprint
+    return texts
+
+
 def check_paths(
     request: CheckRequest,
     on_progress: Callable[[int, int], None] | None = None,
@@ -102,18 +104,21 @@ def check_paths(
     files, errors = discover(request.paths, config)
     knowledge = load_knowledge()
     cache = (
-        FindingsCache(default_cache_dir(), __version__, f"{config.cache_key()}-{rules_digest()}")
+        FindingsCache(default_cache_dir(), __version__, findings_cache_key(config))
         if request.use_cache
         else None
     )
 
     results: dict[str, CachedResult] = {}
+    contents: dict[str, bytes] = {}
     todo: list[tuple[str, bytes]] = []
+    # concadvise: ignore[CA101]: local reads, ~0.1 ms a file; the analysis is the parallel part
     for path in files:
         content = _read(path)
         if isinstance(content, ErrorEntry):
             errors.append(content)
             continue
+        contents[path] = content
         cached = cache.get(path, content) if cache is not None else None
         if cached is not None:
             results[path] = cached
@@ -143,10 +148,11 @@ def check_paths(
         findings += [f for f in result.findings if config.is_rule_enabled(f.rule, f.path)]
         errors += result.errors
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
-    if request.with_diffs:
-        findings = attach_proposed_diffs(findings)
-    return Report(
-        tool_version=__version__,
-        findings=tuple(replace(f, path=display_path(f.path)) for f in findings),
-        errors=tuple(replace(e, path=display_path(e.path)) for e in errors),
-    )
+    texts = _shown_texts({f.path for f in findings}, contents)
+    findings = [replace(f, path=display_path(f.path)) for f in findings]
+    findings = with_fingerprints(findings, texts)
+    errors = [replace(e, path=display_path(e.path)) for e in errors]
+    if request.with_diffs:  # with the paths as shown, which the diffs and edits name
+        findings, failed = attach_proposed_diffs(findings)
+        errors += failed
+    return Report(tool_version=__version__, findings=tuple(findings), errors=tuple(errors))

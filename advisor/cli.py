@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
 from advisor.fix import FixRequest, fix_paths
+from advisor.interruption import Interrupted, interrupt_on_stop_signals
 from advisor.model import Report
 from advisor.pipeline import (
     ProfileRequest,
@@ -28,6 +30,7 @@ from advisor.pipeline import (
     apply_and_verify,
     profile_script,
 )
+from advisor.profiling.exits import signal_name
 from advisor.report.bench_console import LiveBenchProgress, render_bench, render_bench_json
 from advisor.report.console import render_console
 from advisor.report.fix_console import render_fix_summary
@@ -121,8 +124,37 @@ def _over_files(
         return work(lambda done, total: progress.update(task, completed=done, total=total))
 
 
+_PYTHON_OPTION = typer.Option(
+    "--python",
+    help="The Python that runs the program [default: the active virtual environment's "
+    "(VIRTUAL_ENV), else the first python on PATH].",
+    show_default=False,
+)
+
+
 def _codes(option: str | None) -> tuple[str, ...]:
     return tuple(option.split(",")) if option else ()
+
+
+def _check_rule_registry() -> None:
+    """Fail loudly, before analysing anything, when a rule file and the code disagree about
+    whether it is detected or fixed (imported here, not at start-up: it loads the analysis)."""
+    import advisor.registry  # noqa: F401  # checks on import
+
+
+def _nothing_runs(
+    *, apply: bool, module: str | None, save_profile: str | None, args: list[str] | None
+) -> None:
+    """--load-profile replays a run: the options that run something have no place beside it."""
+    running = {
+        "--apply": apply,
+        "-m": module is not None,
+        "--save-profile": save_profile is not None,
+        "script arguments": bool(args),
+    }
+    clash = [name for name, used in running.items() if used]
+    if clash:
+        raise UsageError(f"--load-profile runs nothing; it takes no {', '.join(clash)}")
 
 
 @app.command()
@@ -195,10 +227,32 @@ def profile(
             "cannot run here (and says so).",
         ),
     ] = ProfilerOption.auto,
+    save_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--save-profile",
+            metavar="FILE",
+            help="Also save the measured run to FILE (JSON), to advise from again with "
+            "--load-profile.",
+        ),
+    ] = None,
+    load_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--load-profile",
+            metavar="FILE",
+            help="Advise from a run saved with --save-profile instead of running SCRIPT "
+            "(whose sources must be unchanged); nothing is run.",
+        ),
+    ] = None,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
         raise UsageError("give a script to profile, or -m MODULE")
+    if load_profile is not None:
+        _nothing_runs(apply=apply, module=module, save_profile=save_profile, args=script_args)
+    _check_rule_registry()
     # with -m, every positional word is the module's argument (`-m pkg.tool -- a b`)
     args = tuple(script_args or ())
     if module is not None and script is not None:
@@ -213,9 +267,15 @@ def profile(
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,
         pass_stdin=stdin,
+        save_profile=save_profile,
+        load_profile=load_profile,
+        python=python,
     )
     status = _status_console(output_format)
-    with status.status(f"Profiling {script if module is None else f'-m {module}'}…"):
+    doing = f"Profiling {script if module is None else f'-m {module}'}"
+    if load_profile is not None:
+        doing = f"Advising from {load_profile}"
+    with status.status(f"{doing}…"):
         report = profile_script(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
         )
@@ -258,6 +318,7 @@ def check(
     ] = False,
 ) -> None:
     """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
+    _check_rule_registry()
     request = CheckRequest(
         paths=tuple(paths),
         select=_codes(select) or None,
@@ -318,6 +379,7 @@ def fix(
     Exit 0 when nothing fixable is left, 1 when some finding was left as it was (or, with
     --diff, when there is something to fix), 2 on errors.
     """
+    _check_rule_registry()
     request = FixRequest(
         paths=tuple(paths),
         select=_codes(select) or None,
@@ -333,7 +395,9 @@ def fix(
         lambda on_progress: fix_paths(request, on_progress=on_progress),
     )
     if diff:
-        sys.stdout.write("".join(f.diff for f in report.files))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(f.patch() for f in report.files))
+        sys.stdout.buffer.flush()
         summary = Console(stderr=True, width=120 if not sys.stderr.isatty() else None)
     else:
         summary = Console() if sys.stdout.isatty() else Console(width=120)
@@ -407,6 +471,7 @@ def bench(
     output_format: Annotated[
         BenchFormat, typer.Option("--format", "-f", help="Result format.")
     ] = BenchFormat.table,
+    python: Annotated[str | None, _PYTHON_OPTION] = None,
 ) -> None:
     """Time BEFORE against AFTER in alternating runs and check they print the same.
 
@@ -420,6 +485,7 @@ def bench(
         warmup=warmup,
         timeout=timeout,
         rule=OutputRule(unordered=unordered, mask_durations=not exact),
+        python=python,
     )
     status = _status_console(OutputFormat(output_format.value))
     with LiveBenchProgress(status, total=request.total_runs) as progress:
@@ -441,18 +507,22 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback;
+    Ctrl-C, SIGTERM and SIGHUP undo what is half done and exit 128+n.
 
     typer (standalone mode) reports bad options itself, with usage, and exits 2.
     """
     try:
-        app()
+        with interrupt_on_stop_signals():
+            app()
     except ConcadviseError as exc:
         print(f"concadvise: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("concadvise: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        stopped = "interrupted" if signum == signal.SIGINT else f"stopped by {signal_name(signum)}"
+        print(f"concadvise: {stopped}", file=sys.stderr)
+        sys.exit(128 + signum)
     except Exception as exc:  # a bug of ours: still one line, with what to report
         print(f"concadvise: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -136,6 +136,7 @@ def find_config(start: str | Path) -> Config:
     here = Path(os.path.abspath(start))  # not resolve(): search the parents the user sees
     if here.is_file():
         here = here.parent
+    # concadvise: ignore[CA102]: a search up the tree, stops at the first match
     for directory in (here, *here.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():

@@ -9,6 +9,7 @@ ends when no fixable finding is left: a second `fix` run therefore changes nothi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
-from advisor.codemods.apply import unified_diff
+from advisor.codemods.apply import file_diff, fixer_crash
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
@@ -28,6 +29,7 @@ from advisor.syntax.source import Source
 # A file gets at most this many fixes per run: far above any real file's findings, it only
 # stops a pair of fixes that would undo each other from looping forever.
 MAX_FIXES_PER_FILE = 200
+UNCHANGED = "; the file is unchanged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,17 @@ class FileFix:
     skipped: tuple[SkippedFix, ...]
     diff: str  # unified diff of the whole file, "" when nothing changed
     written: bool
+    encoding: str = "utf-8"  # the file's, as Python detects it ("utf-8-sig" with a BOM)
+
+    def patch(self) -> bytes:
+        """The diff as the bytes ``git apply`` and ``patch`` match against the file: its lines in
+        the file's own encoding (a latin-1 file's in latin-1), its paths as the file system has
+        them."""
+        if not self.diff:
+            return b""
+        old, new, body = self.diff.split("\n", 2)
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding  # BOM is in body
+        return os.fsencode(f"{old}\n{new}\n") + body.encode(encoding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,10 @@ class FixReport:
     @property
     def applied(self) -> int:
         return sum(len(f.applied) for f in self.files)
+
+    @property
+    def changed_files(self) -> int:
+        return sum(1 for f in self.files if f.applied)
 
     @property
     def skipped(self) -> tuple[SkippedFix, ...]:
@@ -117,6 +134,7 @@ def fix_text(
     applied: list[Finding] = []
     skipped: list[SkippedFix] = []
     refused: set[tuple[str, str]] = set()  # (rule, text of its line): do not try it again
+    # concadvise: ignore[CA102]: each pass rewrites the text of the one before
     for _ in range(MAX_FIXES_PER_FILE):
         result = analyse_content(path, source.encode(path, text), knowledge)
         if result.errors:
@@ -131,7 +149,9 @@ def fix_text(
         finding = todo[0]
         key = (finding.rule, _line_text(text, finding.line))
         fixer = policy.target.fixer(finding)
-        assert fixer is not None
+        if fixer is None:  # wants() said it has one; a target that changed its mind refuses
+            refused.add(key)
+            continue
         try:
             new_text = fixer(text, finding)
             compile(new_text, path, "exec", dont_inherit=True)
@@ -139,6 +159,8 @@ def fix_text(
             refused.add(key)
             skipped.append(SkippedFix(finding, f"not rewritten: {exc}"))
             continue
+        except Exception as exc:  # a bug of ours: this file is left alone, the others proceed
+            raise SourceError(path, "internal", f"{fixer_crash(finding, exc)}{UNCHANGED}") from exc
         if new_text == text:
             refused.add(key)
             skipped.append(SkippedFix(finding, "not rewritten: the rewrite changed nothing"))
@@ -171,9 +193,16 @@ def _fix_file(
         return ErrorEntry(shown, exc.kind, exc.detail)  # type: ignore[arg-type]
     except OSError as exc:
         reason = exc.strerror.lower() if exc.strerror else str(exc)
-        return ErrorEntry(shown, "io", f"not written: {reason}; the file is unchanged")
+        return ErrorEntry(shown, "io", f"not written: {reason}{UNCHANGED}")
+    except Exception as exc:  # a bug of ours on this file must not stop the rest of the tree
+        return ErrorEntry(shown, "internal", f"{type(exc).__name__}: {exc}{UNCHANGED}")
     return FileFix(
-        shown, tuple(applied), tuple(skipped), unified_diff(shown, source.text, text), write
+        shown,
+        tuple(applied),
+        tuple(skipped),
+        file_diff(shown, source, text),
+        write,
+        source.encoding,
     )
 
 
@@ -191,6 +220,7 @@ def fix_paths(
     policy = FixPolicy(config, request.unsafe_fixes, request.target)
     knowledge = load_knowledge()
     fixed: list[FileFix] = []
+    # concadvise: ignore[CA101]: one file after another for now (issue 21: fix speed)
     for done, path in enumerate(files, start=1):
         outcome = _fix_file(path, policy, knowledge, request.write)
         if isinstance(outcome, ErrorEntry):

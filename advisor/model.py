@@ -1,14 +1,19 @@
-"""Plain data passed between the stages, and the one path that turns a Report into JSON.
+"""Plain data passed between the stages, and the one path between it and JSON.
 
-The JSON shape is the public contract of DESIGN.md (``schema_version`` 1). Every stage takes and
-returns these frozen dataclasses; only :func:`report_to_dict` knows how they become JSON.
+The report's JSON shape is the public contract of DESIGN.md (``schema_version`` 1). Every stage
+takes and returns these frozen dataclasses; :func:`plain` turns them into JSON data (the report
+through :func:`report_to_dict`, a saved profile likewise) and :func:`from_plain` back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import statistics
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
 
 SCHEMA_VERSION = 1
 # Fields added to schema 1 after its first release leave the JSON when they hold nothing, so a
@@ -164,6 +169,53 @@ class ProfileResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Overheads:
+    """What a pool costs on this machine (seconds); measured by advisor/advice/calibration.py."""
+
+    thread_start_s: float  # per worker thread of a pool (start, and join at shutdown)
+    thread_handoff_s: float  # per task handed to a thread pool and its result collected
+    process_start_s: float  # one process pool of ``cores`` workers started and shut down
+    process_task_s: float  # per task through a process pool (pickling both ways, queues)
+    cores: int
+    # importing the pool's module in a fresh interpreter, paid by a rewrite of a program that
+    # had not imported it (concurrent.futures pulls in multiprocessing for processes)
+    thread_import_s: float = 0.0
+    process_import_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """What the advice needs to know of the machine a run was measured on."""
+
+    cores: int  # the cores the run could use
+    free_cores: float  # of those, what other programs left free when it ran
+    overheads: Overheads
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDigest:
+    """A file the findings of a profiled run are read from, by the hash of its content."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSession:
+    """One profiled run, as ``--save-profile`` saves it: what was measured, on which machine, of
+    which sources. Advising from it again gives the same findings without running anything."""
+
+    profile: ProfileResult
+    machine: Machine
+    sources: tuple[SourceDigest, ...]
+    timed_out: bool = False
+    failure: str | None = None  # why the run did not end normally (its findings are partial)
+    # the interpreter that ran the program, and its version (left out of the file when unknown)
+    python: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    python_version: str | None = field(default=None, metadata=_ADDED_IN_V1)
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     wall_s: float
     share_of_run: float
@@ -176,6 +228,38 @@ class Evidence:
     executions: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     # CPU seconds of the child processes the loop waited for (its commands' own work)
     children_cpu_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+
+    # The seconds behind each share, so no renderer multiplies them out itself.
+    @property
+    def waiting_s(self) -> float:
+        return self.waiting * self.wall_s
+
+    @property
+    def cpu_python_s(self) -> float:
+        return self.cpu_python * self.wall_s
+
+    @property
+    def cpu_native_s(self) -> float:
+        return self.cpu_native * self.wall_s
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """One replacement in the text of a finding's file, in the shape of a SARIF replacement: the
+    text from (``line``, ``column``) up to, not including, (``end_line``, ``end_column``) becomes
+    ``text``. The file is the finding's ``path`` (a fixer rewrites the one module it is given), so
+    an edit never names a path that could go stale when the finding's is shown relative.
+
+    Lines are 1-based as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r`` ends one), columns
+    1-based in Unicode code points; a file's BOM is not part of its text. A position just past
+    the last line is the end of a file that ends with a line break.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +278,10 @@ class Finding:
     evidence: Evidence | None = None
     diff: str | None = None  # unified diff of the proposed rewrite, where one exists and is safe
     site: Site | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)  # what a fix takes
+    # the same rewrite as edits of the file's text, from which the diff was made (SARIF's fixes)
+    edits: tuple[TextEdit, ...] | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the finding's identity when code moves around it (advisor/fingerprint.py)
+    fingerprint: str | None = field(default=None, metadata=_ADDED_IN_V1)
     # an unsafe fix whose every doubt a verified run can settle (pickling, an external effect, a
     # callee concadvise cannot see): `profile --apply` tries it and keeps it only if the run
     # behaves the same; `fix` applies it only with --unsafe-fixes
@@ -215,6 +303,25 @@ class RunInfo:
     timed_out: bool = False
     # seconds concadvise spent on the analysis after the run (not the run, not the calibration)
     analysis_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the Python that ran the program (its sys.executable) and its version, e.g. "3.12.1"
+    python: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    python_version: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+
+
+@dataclass(frozen=True, slots=True)
+class TimingStats:
+    """What a set of timed runs is shown as: the median, the fastest and the slowest."""
+
+    median_s: float
+    min_s: float
+    max_s: float
+    runs: int
+
+    @classmethod
+    def of(cls, samples: tuple[float, ...]) -> TimingStats | None:
+        if not samples:
+            return None
+        return cls(statistics.median(samples), min(samples), max(samples), len(samples))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +335,16 @@ class Verification:
     reason: str = ""
     # why these timings should not be trusted (runs spread wide, ratios across 1.0), if so
     noise_warning: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the timed runs happened in the working directory, not in scratch copies of it: why
+    runs_note: str | None = field(default=None, metadata=_ADDED_IN_V1)
+    # Made from before_s and after_s when the verification is made (a loaded report's too, which
+    # never reads them back), so every renderer shows the same medians without computing them.
+    before_stats: TimingStats | None = field(default=None, init=False, metadata=_ADDED_IN_V1)
+    after_stats: TimingStats | None = field(default=None, init=False, metadata=_ADDED_IN_V1)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before_stats", TimingStats.of(self.before_s))
+        object.__setattr__(self, "after_stats", TimingStats.of(self.after_s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,21 +355,112 @@ class Report:
     run: RunInfo | None = None
     verification: tuple[Verification, ...] = ()
 
+    def count(self, fix_safety: FixSafety) -> int:
+        """How many findings have this fix safety (the summary every format shows)."""
+        return sum(1 for f in self.findings if f.fix_safety == fix_safety)
 
-def plain(value: Any) -> Any:
+    @property
+    def kept_rewrites(self) -> int:
+        return sum(1 for v in self.verification if v.kept)
+
+
+def plain(value: Any, *, exact: bool = False) -> Any:
     """A model value as JSON data, the way the report has it (fields added to schema 1 left out
-    when empty, floats to 4 places); for renderers that embed a part of the report."""
+    when empty, floats to 4 places); for renderers that embed a part of the report. ``exact``
+    keeps every float as it is, for data that is read back and computed with (a saved profile:
+    a thread hand-off of 3e-05 s would round to nothing)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: plain(getattr(value, f.name))
+            f.name: plain(getattr(value, f.name), exact=exact)
             for f in dataclasses.fields(value)
             if not (f.metadata.get("omit_when_none") and getattr(value, f.name) is None)
         }
     if isinstance(value, (tuple, list)):
-        return [plain(v) for v in value]
-    if isinstance(value, float):
+        return [plain(v, exact=exact) for v in value]
+    if isinstance(value, float) and not exact:
         return round(value, 4)
     return value
+
+
+class PlainDataError(ValueError):
+    """JSON data that does not fit the model, at a location such as ``findings[2].kind``."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+@cache
+def _field_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def from_plain(hint: Any, value: Any, where: str = "") -> Any:
+    """``value`` (parsed JSON, as :func:`plain` wrote it) as the model type ``hint``; raises
+    PlainDataError naming where it does not fit. Unknown keys of an object are ignored (fields
+    added later), a missing key without a default is an error."""
+    origin = get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = (option for option in options if option is not type(None))
+        return from_plain(inner, value, where)
+    if origin is Literal:
+        if value not in get_args(hint):
+            allowed = ", ".join(str(option) for option in get_args(hint))
+            raise PlainDataError(where, f"{value!r} is not one of {allowed}")
+        return value
+    if origin is tuple:
+        return _tuple(hint, value, where)
+    if dataclasses.is_dataclass(hint):
+        return _dataclass(hint, value, where)
+    if hint is float:
+        # JSON writes 2.0 as 2; a bool is not a number here
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PlainDataError(where, f"expected a number, got {_describe(value)}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PlainDataError(where, f"expected an integer, got {_describe(value)}")
+        return value
+    if not isinstance(value, hint):
+        raise PlainDataError(where, f"expected {hint.__name__}, got {_describe(value)}")
+    return value
+
+
+def _tuple(hint: Any, value: Any, where: str) -> tuple[Any, ...]:
+    """``tuple[X, ...]`` from a list of any length, ``tuple[X, Y]`` from a list of two."""
+    if not isinstance(value, list):
+        raise PlainDataError(where, f"expected a list, got {_describe(value)}")
+    args = get_args(hint)
+    if len(args) == 2 and args[1] is Ellipsis:
+        hints = (args[0],) * len(value)
+    elif len(value) == len(args):
+        hints = args
+    else:
+        raise PlainDataError(where, f"expected a list of {len(args)}, got {len(value)} items")
+    pairs = enumerate(zip(hints, value, strict=True))
+    return tuple(from_plain(h, item, f"{where}[{i}]") for i, (h, item) in pairs)
+
+
+def _dataclass(cls: Any, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise PlainDataError(where, f"expected an object, got {_describe(data)}")
+    hints = _field_types(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue  # derived when the object is made, never read back
+        if f.name in data:
+            inner = f"{where}.{f.name}" if where else f.name
+            values[f.name] = from_plain(hints[f.name], data[f.name], inner)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise PlainDataError(where, f"missing key {f.name!r}")
+    return cls(**values)
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,16 +26,25 @@ from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
-from advisor.codemods.apply import attach_proposed_diffs, fixed_file_bytes, is_safe_fix
+from advisor.codemods.apply import (
+    attach_proposed_diffs,
+    fixed_file_bytes,
+    fixer_crash,
+    is_safe_fix,
+)
 from advisor.codemods.errors import RewriteError
+from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import ScriptFailed, SourceError, UsageError
+from advisor.fingerprint import with_fingerprints
 from advisor.model import (
     ErrorEntry,
     Finding,
     LoopSite,
+    Machine,
     PoolSite,
+    ProfileSession,
     Report,
     RunInfo,
     Verification,
@@ -48,14 +55,17 @@ from advisor.profiling.attribution import (
     pool_evidence,
     user_files,
 )
+from advisor.profiling.exits import killed_by
+from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.machine_load import busy_fraction
 from advisor.profiling.pool_sites import find_pool_sites
 from advisor.profiling.pyspy_adapter import MESSAGE_PREFIX as PYSPY_PREFIX
 from advisor.profiling.runner import CompletedRun
 from advisor.profiling.select import ProfilerChoice, profile_script_with
+from advisor.profiling.session import load_session, session_to_text, source_digests
 from advisor.profiling.target import Target, module_target
 from advisor.syntax.source import Source
-from advisor.verify.verifier import verify_rewrite
+from advisor.verify.verifier import measured_speedup, verify_rewrite
 
 
 def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -119,6 +129,11 @@ class ProfileRequest:
     module: str | None = None  # profile `python -m module` instead of a script
     pass_stdin: bool = False  # give the program concadvise's stdin (else it reads nothing)
     measure_overheads: bool = True  # False: the default pool overheads, no calibration run
+    save_profile: str | None = None  # write the measured run here (see profiling/session.py)
+    load_profile: str | None = None  # advise from this saved run of ``script``; nothing runs
+    # the Python that runs the program (a path or a name on PATH); None: the active virtual
+    # environment's, else the first on PATH (advisor/profiling/interpreter.py)
+    python: str | None = None
 
 
 def advice_settings_for(
@@ -140,21 +155,15 @@ def advice_settings_for(
 
 def _script_failure(run: CompletedRun, timeout: float | None) -> str | None:
     if run.timed_out:
-        return f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        stopped = f"the script ran past --timeout {timeout:g}s; its whole process group was killed"
+        return stopped + (f", and with it {run.killed_text()}" if run.killed else "")
     if run.exit_code < 0:
-        return f"the script was killed by {_signal_name(-run.exit_code)}"
+        return f"the script was {killed_by(-run.exit_code)}"
     if run.exit_code != 0:
         last = last_error_line(run.stderr)
         detail = f": {last}" if last else ""
         return f"the script exited with code {run.exit_code}{detail}"
     return None
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
@@ -189,29 +198,52 @@ def validate_script(script: str) -> str:
 
 def target_of(request: ProfileRequest) -> Target:
     """What to run, checked before anything runs (a missing script or module, a syntax error)."""
+    if request.module is None:
+        validate_script(request.script)
+    interpreter = find_interpreter(request.python)
     if request.module is not None:
-        target = module_target(request.module, request.args, pass_stdin=request.pass_stdin)
+        target = module_target(
+            request.module, request.args, pass_stdin=request.pass_stdin, interpreter=interpreter
+        )
         validate_script(target.path)
         return target
-    validate_script(request.script)
-    return Target(path=request.script, args=request.args, pass_stdin=request.pass_stdin)
+    return Target(
+        path=request.script,
+        args=request.args,
+        pass_stdin=request.pass_stdin,
+        interpreter=interpreter,
+    )
 
 
 def python_command(request: ProfileRequest) -> list[str]:
     """The user's own command line, for the timed runs of --apply."""
-    return [sys.executable, *target_of(request).python_args()]
+    return target_of(request).command()
 
 
 def profile_script(
     request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
 ) -> Report:
-    """Run the script under the profiler and advise on its hot loops and its pools.
+    """Run the script under the profiler (or, with ``request.load_profile``, read a run saved
+    with ``save_profile``) and advise on its hot loops and its pools.
 
     ``on_notice`` hears about a profiler fallback (``--profiler auto``) in one line.
     """
+    if request.load_profile is not None:
+        validate_script(request.script)
+        session = load_session(request.load_profile, request.script)
+    else:
+        session = record_profile(request, on_notice)
+        if request.save_profile is not None:
+            write_atomically(request.save_profile, session_to_text(session).encode("utf-8"))
+    return advise_profile(session, request.settings, on_notice)
+
+
+def record_profile(
+    request: ProfileRequest, on_notice: Callable[[str], None] = lambda _message: None
+) -> ProfileSession:
+    """Run the script under the profiler: what it measured, and the machine facts the advice
+    needs (cores, the cores others leave free, the pools' overheads here)."""
     target = target_of(request)
-    script = str(Path(target.path).resolve())
-    knowledge = load_knowledge()
     # what other programs use now, before ours starts (the load average lags by a minute)
     busy_before = busy_fraction() if not request.settings.free_cores else None
     profile, run = profile_script_with(
@@ -219,35 +251,65 @@ def profile_script(
     )
     failure = _script_failure(run, request.timeout)
     if run.left_running:
-        on_notice("the script left processes running when it ended; they were stopped with it")
+        on_notice(
+            f"the script left processes running when it ended, killed with it: {run.killed_text()}"
+        )
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")
-    # once per machine, then from the cache; not part of the analysis time below
+    # once per machine, then from the cache
     settings = request.settings
-    if request.measure_overheads:
-        settings = replace(settings, overheads=load_overheads(cores=settings.core_count()))
-    if not settings.free_cores and busy_before is not None:
-        others = busy_before * settings.core_count()
-        settings = replace(settings, free_cores=free_cores(settings.core_count(), others, 0.0))
-    elif not settings.free_cores and hasattr(os, "getloadavg"):
-        load = os.getloadavg()[0]
-        settings = replace(settings, free_cores=free_cores(settings.core_count(), load))
+    cores = settings.core_count()
+    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
+    free = settings.free_cores
+    if not free and busy_before is not None:
+        free = free_cores(cores, busy_before * cores, 0.0)
+    elif not free and hasattr(os, "getloadavg"):
+        free = free_cores(cores, os.getloadavg()[0])
+    return ProfileSession(
+        profile=profile,
+        machine=Machine(cores=cores, free_cores=free, overheads=overheads),
+        sources=source_digests(user_files(profile) or [profile.script]),
+        timed_out=run.timed_out,
+        failure=failure,
+        python=target.interpreter.executable,
+        python_version=target.interpreter.version_text,
+    )
+
+
+def advise_profile(
+    session: ProfileSession,
+    settings: AdviceSettings,
+    on_notice: Callable[[str], None] = lambda _message: None,
+) -> Report:
+    """The findings of a profiled run: its hot loops and its pools, judged on the machine it ran
+    on, in the sources it measured (which the caller has checked are unchanged)."""
+    profile = session.profile
+    script = profile.script
+    knowledge = load_knowledge()
+    machine = session.machine
+    settings = replace(
+        settings, cores=machine.cores, free_cores=machine.free_cores, overheads=machine.overheads
+    )
     started = time.perf_counter()
     errors: list[ErrorEntry] = []
-    if failure:
+    if session.failure:
         errors.append(
             ErrorEntry(
-                display_path(script), "script", f"{failure}; the findings cover what ran before"
+                display_path(script),
+                "script",
+                f"{session.failure}; the findings cover what ran before",
             )
         )
     sites: list[LoopSite] = []
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
     suppressions: dict[str, Suppressions] = {}
+    texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
     for path in user_files(profile) or [script]:
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
+            texts[display_path(facts.path)] = facts.source.text
             loops, pools_here = _sites_of(facts, errors)
             sites += loops
             pools += pools_here
@@ -278,7 +340,8 @@ def profile_script(
         profile.imported,
     )
     findings = _not_silenced(findings, find_config(script), suppressions)
-    findings = attach_proposed_diffs(_relative(findings))
+    findings, failed = attach_proposed_diffs(with_fingerprints(_relative(findings), texts))
+    errors += failed
     return Report(
         tool_version=__version__,
         findings=tuple(findings),
@@ -286,9 +349,11 @@ def profile_script(
         run=RunInfo(
             wall_s=profile.wall_s,
             profiler=profile.profiler,
-            exit_code=run.exit_code,
-            timed_out=run.timed_out,
+            exit_code=profile.exit_code,
+            timed_out=session.timed_out,
             analysis_s=time.perf_counter() - started,
+            python=session.python,
+            python_version=session.python_version,
         ),
     )
 
@@ -317,33 +382,51 @@ def apply_and_verify(
     errors = list(report.errors)
     eligible = [(index, f) for index, f in enumerate(report.findings) if is_safe_fix(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
+    # concadvise: ignore[CA101]: timed runs, one rewrite at a time on purpose
     for index, finding in eligible:
-        original = Path(finding.path).read_bytes()
+        # a failure on one finding's file is that file's error entry; the others still run
         try:
+            original = Path(finding.path).read_bytes()
             rewritten = fixed_file_bytes(finding.path, original, finding)
         except (RewriteError, SyntaxError) as exc:
             errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
             continue
-        outcome = verify_rewrite(
-            finding.path,
-            original,
-            rewritten,
-            command,
-            cwd=None,
-            runs=runs,
-            timeout=request.timeout,
-            on_run=on_run,
-        )
+        except SourceError as exc:
+            errors.append(ErrorEntry(finding.path, exc.kind, exc.detail))  # type: ignore[arg-type]
+            continue
+        except OSError as exc:
+            errors.append(ErrorEntry(finding.path, "io", f"not rewritten: {exc.strerror or exc}"))
+            continue
+        except Exception as exc:
+            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            continue
+        try:
+            outcome = verify_rewrite(
+                finding.path,
+                original,
+                rewritten,
+                command,
+                cwd=None,
+                runs=runs,
+                timeout=request.timeout,
+                on_run=on_run,
+                expected_exit_code=None if report.run is None else report.run.exit_code,
+            )
+        except Exception as exc:  # the verifier put the original bytes back before raising
+            message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"
+            errors.append(ErrorEntry(finding.path, "internal", message))
+            continue
         verifications.append(
             Verification(
                 finding=index,
                 before_s=outcome.before_s,
                 after_s=outcome.after_s,
-                speedup=round(outcome.speedup, 3),
+                speedup=measured_speedup(outcome.ratio),
                 same_output=outcome.same_output,
                 kept=outcome.kept,
                 reason=outcome.reason,
                 noise_warning=outcome.noise_warning,
+                runs_note=outcome.runs_note,
             )
         )
     verifications.sort(key=lambda v: v.finding)

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from hypothesis import settings
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import Rule, get_rule
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.fixers import FIXERS
 from advisor.model import Finding
@@ -32,6 +32,12 @@ FIXTURES = ROOT / "fixtures"
 # a recorded report (profile + apply on checksum_files.py, plus hand-added cases) for renderers
 RECORDED = Path(__file__).parent / "data" / "report_profile.json"
 sys.path.insert(0, str(FIXTURES))
+# The tests run as a user whose virtual environment is active (.ci/run activates it; a bare
+# `.venv/bin/python -m pytest` does not): the programs concadvise runs get this Python, with
+# scalene, not whichever python is first on PATH.
+if sys.prefix != sys.base_prefix:
+    os.environ["VIRTUAL_ENV"] = sys.prefix
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.prefix, "bin")), os.environ["PATH"]])
 
 from latency_server import start_server  # noqa: E402
 
@@ -48,10 +54,14 @@ SAMPLE_DIFF = """\
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    environ: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the installed CLI the way a user does, as a real process."""
-    env = dict(os.environ, COLUMNS="200")
+    """Run the installed CLI the way a user does, as a real process (in ``environ``, else in
+    this environment)."""
+    env = dict(os.environ if environ is None else environ, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "advisor.cli", *args],
         cwd=cwd,
@@ -92,9 +102,9 @@ def refusal(before: str, rule: str) -> str:
     return str(error.value)
 
 
-def rule_examples(rule: str) -> dict[str, Any]:
-    """The rule's TOML (example_flagged, example_fixed, must_flag, ...)."""
-    return tomllib.loads((ROOT / "rules" / f"{rule}.toml").read_text(encoding="utf-8"))
+def rule_examples(rule: str) -> Rule:
+    """The rule as its file states it (example_flagged, example_fixed, must_flag, ...)."""
+    return get_rule(rule)
 
 
 def script_stdout(source: str, tmp_path: Path, name: str) -> str:
@@ -138,3 +148,43 @@ def pages_server() -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
+
+
+# ----------------------------------------------------------------------------- a fixer with a bug
+
+CRASHING_FIXER_MARKER = "# this file makes the CA101 fixer raise"
+SAFE_IO_LOOP = """\
+import urllib.request
+
+
+def fetch_all(urls):
+    pages = []
+    for url in urls:
+        pages.append(urllib.request.urlopen(url).read())
+    return pages
+"""
+
+
+class FixerBug(Exception):
+    """The deliberate bug of the fixer that ``crash_tree`` installs."""
+
+
+@pytest.fixture
+def crash_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tree of two files with the same safe CA101 loop, and CA101's entry of the real fixer
+    table swapped for one that raises FixerBug on ``crashes.py`` (it holds the marker) and
+    rewrites ``fixes.py`` as the real fixer does. The working directory is the tree."""
+    real = FIXERS["CA101"]
+
+    def fixer(source: str, finding: Finding, **options: Any) -> str:
+        if CRASHING_FIXER_MARKER in source:
+            raise FixerBug("a deliberate bug")
+        return real(source, finding, **options)
+
+    monkeypatch.setitem(FIXERS, "CA101", fixer)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "crashes.py").write_text(SAFE_IO_LOOP + CRASHING_FIXER_MARKER + "\n")
+    (tree / "fixes.py").write_text(SAFE_IO_LOOP)
+    monkeypatch.chdir(tree)
+    return tree

@@ -10,6 +10,7 @@ import pytest
 from advisor.advice.decision import Overheads
 from advisor.advice.findings import AdviceSettings, pool_findings, profiled_findings
 from advisor.analysis.loop_rules import PICKLE_REASON
+from advisor.display import rounded, speedup_text
 from advisor.model import Evidence, Finding, LoopSite, PoolSite
 
 OVERHEADS = Overheads(0.001, 0.0001, 0.05, 0.002, 2, thread_import_s=0.02, process_import_s=0.04)
@@ -166,3 +167,19 @@ def test_a_coroutine_loop_that_ca104_cannot_rewrite_is_still_advised_gather_not_
         "of its time: gathered, at most 20 at once, the whole run would be ~"
     )
     assert finding.reasons[0].startswith("no automatic rewrite: an item's awaits are not one call")
+
+
+def test_the_message_shows_the_predicted_figure_the_tables_show() -> None:
+    """The message and the tables round the stored prediction with one function: a raw 1.1496
+    once read "~1.1x" in the message and "1.2x" in a table."""
+    halves = set()  # predictions such as 1.35, which f"{x:.1f}" rounds either way
+    for step in range(200):
+        [finding] = pool_findings(
+            {THREADS: ev(0.9, 0.1, 0.0)}, run_wall_s=5.0 + step * 0.0137, settings=SETTINGS
+        )
+        predicted = finding.predicted_speedup
+        assert predicted is not None and predicted == rounded(predicted, 2)
+        assert finding.message.endswith(f"~{speedup_text(predicted)} faster")
+        if round(predicted * 100) % 10 == 5:
+            halves.add(predicted)
+    assert len(halves) >= 2

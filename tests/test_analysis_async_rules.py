@@ -8,7 +8,6 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.errors import SourceError
 from advisor.model import Finding
 from advisor.syntax.source import Source
@@ -50,8 +50,7 @@ def only(code: str, rule: str) -> Finding:
 
 
 def rule_examples(rule: str, kind: str) -> list[str]:
-    data = tomllib.loads((ROOT / "rules" / f"{rule}.toml").read_text(encoding="utf-8"))
-    return data[kind]
+    return [example.code for example in getattr(get_rule(rule), kind)]
 
 
 # ------------------------------------------------------------------------------------ TOML cases
@@ -110,8 +109,7 @@ def test_every_must_not_flag_example_gives_nothing_for_its_rule(rule: str, index
 
 
 def test_blocking_sleep_message_names_the_call_and_its_replacement() -> None:
-    data = tomllib.loads((ROOT / "rules" / "CA301.toml").read_text(encoding="utf-8"))
-    finding = only(data["example_flagged"], "CA301")
+    finding = only(get_rule("CA301").example_flagged, "CA301")
     assert finding.message == (
         "blocking call `time.sleep` inside `async def poll`: use `await asyncio.sleep(...)`"
     )

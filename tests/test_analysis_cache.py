@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_dir
-from advisor.model import ErrorEntry, Evidence, Finding, Site
+from advisor.model import ErrorEntry, Evidence, Finding, Site, TextEdit
 
 CONTENT = b"for url in urls:\n    fetch(url)\n"
 
@@ -31,6 +31,8 @@ def finding(path: str, **changes: object) -> Finding:
         ),
         "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
         "site": Site(line=1, column=1, end_line=2, end_column=15, shape="for_append"),
+        "edits": (TextEdit(1, 1, 2, 1, "b\n"),),
+        "fingerprint": "0" * 64,
         "run_checkable": True,
     }
     fields.update(changes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 import sysconfig
 import textwrap
-import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from advisor.analysis.detectors import analyse_content
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.pool_rules import detect_pool_rules
-from advisor.catalog import load_catalog
+from advisor.catalog import get_rule, load_catalog
 from advisor.model import Finding
 from advisor.syntax.source import Source
 
@@ -874,8 +873,8 @@ def test_module_level_code_includes_classes_defaults_and_non_main_ifs() -> None:
 def _examples(kind: str) -> list[tuple[str, int, str]]:
     out = []
     for rule in POOL_RULES:
-        data = tomllib.loads((RULES_DIR / f"{rule}.toml").read_text(encoding="utf-8"))
-        out += [(rule, index, code) for index, code in enumerate(data[kind])]
+        examples = getattr(get_rule(rule), kind)
+        out += [(rule, index, example.code) for index, example in enumerate(examples)]
     return out
 
 

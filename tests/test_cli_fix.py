@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import resource
 import shutil
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, SAFE_IO_LOOP, run_cli
 
 
 def test_diff_prints_the_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
@@ -100,3 +101,48 @@ def test_a_failed_write_leaves_the_original_and_no_temporary_file(tmp_path: Path
     assert "download_pages.py: error (io): not written: file too large; the file is unchanged" in (
         result.stdout
     )
+
+
+def test_the_diff_keeps_bom_crlf_and_encoding_so_git_apply_gives_what_fix_writes(
+    tmp_path: Path,
+) -> None:
+    source = SAFE_IO_LOOP.encode()  # its import goes in at line 2: line 1 is context
+    originals = {
+        "bom_crlf.py": codecs.BOM_UTF8 + source.replace(b"\n", b"\r\n"),
+        "latin1.py": b"# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\n" + source,
+        "plain.py": source,
+    }
+    for name, data in originals.items():
+        (tmp_path / name).write_bytes(data)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    cli = [sys.executable, "-m", "advisor.cli", "fix"]
+    diff = subprocess.run([*cli, "--diff", "."], cwd=tmp_path, capture_output=True, check=False)
+    assert diff.returncode == 1, diff.stderr
+    assert diff.stdout.count(b"\n+++ b/") == 3
+    assert b"\n \xef\xbb\xbfimport urllib.request\r\n" in diff.stdout  # context keeps the BOM
+    assert b"# caf\xe9 cr\xe8me\n" in diff.stdout  # latin-1's own bytes
+    for step in (["--check"], []):
+        applied = subprocess.run(
+            ["git", "apply", *step, "-"], input=diff.stdout, cwd=tmp_path, capture_output=True
+        )
+        assert applied.returncode == 0, applied.stderr
+    patched = {name: (tmp_path / name).read_bytes() for name in originals}
+    assert all(patched[name] != data for name, data in originals.items())
+    for name, data in originals.items():
+        (tmp_path / name).write_bytes(data)
+    fixed = subprocess.run([*cli, "."], cwd=tmp_path, capture_output=True, check=False)
+    assert fixed.returncode == 0, fixed.stderr
+    assert {name: (tmp_path / name).read_bytes() for name in originals} == patched
+
+
+def test_fix_keeps_the_hard_links_of_the_file_it_rewrites(tmp_path: Path) -> None:
+    target = tmp_path / "download_pages.py"
+    shutil.copy(FIXTURES / "download_pages.py", target)
+    (tmp_path / "elsewhere").mkdir()
+    other_name = tmp_path / "elsewhere" / "pages.py"
+    os.link(target, other_name)
+    result = run_cli("fix", "download_pages.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ThreadPoolExecutor(max_workers=8)" in other_name.read_text()
+    assert target.stat().st_ino == other_name.stat().st_ino and target.stat().st_nlink == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download_pages.py", "elsewhere"]

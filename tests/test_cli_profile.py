@@ -180,3 +180,16 @@ def test_a_module_runs_as_the_user_would_run_it(tmp_path: Path) -> None:
     missing = run_cli("profile", "-m", "no_such_tool", cwd=tmp_path)
     assert missing.returncode == 2
     assert one_line_error(missing).startswith("concadvise: error: no module named no_such_tool")
+
+
+def test_save_profile_then_load_profile_reports_the_same(fixture_copy, tmp_path: Path) -> None:
+    script = fixture_copy("crashes_midway.py")
+    saved = tmp_path / "run.json"
+    live = run_cli("profile", str(script), "--format", "json", "--save-profile", str(saved))
+    assert live.returncode == 2, live.stderr  # the script failed: its error is in the report
+    again = run_cli("profile", str(script), "--format", "json", "--load-profile", str(saved))
+    assert again.returncode == 2, again.stderr
+    live_report, replayed = json.loads(live.stdout), json.loads(again.stdout)
+    assert replayed["findings"] == live_report["findings"] != []
+    assert replayed["errors"] == live_report["errors"] != []
+    assert json.loads(saved.read_text())["format"] == "concadvise-profile"

@@ -7,13 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.codemods.async_blocking import fix_blocking_call_in_async
 from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
@@ -70,8 +70,8 @@ def _run(tmp_path: Path, name: str, source: str, *args: str) -> str:
 
 
 def test_the_rule_example_sleeps_asynchronously() -> None:
-    data = tomllib.loads((ROOT / "rules" / "CA301.toml").read_text(encoding="utf-8"))
-    assert _fix(_code(data["example_flagged"])) == _code(data["example_fixed"])
+    rule = get_rule("CA301")
+    assert _fix(_code(rule.example_flagged)) == _code(rule.example_fixed)
 
 
 def test_an_aliased_module_still_used_elsewhere_keeps_its_import() -> None:

@@ -8,7 +8,6 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.codemods.async_gather import fix_sequential_awaits, fix_unbounded_gather
 from advisor.codemods.thread_pool import RewriteError
 from advisor.model import Finding
@@ -162,9 +162,9 @@ def test_a_small_literal_needs_no_bound_and_keeps_the_comment() -> None:
 
 
 def test_two_statement_body_runs_per_item_in_the_helper() -> None:
-    data = tomllib.loads((ROOT / "rules" / "CA104.toml").read_text(encoding="utf-8"))
-    before = _code(data["example_flagged"])
-    assert _fix(before, "CA104") == _code(data["example_fixed"])
+    rule = get_rule("CA104")
+    before = _code(rule.example_flagged)
+    assert _fix(before, "CA104") == _code(rule.example_fixed)
 
 
 def test_dict_item_on_a_dict_becomes_update() -> None:
@@ -538,8 +538,8 @@ def test_every_form_gives_the_same_output_when_run(tmp_path: Path) -> None:
 
 
 def test_the_rule_example_is_bounded() -> None:
-    data = tomllib.loads((ROOT / "rules" / "CA303.toml").read_text(encoding="utf-8"))
-    assert _fix(_code(data["example_flagged"]), "CA303") == _code(data["example_fixed"])
+    rule = get_rule("CA303")
+    assert _fix(_code(rule.example_flagged), "CA303") == _code(rule.example_fixed)
 
 
 def test_gather_of_a_generator_expression() -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.codemods.async_gather import fix_sequential_awaits
 from advisor.codemods.async_tasks import fix_asyncio_run_in_loop, fix_discarded_task
 from advisor.codemods.thread_pool import RewriteError
@@ -72,8 +72,8 @@ def _run(tmp_path: Path, name: str, source: str, *args: str) -> str:
 
 
 def _example(rule: str) -> tuple[str, str]:
-    data = tomllib.loads((ROOT / "rules" / f"{rule}.toml").read_text(encoding="utf-8"))
-    return _code(data["example_flagged"]), _code(data["example_fixed"])
+    data = get_rule(rule)
+    return _code(data.example_flagged), _code(data.example_fixed)
 
 
 # --- CA302 ------------------------------------------------------------------------------------

@@ -8,18 +8,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.main_guard import fix_main_guard
 from advisor.model import Finding
 
-RULE = tomllib.loads((Path(__file__).parent.parent / "rules" / "CA208.toml").read_text())
+RULE = get_rule("CA208")
 
 
 def _ca208(source: str) -> list[Finding]:
@@ -37,8 +37,8 @@ def _fix(source: str) -> str:
 
 
 def test_the_rule_example_is_fixed_as_documented() -> None:
-    before = textwrap.dedent(RULE["example_flagged"])
-    assert _fix(before) == textwrap.dedent(RULE["example_fixed"])
+    before = textwrap.dedent(RULE.example_flagged)
+    assert _fix(before) == textwrap.dedent(RULE.example_fixed)
 
 
 def test_the_main_code_moves_with_its_comments_and_strings_unchanged() -> None:
@@ -126,7 +126,7 @@ def test_statements_join_a_guard_at_the_end_of_the_module() -> None:
     ("source", "message"),
     [
         (
-            textwrap.dedent(RULE["must_flag"][3]),
+            textwrap.dedent(RULE.must_flag[3].code),
             "the code runs in the body of class `Cruncher`: move it into a method",
         ),
         (
@@ -153,7 +153,9 @@ def test_refusals_say_why(source: str, message: str) -> None:
         fix_main_guard(source, finding)
 
 
-@pytest.mark.parametrize("source", [textwrap.dedent(code) for code in RULE["must_flag"][:3]])
+@pytest.mark.parametrize(
+    "source", [textwrap.dedent(example.code) for example in RULE.must_flag[:3]]
+)
 def test_the_other_flagged_examples_are_fixed(source: str) -> None:
     fixed = _fix(source)
     assert '\nif __name__ == "__main__":\n' in fixed
@@ -163,7 +165,7 @@ def test_the_other_flagged_examples_are_fixed(source: str) -> None:
 def test_under_spawn_the_original_fails_and_the_fix_prints_what_fork_printed(
     tmp_path: Path,
 ) -> None:
-    source = textwrap.dedent(RULE["example_flagged"])
+    source = textwrap.dedent(RULE.example_flagged)
     (tmp_path / "before.py").write_text(source)
     (tmp_path / "after.py").write_text(_fix(source))
     runner = (

@@ -34,7 +34,7 @@ def _refusal(before: str, rule: str = "CA201") -> str:
 @pytest.mark.parametrize("rule", RULES)
 def test_the_rule_example_becomes_its_fixed_example(rule: str) -> None:
     data = rule_examples(rule)
-    assert _fix(data["example_flagged"], rule) == data["example_fixed"]
+    assert _fix(data.example_flagged, rule) == data.example_fixed
 
 
 def test_a_measured_worker_count_bounds_the_pool_and_comments_stay() -> None:

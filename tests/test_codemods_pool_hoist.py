@@ -33,7 +33,7 @@ def _refusal(before: str) -> str:
 
 def test_the_rule_example_becomes_its_fixed_example() -> None:
     rule = rule_examples(RULE)
-    assert _fix(rule["example_flagged"]) == rule["example_fixed"]
+    assert _fix(rule.example_flagged) == rule.example_fixed
 
 
 def test_statements_around_the_pool_stay_in_the_loop_with_their_comments() -> None:

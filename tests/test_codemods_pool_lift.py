@@ -43,7 +43,7 @@ def _run(source: str, tmp_path: Path, name: str) -> subprocess.CompletedProcess[
 
 def test_the_rule_example_becomes_its_fixed_example() -> None:
     rule = rule_examples(RULE)
-    assert _fix(rule["example_flagged"]) == rule["example_fixed"]
+    assert _fix(rule.example_flagged) == rule.example_fixed
 
 
 def test_a_lambda_using_a_local_gets_it_through_partial() -> None:
@@ -253,7 +253,7 @@ def test_a_variable_bound_only_under_the_main_guard_is_passed_explicitly() -> No
 
 def test_a_bound_method_of_an_object_holding_a_lock_has_no_mechanical_fix() -> None:
     rule = rule_examples(RULE)
-    assert "no mechanical fix" in _refusal(rule["must_flag"][1])
+    assert "no mechanical fix" in _refusal(rule.must_flag[1].code)
 
 
 _NESTED = """\

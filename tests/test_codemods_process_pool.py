@@ -8,7 +8,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import get_rule
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.loop_executor import PoolFactory, rewrite_loop
 from advisor.codemods.process_pool import fix_process_pool_loop
@@ -55,14 +55,14 @@ def _fix(source: str, start: str, workers: int | None = None) -> str:
 
 
 def test_a_module_level_function_is_mapped_directly() -> None:
-    rule = tomllib.loads((Path(__file__).parent.parent / "rules" / "CA102.toml").read_text())
-    before = textwrap.dedent(rule["example_flagged"])
+    rule = get_rule("CA102")
+    before = textwrap.dedent(rule.example_flagged)
     [finding] = [
         f
         for f in analyse_content("m.py", before.encode(), load_knowledge()).findings
         if f.rule == "CA102"
     ]
-    assert fix_process_pool_loop(before, finding) == textwrap.dedent(rule["example_fixed"])
+    assert fix_process_pool_loop(before, finding) == textwrap.dedent(rule.example_fixed)
 
 
 def test_per_item_work_is_lifted_with_its_locals_passed_by_keyword() -> None:
@@ -439,8 +439,7 @@ def test_an_exception_in_a_worker_surfaces_in_the_parent(tmp_path: Path) -> None
 
 
 def _rule_examples(kind: str) -> list[Any]:
-    rule = tomllib.loads((Path(__file__).parent.parent / "rules" / "CA102.toml").read_text())
-    return [textwrap.dedent(code) for code in rule[kind]]
+    return [textwrap.dedent(example.code) for example in getattr(get_rule("CA102"), kind)]
 
 
 @pytest.mark.parametrize("source", _rule_examples("must_flag"))

@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
+from advisor.catalog import Rule, get_rule
 from advisor.codemods.thread_pool import (
     STATIC_THREAD_WORKERS,
     LoopShape,
@@ -1104,23 +1104,23 @@ def _findings(source: str) -> list[Finding]:
     return list(analyse_content("example.py", source.encode(), load_knowledge()).findings)
 
 
-def _rule(code: str) -> dict[str, Any]:
-    return tomllib.loads((Path(__file__).parent.parent / "rules" / f"{code}.toml").read_text())
+def _rule(code: str) -> Rule:
+    return get_rule(code)
 
 
 @pytest.mark.parametrize("code", ["CA101", "CA103"])
 def test_the_rule_example_is_fixed_as_documented(code: str) -> None:
     rule = _rule(code)
-    before = textwrap.dedent(rule["example_flagged"])
+    before = textwrap.dedent(rule.example_flagged)
     [finding] = [f for f in _findings(before) if f.rule == code]
-    assert fix_thread_pool_loop(before, finding) == textwrap.dedent(rule["example_fixed"])
+    assert fix_thread_pool_loop(before, finding) == textwrap.dedent(rule.example_fixed)
 
 
 @pytest.mark.parametrize(
     "source",
     [
-        textwrap.dedent(code)
-        for code in (*_rule("CA101")["must_flag"], *_rule("CA103")["must_flag"])
+        textwrap.dedent(example.code)
+        for example in (*_rule("CA101").must_flag, *_rule("CA103").must_flag)
     ],
 )
 def test_a_fixed_loop_is_not_reported_again(source: str) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from advisor.fix import FixRequest, fix_paths
+from advisor.model import ErrorEntry
+from conftest import SAFE_IO_LOOP
 
 # A module whose loop blocks on I/O (CA101, safe) and another whose loop prints (CA101, unsafe).
 IO_LOOP = """\
@@ -186,3 +188,26 @@ def test_keeps_the_owner(tmp_path: Path) -> None:
     info = target.stat()
     assert (info.st_uid, info.st_gid) == (12345, 12345)
     assert target.read_text() == IO_LOOP_FIXED
+
+
+CRASHED = ErrorEntry(
+    "crashes.py",
+    "internal",
+    "CA101 fixer failed on line 6: FixerBug: a deliberate bug; the file is unchanged",
+)
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_a_fixer_crash_on_one_file_is_its_error_and_the_other_file_is_fixed(
+    crash_tree: Path, write: bool
+) -> None:
+    crashes = (crash_tree / "crashes.py").read_text()
+    report = fix_paths(FixRequest(paths=(".",), write=write))
+    assert report.errors == (CRASHED,)
+    assert [(f.path, [a.rule for a in f.applied]) for f in report.files] == [
+        ("fixes.py", ["CA101"])
+    ]
+    assert "+    with ThreadPoolExecutor(max_workers=8) as executor:\n" in report.files[0].diff
+    assert (crash_tree / "crashes.py").read_text() == crashes
+    fixed = (crash_tree / "fixes.py").read_text()
+    assert (fixed != SAFE_IO_LOOP) is write

@@ -18,16 +18,20 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "advisor"
 
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"model", "errors", "display"}),  # plain data and the errors everyone raises
+    # plain data, the errors everyone raises, how a signal interrupts us, and the package itself
+    # (its version only)
+    frozenset({"model", "errors", "display", "interruption", "__init__"}),
     frozenset({"syntax"}),  # source, scopes and bindings, loop shapes, the edit toolkit
-    frozenset({"config", "catalog"}),  # settings and the rule catalog: data read from files
+    # settings, the rule catalog, and what is derived from files alone: findings fingerprints,
+    # the findings cache key
+    frozenset({"config", "catalog", "fingerprint", "cache_key", "saved_json"}),
     frozenset({"analysis"}),
     frozenset({"profiling"}),
     frozenset({"advice"}),
     frozenset({"codemods"}),
     frozenset({"verify"}),
     frozenset({"report"}),
-    frozenset({"check", "fix", "pipeline", "cli", "__init__", "__main__"}),  # the commands
+    frozenset({"check", "fix", "pipeline", "cli", "registry", "__main__"}),  # commands
 )
 RANK = {name: index for index, layer in enumerate(LAYERS) for name in layer}
 # The syntax layer stands on these alone (and on the standard library and libcst).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from advisor.check import CheckRequest, check_paths
+from advisor.model import ErrorEntry
 from conftest import FIXTURES, ROOT, run_cli
 
 
@@ -104,3 +105,16 @@ def test_every_fixable_rule_has_a_fixer_that_imports() -> None:
         except RewriteError:
             continue
         raise AssertionError(f"{code}: fixer accepted a line with nothing to fix")
+
+
+def test_a_fixer_crash_costs_only_its_files_diff(crash_tree) -> None:
+    report = check_paths(CheckRequest(paths=(".",), use_cache=False, with_diffs=True, jobs=1))
+    assert [(f.path, f.rule, f.diff is not None) for f in report.findings] == [
+        ("crashes.py", "CA101", False),
+        ("fixes.py", "CA101", True),
+    ]
+    assert report.errors == (
+        ErrorEntry(
+            "crashes.py", "internal", "CA101 fixer failed on line 6: FixerBug: a deliberate bug"
+        ),
+    )

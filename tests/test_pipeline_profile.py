@@ -3,6 +3,8 @@ were measured doing, and a coroutine's serial awaits from its clocked loop."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from advisor.advice.findings import AdviceSettings
@@ -115,3 +117,26 @@ def test_a_loop_silenced_by_comment_or_config_stays_out_of_the_profile(tmp_path)
     script.write_text(f"import time\n{loop}")
     (tmp_path / "pyproject.toml").write_text('[tool.concadvise]\nignore = ["CA1"]\n')
     assert rules() == []
+
+
+def test_a_saved_run_advised_again_gives_the_same_report(fixture_copy, tmp_path) -> None:
+    """--save-profile keeps everything the advice used: the replay equals the live run."""
+    script = fixture_copy("hash_blocks.py")
+    saved = tmp_path / "run.json"
+    live = profile_script(
+        ProfileRequest(
+            str(script),
+            ("40",),
+            timeout=120,
+            settings=AdviceSettings(cores=2, free_cores=2),
+            save_profile=str(saved),
+            # the default overheads: a calibration on a loaded machine may find no gain at all
+            measure_overheads=False,
+        )
+    )
+    again = profile_script(ProfileRequest(str(script), load_profile=str(saved)))
+    assert [f.rule for f in live.findings] == ["CA103"]
+    assert again.findings == live.findings
+    assert again.errors == live.errors == ()
+    assert live.run is not None and again.run is not None
+    assert again.run == replace(live.run, analysis_s=again.run.analysis_s)

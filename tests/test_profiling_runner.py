@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from advisor.profiling.runner import group_alive, run_in_process_group
 
@@ -30,3 +33,31 @@ def test_stdin_is_closed_unless_passed() -> None:
     with subprocess.Popen(["echo", "given"], stdout=subprocess.PIPE) as echo:
         run = run_in_process_group([sys.executable, "-c", reads], stdin=echo.stdout.fileno())
     assert run.stdout == b"'given\\n'\n"
+
+
+def test_a_timeout_kills_children_that_left_the_session_and_names_them() -> None:
+    detaches = (
+        "import subprocess, time\n"
+        "subprocess.Popen(['sleep', '30'], start_new_session=True)\n"  # holds stdout
+        "subprocess.Popen(['sleep', '31'], start_new_session=True, stdout=subprocess.DEVNULL)\n"
+        "print('started', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    run = run_in_process_group([sys.executable, "-c", detaches], timeout=1)
+    assert run.timed_out and run.stdout == b"started\n"
+    assert sorted((k.command, k.own_session) for k in run.killed) == [
+        ("sleep 30", True),
+        ("sleep 31", True),
+    ]
+    assert run.killed_count == 2 and "`sleep 30` (pid " in run.killed_text()
+    for killed in run.killed:
+        assert not Path(f"/proc/{killed.pid}").exists() or _state(killed.pid) == "Z"
+
+
+def test_a_command_that_cannot_start_raises_as_popen_does() -> None:
+    with pytest.raises(FileNotFoundError, match="no-such-program"):
+        run_in_process_group(["no-such-program"])
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

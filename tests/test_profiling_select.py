@@ -184,22 +184,35 @@ def test_auto_falls_back_to_pyspy_when_scalene_is_the_default_and_not_installed(
     outcome = _choose(python, "auto", script, str(marks), default="scalene", path=path)
     assert outcome["profiler"] == "py-spy" and outcome["stdout"] == "done\n"
     assert outcome["notices"] == [
-        "scalene cannot run here (scalene is not installed in this Python environment); "
+        f"scalene cannot run here (scalene is not installed in {python}, which runs the "
+        "script); profiling with py-spy instead"
+    ]
+
+
+def test_scalene_chosen_where_the_scripts_python_lacks_it_is_replaced_by_pyspy(
+    tmp_path: Path, marking_script: tuple[str, Path]
+) -> None:
+    """Scalene must run inside the program's Python: said in one line, py-spy measures."""
+    python = _python_without(tmp_path, "scalene")
+    script, marks = marking_script
+    path = os.pathsep.join([sysconfig.get_path("scripts"), SYSTEM_PATH])
+    outcome = _choose(python, "scalene", script, str(marks), path=path)
+    assert outcome["profiler"] == "py-spy" and outcome["stdout"] == "done\n"
+    assert outcome["notices"] == [
+        f"scalene is not installed in {python}, which runs the script; "
         "profiling with py-spy instead"
     ]
+    assert marks.read_text() == "ran\n"
 
 
 def test_a_chosen_profiler_that_cannot_run_is_not_replaced(
     tmp_path: Path, marking_script: tuple[str, Path]
 ) -> None:
-    python = _python_without(tmp_path, "scalene")
+    python = _python_without(tmp_path, "py-spy")
     script, marks = marking_script
-    path = os.pathsep.join([sysconfig.get_path("scripts"), SYSTEM_PATH])
-    outcome = _choose(python, "scalene", script, str(marks), path=path)
-    assert outcome == {
-        "unavailable": "scalene is not installed in this Python environment",
-        "notices": [],
-    }
+    outcome = _choose(python, "py-spy", script, str(marks), path=SYSTEM_PATH)
+    assert outcome["unavailable"].startswith("py-spy is not installed")
+    assert outcome["notices"] == []
     assert not marks.exists()
 
 
@@ -210,6 +223,8 @@ def test_auto_with_neither_profiler_says_why_for_both(
     script, marks = marking_script
     outcome = _choose(python, "auto", script, str(marks), path=SYSTEM_PATH)
     assert outcome["unavailable"].startswith("no profiler can run here: py-spy is not installed")
-    assert outcome["unavailable"].endswith("scalene is not installed in this Python environment")
+    assert outcome["unavailable"].endswith(
+        f"scalene is not installed in {python}, which runs the script"
+    )
     assert len(outcome["notices"]) == 1
     assert not marks.exists()

@@ -15,11 +15,18 @@ from pathlib import Path
 import pytest
 
 from advisor.catalog import load_catalog
+from advisor.display import speedup_text
 from advisor.model import Evidence, Finding, Report
 from advisor.report.html import render_html
 from advisor.report.load import load_report
 from conftest import RECORDED
 from conftest import SAMPLE_DIFF as DIFF
+
+
+def with_diff(diff: str | None) -> Report:
+    """The recorded report with ``diff`` as the proposed rewrite of its first finding."""
+    report = load_report(RECORDED)
+    return replace(report, findings=(replace(report.findings[0], diff=diff), *report.findings[1:]))
 
 
 def render(report: Report | None = None, **kwargs) -> str:
@@ -39,7 +46,7 @@ def test_the_template_ships_inside_the_package():
 
 
 def test_the_page_is_self_contained():
-    page = render(diffs={0: DIFF})
+    page = render(with_diff(DIFF))
     assert page.startswith("<!DOCTYPE html>")
     assert "default-src 'none'" in page  # the browser itself refuses any load
     for loader in ("<script", "<link", "<iframe", "<img", "src=", "url(", "@import"):
@@ -53,7 +60,7 @@ def test_text_from_the_report_is_escaped():
     finding = Finding(
         "CA101", "<b>.py", 1, 1, "<script>alert(1)</script> in `x<y`", "io", "thread_pool", "safe"
     )
-    page = render(Report("0.1.0", findings=(finding,)), diffs={0: "+<img src=x>\n"})
+    page = render(Report("0.1.0", findings=(replace(finding, diff="+<img src=x>\n"),)))
     assert "<script>alert" not in page and "<img src=x>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; in <code>x&lt;y</code>" in page
     assert "<code>&lt;b&gt;.py:1</code>" in page
@@ -155,7 +162,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if BROWSER is None:
         pytest.skip("no headless browser")
     tmp_path = tmp_path_factory.mktemp("html")
-    page = render(diffs={0: DIFF})
+    page = render(with_diff(DIFF))
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     # The probe is a script, which the page's own policy forbids: lift it for the copy only.
     probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
@@ -209,7 +216,7 @@ def test_the_before_after_bars_match_the_measured_timings(drawn):
         before / after, rel=0.02
     )
     assert f"{before:.2f} s" in chart["text"] and f"{after:.2f} s" in chart["text"]
-    assert f"{verification['speedup']:.2f}x faster" in drawn["text"]
+    assert f"{speedup_text(verification['speedup'], 2)} faster" in drawn["text"]
 
 
 @needs_browser
@@ -221,7 +228,7 @@ def test_the_visible_numbers_match_the_json(drawn):
     for index, finding in enumerate(data["findings"]):
         assert finding["path"] in text
         if finding["predicted_speedup"]:
-            assert f"{finding['predicted_speedup']:.2f}x" in text
+            assert speedup_text(finding["predicted_speedup"]) in text
         if finding["evidence"]:
             share = f"{finding['evidence']['share_of_run']:.0%}"
             assert f"\t{share}\t" in text, f"finding {index}: share {share} not in the table"
@@ -234,7 +241,7 @@ def test_the_visible_numbers_match_the_json(drawn):
 @needs_browser
 def test_the_page_as_drawn_is_a_real_screenshot(tmp_path):
     page = tmp_path / "report.html"
-    page.write_text(render(diffs={0: DIFF}), encoding="utf-8")
+    page.write_text(render(with_diff(DIFF)), encoding="utf-8")
     shot = tmp_path / "report.png"
     chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000")
     data = shot.read_bytes()

@@ -12,6 +12,12 @@ from conftest import RECORDED
 from conftest import SAMPLE_DIFF as DIFF
 
 
+def with_diff(diff: str | None) -> Report:
+    """The recorded report with ``diff`` as the proposed rewrite of its first finding."""
+    report = load_report(RECORDED)
+    return replace(report, findings=(replace(report.findings[0], diff=diff), *report.findings[1:]))
+
+
 def render(report: Report | None = None, **kwargs) -> str:
     return render_markdown(report or load_report(RECORDED), load_catalog(), **kwargs)
 
@@ -34,12 +40,13 @@ def test_one_table_row_per_finding_with_predicted_and_measured_speedups():
     )
     assert rows[1] == (
         "| 0 | `checksum_files.py:32` | [CA101](https://concadvise.readthedocs.io/en/latest/rules/"
-        'CA101 "serial-io-loop") | io | 99% | ThreadPoolExecutor, 19 workers | 6.84x '
+        'CA101 "serial-io-loop") | io | 99% | ThreadPoolExecutor, 19 workers | 6.8x '
         "| **4.37x** (kept) | ✅ safe |"
     )
-    assert rows[2].endswith("| io | 53% | ThreadPoolExecutor, 19 workers | 1.89x | — | ⚠️ unsafe |")
+    # a prediction shows one decimal, as in the terminal and in the message
+    assert rows[2].endswith("| io | 53% | ThreadPoolExecutor, 19 workers | 1.9x | — | ⚠️ unsafe |")
     assert rows[3].endswith("| io | — | asyncio.sleep | — | — | ✅ safe |")
-    assert rows[4].endswith("| io | 16% | — | 1.04x | — | — no rewrite |")
+    assert rows[4].endswith("| io | 16% | — | 1.0x | — | — no rewrite |")
 
 
 def test_unsafe_reasons_are_listed_under_their_finding():
@@ -58,18 +65,18 @@ def test_before_after_table_shows_medians():
 
 
 def test_each_diff_is_folded_in_a_details_block():
-    text = render(diffs={0: DIFF})
+    text = render(with_diff(DIFF))
     assert (
         "### Proposed rewrites\n\n"
         "<details>\n<summary>0 · checksum_files.py:32 · CA101: proposed rewrite</summary>\n\n"
         f"```diff\n{DIFF}```\n\n</details>"
     ) in text
-    assert "Proposed rewrites" not in render()
+    assert "Proposed rewrites" not in render(with_diff(None))
 
 
 def test_a_diff_with_a_fence_inside_gets_a_longer_fence():
     diff = '--- a/d.py\n+++ b/d.py\n@@ -1 +1 @@\n-x = 1\n+DOC = """\n ```\n'
-    text = render(diffs={0: diff})
+    text = render(with_diff(diff))
     assert f"````diff\n{diff}````" in text
 
 

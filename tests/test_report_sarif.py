@@ -1,8 +1,8 @@
-"""The SARIF renderer: schema-valid 2.1.0, rules from the catalog, fixes from diffs, stable ids."""
+"""The SARIF renderer: schema-valid 2.1.0, rules from the catalog, fixes from edits, stable ids."""
 
 from __future__ import annotations
 
-import difflib
+import codecs
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -11,55 +11,21 @@ import jsonschema
 import pytest
 
 from advisor.catalog import help_uri, load_catalog
-from advisor.model import ErrorEntry, Finding, Report
+from advisor.codemods.apply import fixed_file_bytes, with_proposed_fix
+from advisor.model import ErrorEntry, Finding, Report, TextEdit
 from advisor.report.load import load_report
 from advisor.report.sarif import (
     FINGERPRINT_KEY,
-    Replacement,
     artifact_location,
-    finding_fingerprints,
-    parse_unified_diff,
-    read_source_lines,
     render_sarif,
 )
+from advisor.syntax.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "tests" / "data" / "report_profile.json"
 SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 if not SCHEMA.exists():  # a checkout without the shared folder beside it
     SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-
-# The rewrite `concadvise profile --apply` made of fixtures/checksum_files.py (finding 0).
-CHECKSUM_DIFF = "".join(
-    line + "\n"
-    for line in (
-        "--- a/checksum_files.py",
-        "+++ b/checksum_files.py",
-        "@@ -11,6 +11,7 @@",
-        " import subprocess",
-        " import sys",
-        " import tempfile",
-        "+from concurrent.futures import ThreadPoolExecutor",
-        " ",
-        " SAMPLE_FILES = 16",
-        " ",
-        "@@ -29,7 +30,8 @@",
-        " ",
-        " def report(directory: str) -> None:",
-        "     paths = sorted(entry.path for entry in os.scandir(directory) if entry.is_file())",
-        "-    checksums = {path: checksum(path) for path in paths}",
-        "+    with ThreadPoolExecutor(max_workers=19) as executor:",
-        "+        checksums = dict(executor.map(lambda path: (path, checksum(path)), paths))",
-        "     for path, (crc, size) in checksums.items():",
-        '         print(f"{os.path.basename(path)} {crc} {size}")',
-        '     print(f"{len(checksums)} files")',
-    )
-)
-
-
-def fixture_lines(path: str) -> list[str] | None:
-    """The recorded report's paths are relative to fixtures/ (where it was profiled)."""
-    return read_source_lines(str(ROOT / "fixtures" / path))
 
 
 def sarif(report: Report | None = None, **kwargs) -> dict:
@@ -98,7 +64,7 @@ def apply_fix(text: str, replacements: list[dict]) -> str:
 
 
 def test_the_recorded_report_is_valid_sarif_2_1_0():
-    log = sarif(diffs={0: CHECKSUM_DIFF}, source_lines=fixture_lines)
+    log = sarif()
     validate(log)
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
@@ -130,7 +96,7 @@ def test_the_driver_names_the_tool_and_describes_every_rule_from_the_catalog():
 
 def test_one_result_per_finding_pointing_at_its_rule_and_lines():
     report = load_report(RECORDED)
-    run = sarif(source_lines=fixture_lines)["runs"][0]
+    run = sarif()["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert len(run["results"]) == len(report.findings)
     for finding, result in zip(report.findings, run["results"], strict=True):
@@ -215,8 +181,8 @@ def test_paths_become_relative_uris_with_forward_slashes(path, location):
 # ----------------------------------------------------------------------------- fixes
 
 
-def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
-    results = sarif(diffs={0: CHECKSUM_DIFF})["runs"][0]["results"]
+def test_a_rewrite_is_a_fix_with_one_replacement_per_edit():
+    results = sarif()["runs"][0]["results"]
     assert [("fixes" in r) for r in results] == [True, False, False, False]
     (fix,) = results[0]["fixes"]
     assert fix["description"] == {
@@ -240,157 +206,68 @@ def test_a_rewrite_is_a_fix_with_one_replacement_per_changed_run_of_lines():
     ]
 
 
-def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite():
-    from advisor.codemods.apply import fixed_file_bytes
-    from advisor.model import Finding
-
-    path = ROOT / "fixtures" / "checksum_files.py"
-    original = path.read_text(encoding="utf-8")
-    finding = Finding("CA101", str(path), 32, 32, "", "io", "thread_pool", "safe", workers=19)
-    rewritten = fixed_file_bytes(str(path), original.encode(), finding).decode()
-    diff = "".join(
-        difflib.unified_diff(
-            original.splitlines(keepends=True),
-            rewritten.splitlines(keepends=True),
-            "a/checksum_files.py",
-            "b/checksum_files.py",
-        )
-    )
-    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
-    assert apply_fix(original, fix["artifactChanges"][0]["replacements"]) == rewritten
-
-
-OLD = "".join(f"line {i}\n" for i in range(1, 21))
+def test_a_deletion_has_no_inserted_content_and_columns_are_kept():
+    edits = (TextEdit(3, 5, 4, 1, ""), TextEdit(7, 1, 7, 9, "x"))
+    finding = replace(load_report(RECORDED).findings[0], edits=edits)
+    (fix,) = sarif(Report("0.1.0", findings=(finding,)))["runs"][0]["results"][0]["fixes"]
+    assert fix["artifactChanges"][0]["replacements"] == [
+        {"deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 4, "endColumn": 1}},
+        {
+            "deletedRegion": {"startLine": 7, "startColumn": 1, "endLine": 7, "endColumn": 9},
+            "insertedContent": {"text": "x"},
+        },
+    ]
 
 
 @pytest.mark.parametrize(
-    "new",
+    "source",
     [
-        "header\n" + OLD,  # insertion at the top
-        OLD + "footer\n",  # insertion at the end
-        OLD.replace("line 5\n", "").replace("line 17\n", "LINE 17\nline 17b\n"),
-        OLD.replace("line 1\n", "").replace("line 20\n", ""),  # deletions only
-        OLD.replace("line 10\n", "line ten\n"),
-        OLD.rstrip("\n"),  # the new file has no newline at its end
-        "",  # everything deleted
+        "checksum_files.py",
+        "bom_crlf",  # the same fixture with a BOM and CRLF line endings
     ],
 )
-@pytest.mark.parametrize("context", [0, 1, 3])
-def test_replacements_from_any_unified_diff_reproduce_the_new_file(new, context):
-    diff = "".join(
-        difflib.unified_diff(
-            OLD.splitlines(keepends=True), new.splitlines(keepends=True), "a/f", "b/f", n=context
-        )
+def test_applying_the_fix_to_the_fixture_gives_the_codemods_rewrite(source):
+    path = ROOT / "fixtures" / "checksum_files.py"
+    data = path.read_bytes()
+    if source == "bom_crlf":
+        data = codecs.BOM_UTF8 + data.replace(b"\n", b"\r\n")
+    finding = Finding(
+        "CA101", "checksum_files.py", 32, 32, "", "io", "thread_pool", "safe", workers=19
     )
-    if not new.endswith("\n") and new:
-        # difflib leaves the marker out; diff(1) and git write it after the last line
-        diff = diff + "\n\\ No newline at end of file\n"
-    (replacements,) = parse_unified_diff(diff).values()
-    sarif_replacements = [
-        {
-            "deletedRegion": {
-                "startLine": r.start,
-                "startColumn": 1,
-                "endLine": r.start + r.deleted,
-                "endColumn": 1,
-            },
-            "insertedContent": {"text": r.inserted},
-        }
-        for r in replacements
-    ]
-    assert apply_fix(OLD, sarif_replacements) == new
-
-
-def test_a_removed_line_that_looks_like_a_file_header_is_still_a_change():
-    diff = "--- a/f\n+++ b/f\n@@ -1,2 +1,1 @@\n--- not a header\n keep\n"
-    assert parse_unified_diff(diff) == {"b/f": [Replacement(start=1, deleted=1, inserted="")]}
-
-
-def test_a_diff_of_several_files_changes_each_file():
-    diff = (
-        "--- a/pkg/one.py\n+++ b/pkg/one.py\n@@ -1 +1 @@\n-x\n+y\n"
-        "--- a/pkg/two.py\n+++ b/pkg/two.py\n@@ -3 +3 @@\n-a\n+b\n"
+    rewritten = fixed_file_bytes(str(path), data, finding)
+    proposed = with_proposed_fix(finding, Source.decode("checksum_files.py", data))
+    log = sarif(Report("0.1.0", findings=(proposed,)))
+    validate(log)
+    (fix,) = log["runs"][0]["results"][0]["fixes"]
+    # a SARIF viewer works on the text, after the BOM
+    text = data.decode("utf-8-sig")
+    assert apply_fix(text, fix["artifactChanges"][0]["replacements"]) == rewritten.decode(
+        "utf-8-sig"
     )
-    (fix,) = sarif(diffs={0: diff})["runs"][0]["results"][0]["fixes"]
-    uris = [change["artifactLocation"]["uri"] for change in fix["artifactChanges"]]
-    assert uris == ["pkg/one.py", "pkg/two.py"]
 
 
-def test_an_empty_diff_is_no_fix():
-    results = sarif(diffs={0: "", 1: "--- a/f\n+++ b/f\n"})["runs"][0]["results"]
+def test_no_edits_is_no_fix():
+    report = load_report(RECORDED)
+    findings = (replace(report.findings[0], edits=None), replace(report.findings[0], edits=()))
+    results = sarif(Report("0.1.0", findings=findings))["runs"][0]["results"]
     assert not any("fixes" in r for r in results)
 
 
 # ----------------------------------------------------------------------------- fingerprints
 
-MODULE = [
-    "import time",
-    "",
-    "def poll(jobs):",
-    "    for job in jobs:",
-    "        time.sleep(job)",
-    "",
-]
 
+def test_the_log_carries_each_findings_fingerprint_else_one_from_its_line():
+    report = load_report(RECORDED)
+    findings = (replace(report.findings[0], fingerprint="f" * 64), *report.findings[1:])
 
-def loop_finding(line: int, path: str = "app/poll.py", rule: str = "CA101") -> Finding:
-    return Finding(rule, path, line, line + 1, "m", "io", "thread_pool", "safe")
-
-
-def fingerprint(finding: Finding, source: list[str]) -> str:
-    (one,) = finding_fingerprints((finding,), lambda _path: source)
-    return one
-
-
-def test_a_finding_moved_down_keeps_its_fingerprint():
-    moved = ["# a new comment", "import os", "", *MODULE]
-    before = fingerprint(loop_finding(4), MODULE)
-    assert fingerprint(loop_finding(7), moved) == before
-    reindented = [line.replace("    ", "\t") for line in MODULE]
-    assert fingerprint(loop_finding(4), reindented) == before
-
-
-def test_a_changed_line_rule_or_path_changes_the_fingerprint():
-    before = fingerprint(loop_finding(4), MODULE)
-    changed = [*MODULE[:4], "        time.sleep(job * 2)", ""]
-    assert fingerprint(loop_finding(4), changed) != before
-    assert fingerprint(loop_finding(4, rule="CA103"), MODULE) != before
-    assert fingerprint(loop_finding(4, path="app/other.py"), MODULE) != before
-
-
-def test_identical_loops_in_one_file_get_distinct_stable_fingerprints():
-    source = [*MODULE, "def again(jobs):", "    for job in jobs:", "        time.sleep(job)"]
-    first, second = finding_fingerprints((loop_finding(8), loop_finding(4)), lambda _path: source)
-    assert first != second
-    shifted = ["", "", *source]
-    again_first, again_second = finding_fingerprints(
-        (loop_finding(10), loop_finding(6)), lambda _path: shifted
-    )
-    assert (again_first, again_second) == (first, second)
-
-
-def test_fingerprints_in_the_log_come_from_the_source_lines():
-    moved = load_report(RECORDED)
-    moved = replace(
-        moved,
-        findings=tuple(
-            replace(f, line=f.line + 3, end_line=f.end_line + 3) for f in moved.findings
-        ),
-    )
-
-    def padded(path: str) -> list[str] | None:
-        lines = fixture_lines(path)
-        return None if lines is None else ["", "", "", *lines]
-
-    def hashes(report: Report, source_lines) -> list[str]:
-        results = sarif(report, source_lines=source_lines)["runs"][0]["results"]
+    def hashes(findings: tuple[Finding, ...]) -> list[str]:
+        results = sarif(Report("0.1.0", findings=findings))["runs"][0]["results"]
         return [r["partialFingerprints"][FINGERPRINT_KEY] for r in results]
 
-    original = hashes(load_report(RECORDED), fixture_lines)
-    after_move = hashes(moved, padded)
-    # service/poll.py (finding 2) is not in fixtures/: it falls back to its line number
-    assert [after_move[i] for i in (0, 1, 3)] == [original[i] for i in (0, 1, 3)]
-    assert after_move[2] != original[2]
-    assert len(set(original)) == len(original)
-    # without source only the line numbers are left: still unique, but they move with the code
-    assert hashes(load_report(RECORDED), None) != hashes(moved, None)
+    first, *others = hashes(findings)
+    assert first == "f" * 64
+    assert len(set(others)) == len(others) and "f" * 64 not in others
+    # a report saved before findings carried one: the line number is all there is
+    moved = tuple(replace(f, line=f.line + 3, end_line=f.end_line + 3) for f in findings)
+    assert hashes(moved)[0] == first
+    assert hashes(moved)[1:] != others

@@ -13,6 +13,8 @@ deterministic by itself is caught as such.
 The cases that today's engine breaks are listed in BROKEN_TODAY, each marked strictly xfail: when
 the engine is fixed they XPASS, and the strict mark forces their removal from the table. The
 independent cases must also stay rewritten (a fix that refuses everything is not a fix).
+`python tests/test_safety_corpus.py` prints, per case, whether `fix` rewrote it and whether its
+behaviour changed.
 """
 
 from __future__ import annotations
@@ -57,14 +59,91 @@ CLASSES = {
 # The cases that today's `fix` breaks, by the class of issue 20 they belong to. Each is a strict
 # xfail: the engine change that makes one pass must remove it from this table.
 BROKEN_TODAY: dict[str, str] = {
+    # accumulators of unproven type: `update`/`extend` replace `__setitem__`/`append`/`add`
+    "acc_append_only_sink": "accumulator of unproven type (append but no extend)",
+    "acc_array_module": "accumulator of unproven type (array.array)",
+    "acc_bounded_dict_evicts": "accumulator of unproven type (dict subclass __setitem__)",
+    "acc_bytearray": "accumulator of unproven type (bytearray)",
+    "acc_callee_reads_accumulator": "accumulator read by a callee (running balance)",
+    "acc_counter_setitem": "accumulator of unproven type (Counter.update counts)",
+    "acc_dict_subclass_setitem": "accumulator of unproven type (dict subclass __setitem__)",
+    "acc_list_subclass_append": "accumulator of unproven type (list subclass append)",
+    "acc_mailbox_add": "accumulator of unproven type (mailbox.add)",
+    "acc_memoryview_slots": "accumulator of unproven type (memoryview)",
+    "acc_numpy_array": "accumulator of unproven type (numpy array)",
+    "acc_preallocated_list": "accumulator of unproven type (preallocated list)",
+    "acc_set_subclass_add": "accumulator of unproven type (set subclass add)",
+    "acc_simplecookie": "accumulator of unproven type (SimpleCookie)",
+    "acc_tarfile_add": "accumulator of unproven type (TarFile.add)",
+    "acc_weak_value_dict": "accumulator of unproven type (dict subclass __setitem__)",
+    # state reached through calls the analysis took as pure
+    "coro_cursor_pagination": "state through calls (cursor attribute, CA104)",
+    "coro_rate_limited_session": "state through calls (quota attribute, CA104)",
+    "coro_two_frame_send": "state through calls (a channel's frames, CA104)",
+    "import_callee_global_state": "state through calls (another module's global list)",
+    "state_append_to_one_file": "state through calls (appends to one file)",
+    "state_atexit_register": "state through calls (atexit.register)",
+    "state_catch_warnings_per_item": "state through calls (warnings.catch_warnings)",
+    "state_class_registry": "state through calls (class-level registry)",
+    "state_clock_order": "state through calls (clock readings in item order)",
+    "state_csv_writerow": "state through calls (csv writer passed in)",
+    "state_itertools_count": "state through calls (shared itertools.count)",
+    "state_lru_cache_stats": "state through calls (lru_cache statistics)",
+    "state_os_chdir": "state through calls (os.chdir)",
+    "state_os_umask": "state through calls (os.umask)",
+    "state_random_seeded": "state through calls (random after random.seed)",
+    "state_reporter_passed_in": "state through calls (reporter passed in prints)",
+    "state_shared_iterator": "state through calls (shared iterator)",
+    "state_warnings_order": "state through calls (warnings.warn)",
+    "thread_random_instance_shared": "state through calls (seeded random.Random passed in)",
+    # thread-bound and thread-local state
+    "thread_contextvars_request_id": "thread-local state (contextvars)",
+    "thread_decimal_precision": "thread-local state (decimal context precision)",
+    "thread_decimal_traps": "thread-local state (decimal context traps)",
+    "thread_event_loop_current": "thread-bound state (the thread's event loop)",
+    "thread_local_session": "thread-local state (threading.local)",
+    "thread_name_in_log": "thread-bound state (current thread name)",
+    "thread_numpy_errstate": "thread-local state (numpy error state)",
+    "thread_signal_alarm_timeout": "thread-bound state (signal handlers, main thread only)",
+    "thread_shared_http_connection": "not thread-safe (one http.client connection)",
+    "thread_sqlite_connection": "thread-bound state (sqlite3 connection)",
+    # ordered external effects
+    "ext_copy_then_patch": "ordered external effects (patches of a copy)",
+    "ext_log_rotation": "ordered external effects (renames)",
+    "ext_mkdir_check_then_create": "ordered external effects (check-then-create)",
+    "ext_read_after_write": "ordered external effects (file read after written)",
+    "ext_shared_scratch_file": "ordered external effects (one scratch file)",
+    "ext_subprocess_appends": "ordered external effects (children append to one file)",
+    "ext_subprocess_pipeline": "ordered external effects (shell steps)",
+    "ext_zip_writestr_order": "ordered external effects (one ZipFile)",
+    # exception semantics
+    "exc_exception_type_on_first_item": "exception semantics (later items' side effects)",
+    "exc_first_error_wins": "exception semantics (later items' side effects)",
+    "exc_generator_exit_cleanup": "exception semantics (later items' side effects)",
+    "exc_keyboard_interrupt_stops": "exception semantics (KeyboardInterrupt)",
+    "exc_stopiteration": "exception semantics (StopIteration becomes RuntimeError)",
+    "exc_stops_later_side_effects": "exception semantics (later items' side effects)",
+    "exc_sys_exit_in_item": "exception semantics (SystemExit)",
     # coordination between the gathered items
     "coord_future_resolved_by_other": "CA303 bound deadlocks (future resolved by another item)",
+    "coro_stream_readexactly": "CA104 gathers reads of one stream",
+    # output order
+    "import_callee_prints": "output order (a project module's callee prints)",
+    "order_click_echo": "output order (click.echo)",
+    "order_submit_print_builtin": "CA205 reorders output (submit(print, ...))",
+    "order_threadpool_apply": "CA205 reorders effects (ThreadPool.apply)",
+    "order_traceback_print_exc": "output order (traceback.print_exc)",
     # CA301
     "async_anyio_trio_backend": "CA301 inserts asyncio's sleep under anyio's trio backend",
+    "async_driven_without_loop": "CA301 inserts a suspension in a coroutine run without a loop",
     "async_mock_patch_target": "CA301 drops `import time` that a mock target names",
     "async_time_reexported": "CA301 drops `import time` re-exported in __all__",
     "async_trio_sleep": "CA301 inserts asyncio's sleep in a trio coroutine",
     "async_two_step_write_timeout": "CA301 adds a cancellation point in a two-step write",
+    # pools at import time
+    "import_module_level_fetch_worker_imports": "pool at import time (import-lock deadlock)",
+    "import_package_init_handlers": "pool at import time (import-lock deadlock)",
+    "import_plugin_registry_deadlock": "pool at import time (import-lock deadlock)",
 }
 
 
@@ -309,3 +388,23 @@ def test_corpus_is_large_enough() -> None:
     independent = [case for case in CASES if case.hazard_class == "independent"]
     assert len(CASES) - len(independent) >= 80
     assert len(independent) >= 20
+
+
+def print_corpus_table() -> None:
+    """`python tests/test_safety_corpus.py`: per case, its class, whether `fix` rewrote it and
+    whether its behaviour changed, for reading the corpus against an engine change."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        outcomes = collect_outcomes(Path(scratch))
+    print(f"{'case':44} {'class':17} {'rewritten':9} {'behaviour':9} table")
+    for name, outcome in sorted(outcomes.items()):
+        changed = "CHANGED" if outcome.after != outcome.before else "same"
+        listed = "xfail" if name in BROKEN_TODAY else ""
+        rewritten = "yes" if outcome.fixed else "no"
+        hazard_class = CASES_BY_NAME[name].hazard_class
+        print(f"{name:44} {hazard_class:17} {rewritten:9} {changed:9} {listed}")
+
+
+if __name__ == "__main__":
+    print_corpus_table()

@@ -122,5 +122,6 @@ def test_the_profile_and_report_rewrites_take_a_file_of_lone_carriage_returns(
     [finding] = fix_paths(FixRequest(paths=(str(target),), write=False)).files[0].applied
     after = fixed_file_bytes(str(target), target.read_bytes(), finding)
     assert after == IO_LOOP_FIXED.replace("\n", "\r").encode()
-    [with_diff] = attach_proposed_diffs([finding])
+    [with_diff], errors = attach_proposed_diffs([finding])
+    assert errors == []
     assert with_diff.diff is not None and "+    with ThreadPoolExecutor" in with_diff.diff

@@ -87,6 +87,12 @@ def test_a_changed_exit_code_is_reported_first() -> None:
     assert output_difference(Out(b"a\n", 0), Out(b"b\n", 3)) == "exit code changed from 0 to 3"
 
 
+def test_a_death_by_signal_is_named() -> None:
+    assert output_difference(Out(b"a\n", 0), Out(b"a\n", -9)) == (
+        "killed by SIGKILL (as the out-of-memory killer does) instead of exit code 0"
+    )
+
+
 def test_missing_and_extra_lines_are_described() -> None:
     assert differs("a\nb\nc\n", "a\n") == "standard output changed (2 line(s) missing from line 2)"
     assert differs("a\n", "a\nz\n") == "standard output changed (1 extra line(s) from line 2)"

@@ -152,3 +152,108 @@ def test_on_run_hears_each_run_by_label(tmp_path: Path) -> None:
     heard: list[str] = []
     verify(tmp_path, SLOW, FAST, on_run=heard.append)
     assert heard == ["before", "after"] * 3  # warm-up pair + 2 counted pairs
+
+
+# Writes one line per item into a file, in the order the items finish.
+WRITES = b"""\
+import sys, threading, time
+lines = []
+def item(number, delay):
+    time.sleep(delay)
+    lines.append(f"item {number}")
+delays = {delays}
+workers = [threading.Thread(target=item, args=(n, d)) for n, d in enumerate(delays)]
+for worker in workers:
+    worker.start()
+    {join_each}
+for worker in workers:
+    worker.join()
+with open(sys.argv[1], "a") as out:
+    out.write("\\n".join(lines) + "\\n")
+print("wrote", len(lines))
+"""
+
+
+def writes(*delays: float, serial: bool) -> bytes:
+    join = b"worker.join()" if serial else b"pass"
+    return WRITES.replace(b"{delays}", repr(delays).encode()).replace(b"{join_each}", join)
+
+
+def verify_in(tmp_path: Path, original: bytes, rewritten: bytes, *args: str) -> VerificationRun:
+    script = tmp_path / "job.py"
+    script.write_bytes(original)
+    outcome = verify_rewrite(
+        str(script), original, rewritten, [sys.executable, str(script), *args],
+        cwd=str(tmp_path), runs=1, timeout=30, expected_exit_code=0,
+    )  # fmt: skip
+    assert script.read_bytes() == (rewritten if outcome.kept else original)
+    return outcome
+
+
+def test_lines_reordered_in_a_file_the_script_writes_are_caught(tmp_path: Path) -> None:
+    """stdout is the same ("wrote 2"); the file the script writes is not: the first differing
+    line is named. The runs wrote in scratch copies: the user's directory got no file."""
+    serial, concurrent = writes(0.3, 0.05, serial=True), writes(0.3, 0.05, serial=False)
+    outcome = verify_in(tmp_path, serial, concurrent, "out.txt")
+    assert outcome.reason == (
+        "file out.txt changed (line 1 was 'item 0', is 'item 1') after the rewrite"
+    )
+    assert not (tmp_path / "out.txt").exists()
+    assert outcome.runs_note is None
+
+
+def test_a_file_outside_the_directory_named_by_an_argument_is_compared_by_what_was_appended(
+    tmp_path: Path,
+) -> None:
+    """Outside the working directory the runs write in place: each appends to the same log,
+    and what each appended is compared (the same lines: kept; reordered: named)."""
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    log = elsewhere / "run.log"
+    log.write_text("earlier line\n")
+    kept = verify_in(
+        work, writes(0.05, 0.3, serial=True), writes(0.05, 0.3, serial=False), str(log)
+    )
+    assert kept.kept, kept.reason
+    assert log.read_text().startswith("earlier line\nitem 0\nitem 1\n")
+    changed = verify_in(
+        work, writes(0.3, 0.05, serial=True), writes(0.3, 0.05, serial=False), str(log)
+    )
+    assert changed.reason == (
+        f"file {log} changed (line 1 was 'item 0', is 'item 1') after the rewrite"
+    )
+
+
+STDERR = b"import sys, time\ntime.sleep({delay})\nprint({message}, file=sys.stderr)\n"
+
+
+def test_stderr_is_compared_with_the_durations_masked(tmp_path: Path) -> None:
+    def job(delay: float, message: str) -> bytes:
+        return STDERR.replace(b"{delay}", str(delay).encode()).replace(
+            b"{message}", message.encode()
+        )
+
+    same = verify_in(
+        tmp_path, job(0.3, "'warned after 0.30 s'"), job(0.02, "'warned after 0.02 s'")
+    )
+    assert same.kept, same.reason
+    changed = verify_in(tmp_path, job(0.3, "'warning: a'"), job(0.02, "'warning: b'"))
+    assert changed.reason == (
+        "standard error changed (line 1 was 'warning: a', is 'warning: b') after the rewrite"
+    )
+
+
+def test_a_program_that_needs_more_than_its_directory_runs_in_place(tmp_path: Path) -> None:
+    """In a scratch copy ../data.txt is not there: the program fails where it did not when
+    profiled (exit code 0), so the runs happen in the directory itself, and say so."""
+    (tmp_path / "data.txt").write_text("42\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    reads = b"import time\ntime.sleep({delay})\nprint(open('../data.txt').read())\n"
+    outcome = verify_in(work, reads.replace(b"{delay}", b"0.3"), reads.replace(b"{delay}", b"0.02"))
+    assert outcome.kept, outcome.reason
+    assert outcome.runs_note == (
+        f"the runs happened in {work}, not in a copy: in a copy the program exited with code 1, "
+        "not 0 as when profiled"
+    )

@@ -94,6 +94,7 @@ print(threads - began, time.perf_counter() - began)
 def measure_import_costs() -> tuple[float, float]:
     """(thread pool, process pool) module imports, paid once by a rewritten program."""
     best = (float("inf"), float("inf"))
+    # concadvise: ignore[CA101]: runs are timed: one at a time on purpose
     for _ in range(_REPEATS):
         out = subprocess.run(
             [sys.executable, "-c", _IMPORTS], capture_output=True, text=True, check=True

@@ -17,29 +17,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 
 from advisor.config import MAX_IO_WORKERS
-from advisor.model import Evidence, Kind
+from advisor.model import Evidence, Kind, Overheads
 
 # A loop is of one kind when that kind holds most of its time; 0.6 leaves room for the few percent
 # of bookkeeping every I/O loop does in Python and for sampling noise (~1/sample count).
 DOMINANT_SHARE = 0.6
-
-
-@dataclass(frozen=True, slots=True)
-class Overheads:
-    """What a pool costs on this machine (seconds); measured by advisor/advice/calibration.py."""
-
-    thread_start_s: float  # per worker thread of a pool (start, and join at shutdown)
-    thread_handoff_s: float  # per task handed to a thread pool and its result collected
-    process_start_s: float  # one process pool of ``cores`` workers started and shut down
-    process_task_s: float  # per task through a process pool (pickling both ways, queues)
-    cores: int
-    # importing the pool's module in a fresh interpreter, paid by a rewrite of a program that
-    # had not imported it (concurrent.futures pulls in multiprocessing for processes)
-    thread_import_s: float = 0.0
-    process_import_s: float = 0.0
 
 
 # Typical figures of a 2-core Linux VM (fork), for advice computed without a calibration.

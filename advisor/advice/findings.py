@@ -30,6 +30,7 @@ from advisor.analysis.loop_rules import (
 )
 from advisor.analysis.loops import WHILE_LOOP
 from advisor.config import MAX_IO_WORKERS, MIN_SHARE_OF_RUN, MIN_SPEEDUP
+from advisor.display import rounded, speedup_text
 from advisor.model import Evidence, Finding, LoopSite, PoolSite
 from advisor.profiling.bootstrap import ENTRY_CAP
 
@@ -163,6 +164,7 @@ def _finding_for(
         )
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, rule, share, speedup)
+        speedup = rounded(speedup, 2)  # the figure the message and table show
         judged = fix_safety_of(site)
         what = {
             "io": f"waits on I/O {ev.waiting:.0%} of its time",
@@ -171,7 +173,7 @@ def _finding_for(
         }[kind]
         message = (
             f"serial loop ({share}) {what}{calls_text(site)}: {workers} threads "
-            f"would make the whole run ~{speedup:.1f}x faster"
+            f"would make the whole run ~{speedup_text(speedup)} faster"
         )
         return Finding(
             rule=rule,
@@ -184,7 +186,7 @@ def _finding_for(
             suggestion="thread_pool",
             **judged.fields(),
             workers=workers,
-            predicted_speedup=round(speedup, 2),
+            predicted_speedup=speedup,
             evidence=ev,
         )
     if kind == "cpu":
@@ -197,10 +199,11 @@ def _finding_for(
         )
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, "CA102", share, speedup)
+        speedup = rounded(speedup, 2)  # the figure the message and table show
         message = (
             f"serial loop ({share}) runs Python {ev.cpu_python:.0%} of its time: threads "
             f"cannot help under the GIL; {workers} processes would make the whole run "
-            f"~{speedup:.1f}x faster"
+            f"~{speedup_text(speedup)} faster"
         )
         return Finding(
             rule="CA102",
@@ -213,7 +216,7 @@ def _finding_for(
             suggestion="process_pool",
             **_process_safety(site),
             workers=workers,
-            predicted_speedup=round(speedup, 2),
+            predicted_speedup=speedup,
             evidence=ev,
         )
     return None
@@ -249,6 +252,7 @@ def _gather_finding(
     )
     if speedup < settings.min_speedup:
         return _no_gain(site, ev, kind, "CA104", share, speedup)
+    speedup = rounded(speedup, 2)  # the figure the message and table show
     if static is None:
         static = _awaits_by_hand(site)
     what = static.message.partition(":")[0]  # "`await f(...)` one item at a time inside ..."
@@ -256,10 +260,10 @@ def _gather_finding(
         static,
         end_line=site.end_line,
         message=f"{what} ({share}) waits {ev.waiting:.0%} of its time: gathered, at most "
-        f"{workers} at once, the whole run would be ~{speedup:.1f}x faster",
+        f"{workers} at once, the whole run would be ~{speedup_text(speedup)} faster",
         kind=kind,  # type: ignore[arg-type]
         workers=workers,
-        predicted_speedup=round(speedup, 2),
+        predicted_speedup=speedup,
         evidence=ev,
     )
 
@@ -307,7 +311,7 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
         "on a Dask cluster, as asked (--executor dask)"
         if asked
         else f"even so it would take ~{loop_left_s:.0f} s (over the "
-        f"{settings.dask_threshold_s:.0f} s budget): more machines, a Dask cluster, are the "
+        f"{settings.dask_threshold_s:g} s budget): more machines, a Dask cluster, are the "
         "way further"
     )
     return dataclasses.replace(
@@ -338,6 +342,7 @@ def _where_time_goes(site: LoopSite, ev: Evidence, kind: str, rule: str, message
 def _no_gain(
     site: LoopSite, ev: Evidence, kind: str, rule: str, share: str, speedup: float
 ) -> Finding:
+    speedup = rounded(speedup, 2)
     return Finding(
         rule=rule,
         path=site.path,
@@ -345,13 +350,13 @@ def _no_gain(
         line=site.line,
         end_line=site.end_line,
         message=f"serial loop ({share}) is too small to gain from concurrency "
-        f"(at best ~{speedup:.2f}x for the whole run)",
+        f"(at best ~{speedup_text(speedup, 2)} for the whole run)",
         kind=kind,  # type: ignore[arg-type]
         suggestion="none",
         fix_safety="none",
         reasons=(),
         evidence=ev,
-        predicted_speedup=round(speedup, 2),
+        predicted_speedup=speedup,
     )
 
 
@@ -408,6 +413,7 @@ def _threads_over_python(
     speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_wall)
     if speedup < settings.min_speedup:
         return None
+    speedup = rounded(speedup, 2)  # the figure the message and table show
     return Finding(
         rule="CA203",
         path=pool.path,
@@ -415,7 +421,7 @@ def _threads_over_python(
         end_line=pool.end_line,
         message=f"{_pool_name(pool)} ({ev.share_of_run:.0%} of the run): a worker held the GIL "
         f"{ev.cpu_python:.0%} of the pool's time, so its threads ran Python one at a time; "
-        f"{processes} processes would make the whole run ~{speedup:.1f}x faster",
+        f"{processes} processes would make the whole run ~{speedup_text(speedup)} faster",
         kind="cpu",
         suggestion="process_pool",
         fix_safety="unsafe",
@@ -424,7 +430,7 @@ def _threads_over_python(
             "picklable and must not write shared state",
         ),
         workers=processes,
-        predicted_speedup=round(speedup, 2),
+        predicted_speedup=speedup,
         evidence=ev,
     )
 
@@ -448,6 +454,7 @@ def _processes_over_waiting(
     speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, max(new_wall, 0.0))
     if speedup < settings.min_speedup:
         return None
+    speedup = rounded(speedup, 2)  # the figure the message and table show
     return Finding(
         rule="CA204",
         path=pool.path,
@@ -455,7 +462,8 @@ def _processes_over_waiting(
         end_line=pool.end_line,
         message=f"{_pool_name(pool)} ({ev.share_of_run:.0%} of the run): its workers waited "
         f"{ev.waiting:.0%} of their time; {threads} threads would overlap more of the waits "
-        f"than {processes} processes, without starting any: the whole run ~{speedup:.1f}x faster",
+        f"than {processes} processes, without starting any: "
+        f"the whole run ~{speedup_text(speedup)} faster",
         kind="io",
         suggestion="thread_pool",
         fix_safety="unsafe",
@@ -464,6 +472,6 @@ def _processes_over_waiting(
             "workers write, or clients they use, must be safe to share between threads",
         ),
         workers=threads,
-        predicted_speedup=round(speedup, 2),
+        predicted_speedup=speedup,
         evidence=ev,
     )

@@ -1,7 +1,8 @@
 """A findings cache keyed by file content, so re-checking an unchanged tree is near-instant.
 
-An entry's key hashes the file's bytes, the tool version, the config's :meth:`cache_key` and the
-shape of the model classes, so any change that could alter the findings is a miss. The path is
+An entry's key hashes the file's bytes, the tool version, the shape of the model classes and the
+caller's key (``advisor/cache_key.py``: the config, the rule files and the source of the code that
+decides findings), so any change that could alter the findings is a miss. The path is
 not part of the key and not stored: a moved or copied file keeps its entry, and :meth:`get`
 fills in the path it is asked about.
 

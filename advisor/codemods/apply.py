@@ -1,16 +1,17 @@
-"""Producing the rewritten bytes of a file for one finding, and the diff a fix would make."""
+"""Producing the rewritten bytes of a file for one finding, and the fix a rewrite proposes: its
+edits and the unified diff made from them."""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
 from advisor.codemods.fixers import RewriteError, fixer_for
 from advisor.errors import SourceError
-from advisor.model import Finding
+from advisor.model import ErrorEntry, Finding
 from advisor.syntax.source import Source
+from advisor.syntax.text_edits import apply_edits, edits_between, unified_diff
 
 
 def fixed_file_bytes(path: str, original: bytes, finding: Finding) -> bytes:
@@ -32,55 +33,70 @@ def is_safe_fix(finding: Finding) -> bool:
     return finding.fix_safety == "safe" and fixer_for(finding) is not None
 
 
-def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff git can apply: ``a/``/``b/`` prefixes for relative paths, none for absolute
-    ones (``a//tmp/x.py`` would name another file)."""
-    old, new = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=old,
-            tofile=new,
-        )
+def has_bom(source: Source) -> bool:
+    return source.encoding == "utf-8-sig"
+
+
+def file_diff(path: str, source: Source, after: str) -> str:
+    """The diff from ``source`` to ``after`` as the file's bytes would change: the lines a rewrite
+    added get the file's line ending, and a BOM stays in front."""
+    written = Source.decode(path, source.encode(path, after)).text
+    return unified_diff(path, source.text, written, bom=has_bom(source))
+
+
+def fixer_crash(finding: Finding, exc: Exception) -> str:
+    """How an unexpected exception in a fixer is reported: the rule, the line and the exception,
+    so the bug can be found (the rest of the tree goes on)."""
+    return f"{finding.rule} fixer failed on line {finding.line}: {type(exc).__name__}: {exc}"
+
+
+def with_proposed_fix(finding: Finding, source: Source) -> Finding:
+    """``finding`` with the edits of its rewrite of ``source`` and the diff made from them; as it
+    is when its fixer refuses or the rewrite cannot be written in the file's encoding."""
+    fixer = fixer_for(finding)
+    if fixer is None:
+        return finding
+    try:
+        after = fixer(source.text, finding)
+        written = Source.decode(finding.path, source.encode(finding.path, after)).text
+    except (RewriteError, SyntaxError, ValueError, SourceError):
+        return finding
+    edits = edits_between(source.text, written)
+    if not edits:
+        return finding
+    diff = unified_diff(
+        finding.path, source.text, apply_edits(source.text, edits), bom=has_bom(source)
     )
+    return dataclasses.replace(finding, diff=diff, edits=edits)
 
 
-def with_proposed_diffs(findings: Sequence[Finding], text: str) -> list[Finding]:
-    """Attach to each safe fixable finding of one file the diff its rewrite would make."""
-    out = []
-    for finding in findings:
-        fixer = fixer_for(finding)
-        if is_safe_fix(finding) and finding.diff is None and fixer is not None:
-            try:
-                after = fixer(text, finding)
-            except (RewriteError, SyntaxError, ValueError):
-                after = None
-            if after is not None and after != text:
-                finding = dataclasses.replace(finding, diff=unified_diff(finding.path, text, after))
-        out.append(finding)
-    return out
+def attach_proposed_diffs(
+    findings: Sequence[Finding],
+) -> tuple[list[Finding], list[ErrorEntry]]:
+    """Each safe rewrite's edits and diff, reading each file once, keeping the order.
 
-
-def attach_proposed_diffs(findings: Sequence[Finding]) -> list[Finding]:
-    """The diff each safe rewrite would make, reading each file once, keeping the order.
-
+    A fixer that fails unexpectedly costs only its own finding's fix: the failure becomes an
+    ``internal`` error entry for that file, and every other finding is still given its fix.
     Costly on big files (each rewrite parses the module), so callers ask for it only when the
-    output shows diffs.
+    output shows fixes.
     """
-    texts: dict[str, str | None] = {}
+    sources: dict[str, Source | None] = {}
     out: list[Finding] = []
+    errors: list[ErrorEntry] = []
+    # concadvise: ignore[CA101]: one read a file; the rewrites are the cost
     for finding in findings:
-        if not is_safe_fix(finding):
+        if not is_safe_fix(finding) or finding.diff is not None:
             out.append(finding)
             continue
-        if finding.path not in texts:
+        if finding.path not in sources:
             try:
-                texts[finding.path] = Source.decode(
-                    finding.path, Path(finding.path).read_bytes()
-                ).text
+                sources[finding.path] = Source.decode(finding.path, Path(finding.path).read_bytes())
             except (OSError, SourceError):
-                texts[finding.path] = None
-        text = texts[finding.path]
-        out += with_proposed_diffs([finding], text) if text is not None else [finding]
-    return out
+                sources[finding.path] = None
+        source = sources[finding.path]
+        try:
+            out.append(finding if source is None else with_proposed_fix(finding, source))
+        except Exception as exc:  # a bug in one fixer must not cost the other files their report
+            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            out.append(finding)
+    return out, errors

@@ -30,6 +30,12 @@ file. This file imports only the standard library: it runs in the user's interpr
 
 import sys
 
+# This file runs in the user's Python, which may be older than ours: say so in one line before
+# anything newer runs (the syntax below parses on 3.6).
+if sys.version_info < (3, 11):  # noqa: UP036
+    older = "%d.%d" % sys.version_info[:2]  # noqa: UP031
+    sys.exit("concadvise runs programs on Python 3.11 or newer, not " + older)
+
 if __name__ == "__main__":
     # Python put this file's directory first on sys.path; our own modules there (select.py)
     # would shadow the standard library's for the imports below and for the user's program.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 from advisor.model import LoopCount
@@ -18,9 +17,9 @@ COUNTS_FILE = "loop_counts.json"
 
 
 def counted_command(target: Target) -> list[str]:
-    """`python bootstrap.py SCRIPT ARGS` (or `-m MODULE ARGS`): by path, not `-m advisor...`,
-    so nothing of ours needs to be importable from the user's working directory."""
-    return [sys.executable, BOOTSTRAP, *target.python_args()]
+    """`python bootstrap.py SCRIPT ARGS` (or `-m MODULE ARGS`) with the user's Python: by path,
+    not `-m advisor...`, so nothing of ours needs to be importable there."""
+    return [target.interpreter.executable, BOOTSTRAP, *target.python_args()]
 
 
 def counting_env(target: Target, counts_file: str | Path) -> dict[str, str]:

@@ -196,9 +196,8 @@ def _realpath(path: str) -> str:
     return os.path.realpath(path)  # once per file: a stack repeats the same few files
 
 
-def _library_roots() -> tuple[str, ...]:
-    names = ("stdlib", "platstdlib", "purelib", "platlib")
-    return tuple(os.path.realpath(sysconfig.get_path(n)) + os.sep for n in names)
+def _library_roots(library_dirs: Iterable[str]) -> tuple[str, ...]:
+    return tuple(os.path.realpath(path) + os.sep for path in library_dirs)
 
 
 def user_stack(
@@ -250,14 +249,18 @@ def stack_origin(frames: Sequence[str]) -> tuple[StackOrigin, int]:
 
 
 def combine_samplers(
-    counts: dict[str, Counter[tuple[str, ...]]], user_dir: str, rate: int
+    counts: dict[str, Counter[tuple[str, ...]]],
+    user_dir: str,
+    rate: int,
+    library_dirs: Iterable[str] = (),
 ) -> tuple[StackSample, ...]:
-    """Split each user stack's samples into waiting, Python and native seconds.
+    """Split each user stack's samples into waiting, Python and native seconds; frames under
+    ``library_dirs`` (the profiled Python's standard library and site-packages) are library code.
 
     The three samplers tick independently, so the counts disagree by sampling noise (~1/sqrt(n));
     the split is clamped to gil <= active <= all per stack.
     """
-    roots = _library_roots()
+    roots = _library_roots(library_dirs)
     by_stack: dict[tuple[StackOrigin, tuple[tuple[str, int], ...]], dict[str, int]] = {}
     for name, stacks in counts.items():
         for frames, count in stacks.items():
@@ -339,7 +342,9 @@ def profile_with_pyspy(
         # after the script's own output, where a profiler's messages go
         return None, replace(run, stderr=run.stderr + "".join(f + "\n" for f in failures).encode())
     active = sum(counts["active"].values())
-    if active >= _MIN_ACTIVE_S_FOR_GIL_CHECK * rate and not counts["gil"] and _gil_enabled():
+    # free-threaded builds (3.13t) have no GIL: every running sample is rightly "native" there
+    gil_enabled = target.interpreter.gil_enabled
+    if active >= _MIN_ACTIVE_S_FOR_GIL_CHECK * rate and not counts["gil"] and gil_enabled:
         return None, replace(
             run, stderr=run.stderr + f"{MESSAGE_PREFIX}{_GIL_INVISIBLE}\n".encode()
         )
@@ -348,7 +353,7 @@ def profile_with_pyspy(
         script=script_path,
         wall_s=float(launched.get("wall_s") or run.wall_s),
         exit_code=run.exit_code,
-        stacks=combine_samplers(counts, target.code_dir, rate),
+        stacks=combine_samplers(counts, target.code_dir, rate, target.interpreter.library_dirs),
         complete=run.exit_code == 0 and not run.timed_out,
         loop_counts=loop_counts,
         imported=imported,
@@ -362,11 +367,6 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
-
-
-def _gil_enabled() -> bool:
-    # free-threaded builds (3.13t) have no GIL: every running sample is rightly "native" there
-    return bool(getattr(sys, "_is_gil_enabled", lambda: True)())
 
 
 # ----------------------------------------------------------------------------- the launcher
@@ -386,6 +386,7 @@ def launch(argv: Sequence[str]) -> int:
     allow_tracing_by_descendants(os.getpid())
     # A trial read of this very process, before the script runs, so that a missing permission
     # or a Python py-spy does not know never costs a run of the script.
+    # concadvise: ignore[CA101]: a retry: the second probe only if the first failed
     for _attempt in range(2):
         probe = subprocess.run(
             [pyspy, "dump", "--nonblocking", "--pid", str(os.getpid())],
@@ -415,6 +416,7 @@ def launch(argv: Sequence[str]) -> int:
     _wait_readable(ready_read, _HANDSHAKE_TIMEOUT_S)
     ready = time.perf_counter()
     samplers = []
+    # concadvise: ignore[CA101]: it starts the samplers (Popen); they run together
     for name, flags in SAMPLER_FLAGS.items():
         out = str(state / f"{name}.txt")
         with open(state / f"{name}.err", "wb") as err, open(state / f"{name}.log", "wb") as log:
@@ -449,7 +451,9 @@ def launch(argv: Sequence[str]) -> int:
             sampler.send_signal(signal.SIGINT)
             sampler.wait()
     if code < 0:  # killed by a signal: die of the same one, as a bare run would have
-        signal.signal(-code, signal.SIG_DFL)
+        # SIGKILL and SIGSTOP cannot be handled: their disposition is the default already
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(-code, signal.SIG_DFL)
         with contextlib.suppress(OSError):
             os.kill(os.getpid(), -code)
         return 128 - code

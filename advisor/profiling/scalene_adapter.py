@@ -8,13 +8,14 @@ user lines called that line, so a loop is charged for everything its iterations 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import re
+import signal
 import subprocess
-import sys
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,17 @@ from advisor.profiling.runner import CompletedRun, run_in_process_group
 from advisor.profiling.target import Target
 
 NAME = "scalene"
-
-
-def scalene_available() -> bool:
-    return importlib.util.find_spec("scalene") is not None
+# Scalene runs the program in a child process of its own; when a signal kills that child, scalene
+# prints this last on stdout and exits with the negative status as a byte (SIGKILL: 247).
+_KILLED = re.compile(rb"(?:\A|(?<=\n))Scalene error: received signal (?P<name>SIG[A-Z0-9]+)\n\Z")
 
 
 def scalene_command(target: Target, outfile: str) -> list[str]:
     """Scalene runs the loop-counting bootstrap, which runs the target; --program-path keeps
     scalene's attention on the user's code rather than on the bootstrap's directory."""
-    bootstrap, *program = counted_command(target)[1:]
+    python, bootstrap, *program = counted_command(target)
     return [
-        sys.executable,
+        python,
         "-m",
         "scalene",
         "run",
@@ -131,12 +131,32 @@ def _borrowed_callers(
     return borrowed or [((leaf,), 1.0)]
 
 
+def not_installed(target: Target) -> str:
+    return f"scalene is not installed in {target.interpreter.executable}, which runs the script"
+
+
+def death_by_signal(run: CompletedRun) -> CompletedRun:
+    """The run as the program ended it: killed by a signal (a negative exit code, as for a bare
+    run) rather than scalene's exit status, and without scalene's line in its stdout."""
+    found = _KILLED.search(run.stdout)
+    if found is None:
+        return run
+    try:
+        number = signal.Signals[found["name"].decode()].value
+    except KeyError:
+        return run
+    if run.exit_code != -number & 0xFF:
+        return run
+    return replace(run, exit_code=-number, stdout=run.stdout[: found.start()])
+
+
 def profile_with_scalene(
     target: Target, *, timeout: float | None
 ) -> tuple[ProfileResult | None, CompletedRun]:
-    """Run ``target`` under scalene; the profile is None when scalene wrote none."""
-    if not scalene_available():
-        raise ProfilerUnavailable("scalene is not installed in this Python environment")
+    """Run ``target`` under scalene, in the target's Python (scalene runs the program in its own
+    interpreter); the profile is None when scalene wrote none."""
+    if not target.interpreter.has_scalene:
+        raise ProfilerUnavailable(not_installed(target))
     with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
         outfile = str(Path(tmp) / "profile.json")
         counts_file = Path(tmp) / COUNTS_FILE
@@ -147,6 +167,7 @@ def profile_with_scalene(
             env=counting_env(target, counts_file),
             stdin=None if target.pass_stdin else subprocess.DEVNULL,
         )
+        run = death_by_signal(run)
         loop_counts = read_loop_counts(counts_file)
         imported = read_imported(counts_file)
         try:

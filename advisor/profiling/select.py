@@ -45,8 +45,13 @@ def profile_script_with(
 ) -> tuple[ProfileResult | None, CompletedRun]:
     """Profile ``script`` with ``profiler``; ``ProfileResult.profiler`` names the one that measured.
 
-    Raises ProfilerUnavailable when the chosen profiler (with `auto`: both) cannot run.
+    Scalene runs inside the program's Python: chosen where that Python lacks it, py-spy
+    measures instead, and ``on_notice`` says so. Raises ProfilerUnavailable when the chosen
+    profiler (with `auto`: both) cannot run.
     """
+    if profiler == scalene_adapter.NAME and not target.interpreter.has_scalene:
+        on_notice(f"{scalene_adapter.not_installed(target)}; profiling with py-spy instead")
+        profiler = pyspy_adapter.NAME
     if profiler != "auto":
         return _PROFILERS[profiler](target, timeout=timeout)
     first = DEFAULT_PROFILER

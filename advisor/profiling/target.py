@@ -1,18 +1,18 @@
 """What the profiler runs: the user's program, exactly as the user would start it.
 
-`python SCRIPT ARGS` or `python -m MODULE ARGS`, in the user's working directory, with the
-user's environment, and stdin closed unless asked for (a profiled run must not wait on a
-terminal nobody watches).
+`python SCRIPT ARGS` or `python -m MODULE ARGS` with the user's Python (advisor/profiling/
+interpreter.py), in the user's working directory, with the user's environment, and stdin closed
+unless asked for (a profiled run must not wait on a terminal nobody watches).
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.errors import UsageError
+from advisor.profiling.interpreter import Interpreter, running_interpreter
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,12 @@ class Target:
     cwd: str | None = None  # None: the working directory concadvise runs in
     pass_stdin: bool = False  # hand concadvise's stdin to the program instead of closing it
     user_dir: str = ""  # the user's code is under it; "" = the script's directory
+    # the Python that runs the program (concadvise's own unless the caller found the user's)
+    interpreter: Interpreter = field(default_factory=running_interpreter)
+
+    def command(self) -> list[str]:
+        """The user's own command line: `python SCRIPT ARGS` or `python -m MODULE ARGS`."""
+        return [self.interpreter.executable, *self.python_args()]
 
     def python_args(self) -> list[str]:
         """The arguments after `python`."""
@@ -40,14 +46,20 @@ class Target:
 
 
 def module_target(
-    module: str, args: tuple[str, ...] = (), *, cwd: str | None = None, pass_stdin: bool = False
+    module: str,
+    args: tuple[str, ...] = (),
+    *,
+    cwd: str | None = None,
+    pass_stdin: bool = False,
+    interpreter: Interpreter | None = None,
 ) -> Target:
     """``python -m module``'s target, found without importing anything (importing a package
     would run the user's code in concadvise's own process).
 
-    Looked for as Python would: the working directory first, then this Python's sys.path.
+    Looked for as Python would: the working directory first, then the interpreter's sys.path.
     """
-    root_dirs = [cwd or os.getcwd(), *(p for p in sys.path[1:] if p)]
+    interpreter = interpreter or running_interpreter()
+    root_dirs = [cwd or os.getcwd(), *interpreter.module_path]
     parts = module.split(".")
     if not all(part.isidentifier() for part in parts):
         raise UsageError(f"not a module name: {module}")
@@ -62,6 +74,7 @@ def module_target(
                     cwd=cwd,
                     pass_stdin=pass_stdin,
                     user_dir=os.path.realpath(root),
+                    interpreter=interpreter,
                 )
         if (base / "__init__.py").is_file():
             raise UsageError(f"{module} is a package without a __main__.py: it cannot be run")

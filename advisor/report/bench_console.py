@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from advisor.display import speedup_text
 from advisor.verify.bench import BenchResult, RunEvent, Timing
 
 
@@ -32,14 +33,15 @@ def _verdict(result: BenchResult) -> str:
     ratio = result.ratio
     if ratio is None:
         return "No timed pair completed."
-    span = f"pairwise {ratio.min:.2f}x-{ratio.max:.2f}x"
+    span = f"pairwise {speedup_text(ratio.min, 2)}-{speedup_text(ratio.max, 2)}"
     if ratio.median >= 1.0:
         return (
-            f"[bold]after is {ratio.median:.2f}x faster[/bold] (median of per-pair ratios; {span})"
+            f"[bold]after is {speedup_text(ratio.median, 2)} faster[/bold] "
+            f"(median of per-pair ratios; {span})"
         )
     return (
-        f"[bold]after is {1 / ratio.median:.2f}x slower[/bold] "
-        f"(before/after {ratio.median:.2f}x, median of per-pair ratios; {span})"
+        f"[bold]after is {speedup_text(ratio.slowdown, 2)} slower[/bold] "
+        f"(before/after {speedup_text(ratio.median, 2)}, median of per-pair ratios; {span})"
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import statistics
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from advisor.model import Finding, Report
+from advisor.display import speedup_text
+from advisor.model import Finding, Report, TimingStats
 from advisor.report.wording import SUGGESTION_TEXT, concurrency_text
 
 _SAFETY_STYLE = {"safe": "green", "unsafe": "red", "none": "dim"}
@@ -39,7 +38,7 @@ def _findings_table(report: Report, profiled: bool) -> Table:
         row += [Text(f.kind, style=_KIND_STYLE[f.kind]), SUGGESTION_TEXT[f.suggestion]]
         if profiled:
             row.append(str(f.workers) if f.workers and f.suggestion != "none" else "—")
-            row.append(f"{f.predicted_speedup:.1f}x" if f.predicted_speedup else "—")
+            row.append(speedup_text(f.predicted_speedup) if f.predicted_speedup else "—")
         row.append(Text(f.fix_safety, style=_SAFETY_STYLE[f.fix_safety]))
         table.add_row(*row)
     return table
@@ -54,10 +53,10 @@ def _details(console: Console, findings: tuple[Finding, ...]) -> None:
             console.print(f"    [red]•[/red] {escape(reason)}", highlight=False)
 
 
-def _spread(samples: tuple[float, ...]) -> str:
-    if not samples:
+def _spread(stats: TimingStats | None) -> str:
+    if stats is None:
         return "—"
-    return f"{statistics.median(samples):.2f} s ({min(samples):.2f}-{max(samples):.2f})"
+    return f"{stats.median_s:.2f} s ({stats.min_s:.2f}-{stats.max_s:.2f})"
 
 
 def _verification_table(report: Report) -> Table:
@@ -83,10 +82,10 @@ def _verification_table(report: Report) -> Table:
         table.add_row(
             str(v.finding),
             f"{f.path}:{f.line}",
-            _spread(v.before_s),
-            _spread(v.after_s),
-            f"{v.speedup:.2f}x" if v.after_s else "—",
-            f"{f.predicted_speedup:.1f}x" if f.predicted_speedup else "—",
+            _spread(v.before_stats),
+            _spread(v.after_stats),
+            speedup_text(v.speedup, 2) if v.after_stats else "—",
+            speedup_text(f.predicted_speedup) if f.predicted_speedup else "—",
             "yes" if v.same_output else Text("no", style="red"),
             result,
         )
@@ -96,8 +95,10 @@ def _verification_table(report: Report) -> Table:
 def render_console(report: Report, console: Console) -> None:
     profiled = report.run is not None
     if report.run is not None:
+        python = report.run.python
+        under = f" under {python} ({report.run.python_version})" if python else ""
         console.print(
-            f"Profiled with {report.run.profiler}: {report.run.wall_s:.2f} s wall, "
+            f"Profiled with {report.run.profiler}{under}: {report.run.wall_s:.2f} s wall, "
             + (
                 "stopped at the timeout"
                 if report.run.timed_out

@@ -36,9 +36,9 @@ def render_fix_summary(report: FixReport, console: Console, *, wrote: bool) -> N
             f"{escape(error.path)}: [red]error[/] ({error.kind}): {escape(error.message)}",
             highlight=False,
         )
-    changed = sum(1 for f in report.files if f.applied)
     summary = (
-        f"{verb.capitalize()} {_plural(report.applied, 'finding')} in {_plural(changed, 'file')}"
+        f"{verb.capitalize()} {_plural(report.applied, 'finding')} "
+        f"in {_plural(report.changed_files, 'file')}"
     )
     if report.skipped:
         summary += f"; {_plural(len(report.skipped), 'finding')} left unfixed"

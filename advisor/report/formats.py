@@ -8,20 +8,19 @@ from advisor.report.github import render_github
 from advisor.report.html import render_html
 from advisor.report.json_report import render_json
 from advisor.report.markdown import render_markdown
-from advisor.report.sarif import read_source_lines, render_sarif
+from advisor.report.sarif import render_sarif
 
 
 def render_text(report: Report, output_format: str) -> str:
     """Every format but the terminal table, as text."""
-    diffs = {i: f.diff for i, f in enumerate(report.findings) if f.diff}
     if output_format == "json":
         return render_json(report)
     if output_format == "sarif":
-        return render_sarif(report, load_catalog(), diffs=diffs, source_lines=read_source_lines)
+        return render_sarif(report, load_catalog())
     if output_format == "markdown":
-        return render_markdown(report, load_catalog(), diffs=diffs)
+        return render_markdown(report, load_catalog())
     if output_format == "github":
         return render_github(report, load_catalog())
     if output_format == "html":
-        return render_html(report, load_catalog(), diffs=diffs)
+        return render_html(report, load_catalog())
     raise ValueError(f"unknown text format {output_format!r}")

@@ -6,10 +6,10 @@ Printed from a workflow step, each line becomes an annotation on the pull reques
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 
 from advisor.catalog import Rule, load_catalog
+from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
 from advisor.report.sarif import message_with_reasons
 
@@ -30,10 +30,10 @@ def workflow_command(command: str, properties: Mapping[str, object], message: st
 
 
 def _verification_line(v: Verification) -> str:
-    if not v.after_s:
+    if v.before_stats is None or v.after_stats is None:
         return f"Rewrite not kept: {v.reason}."
-    before, after = statistics.median(v.before_s), statistics.median(v.after_s)
-    timing = f"measured {v.speedup:.2f}x ({before:.2f} s → {after:.2f} s, median)"
+    before, after = v.before_stats.median_s, v.after_stats.median_s
+    timing = f"measured {speedup_text(v.speedup, 2)} ({before:.2f} s → {after:.2f} s, median)"
     if v.kept:
         return f"Rewritten and verified: {timing}, same output."
     return f"Rewrite rolled back ({v.reason}): {timing}."

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from advisor.catalog import Rule, help_uri, load_catalog
+from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
 from advisor.report.wording import suggestion_with_concurrency
 
@@ -37,7 +37,7 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """Summary of one verification's timed runs, in seconds."""
+    """One verification's timed runs as the chart draws them, in seconds (from its stats)."""
 
     before_median: float
     after_median: float | None
@@ -78,26 +78,25 @@ def _segments(finding: Finding) -> tuple[Segment, ...]:
     ev = finding.evidence
     if ev is None:
         return ()
-    parts = (
-        ("waiting", "Waiting", ev.waiting),
-        ("python", "Python", ev.cpu_python),
-        ("native", "Native", ev.cpu_native),
+    return (
+        Segment("waiting", "Waiting", ev.waiting, ev.waiting_s),
+        Segment("python", "Python", ev.cpu_python, ev.cpu_python_s),
+        Segment("native", "Native", ev.cpu_native, ev.cpu_native_s),
     )
-    return tuple(Segment(part, label, share, share * ev.wall_s) for part, label, share in parts)
 
 
 def _timings(v: Verification | None) -> Timings | None:
-    if v is None or not v.before_s:
+    if v is None or v.before_stats is None:
         return None
-    after = v.after_s
+    before, after = v.before_stats, v.after_stats
     return Timings(
-        before_median=statistics.median(v.before_s),
-        after_median=statistics.median(after) if after else None,
-        before_min=min(v.before_s),
-        before_max=max(v.before_s),
-        after_min=min(after) if after else None,
-        after_max=max(after) if after else None,
-        runs=len(v.before_s),
+        before_median=before.median_s,
+        after_median=after.median_s if after else None,
+        before_min=before.min_s,
+        before_max=before.max_s,
+        after_min=after.min_s if after else None,
+        after_max=after.max_s if after else None,
+        runs=before.runs,
         verification=v,
     )
 
@@ -121,9 +120,7 @@ def _diff_lines(diff: str | None) -> tuple[DiffLine, ...]:
     return tuple(lines)
 
 
-def loop_views(
-    report: Report, catalog: Mapping[str, Rule], diffs: Mapping[int, str] | None = None
-) -> list[LoopView]:
+def loop_views(report: Report, catalog: Mapping[str, Rule]) -> list[LoopView]:
     verified = {v.finding: v for v in report.verification}
     views = []
     for index, finding in enumerate(report.findings):
@@ -137,7 +134,7 @@ def loop_views(
                 suggestion=suggestion_with_concurrency(finding),
                 segments=_segments(finding),
                 timings=_timings(verified.get(index)),
-                diff=_diff_lines((diffs or {}).get(index)),
+                diff=_diff_lines(finding.diff),
             )
         )
     return views
@@ -165,6 +162,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["code_spans"] = code_spans
+    env.filters["speedup"] = speedup_text
     return env
 
 
@@ -172,12 +170,11 @@ def render_html(
     report: Report,
     catalog: Mapping[str, Rule] | None = None,
     *,
-    diffs: Mapping[int, str] | None = None,
     title: str = "concadvise report",
 ) -> str:
-    """The report as one HTML page; ``diffs`` maps a finding's index to its rewrite's diff."""
+    """The report as one HTML page, with the diff of each finding's proposed rewrite."""
     catalog = load_catalog() if catalog is None else catalog
-    views = loop_views(report, catalog, diffs)
+    views = loop_views(report, catalog)
     return (
         _environment()
         .get_template(TEMPLATE)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import re
-import statistics
 from collections.abc import Mapping
 
 from advisor.catalog import Rule, help_uri, load_catalog
+from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
 from advisor.report.wording import suggestion_with_concurrency
 
@@ -57,10 +57,10 @@ def _suggestion(finding: Finding) -> str:
 def _measured(v: Verification | None) -> str:
     if v is None:
         return "—"
-    if not v.after_s:
+    if v.after_stats is None:
         return f"not run: {_cell(v.reason)}"
     result = "kept" if v.kept else f"rolled back: {_cell(v.reason)}"
-    return f"**{v.speedup:.2f}x** ({result})"
+    return f"**{speedup_text(v.speedup, 2)}** ({result})"
 
 
 def _headline(report: Report) -> str:
@@ -95,7 +95,7 @@ def _table(report: Report, catalog: Mapping[str, Rule]) -> list[str]:
             row.append(f"{f.evidence.share_of_run:.0%}" if f.evidence else "—")
         row.append(_suggestion(f))
         if profiled:
-            row.append(f"{f.predicted_speedup:.2f}x" if f.predicted_speedup else "—")
+            row.append(speedup_text(f.predicted_speedup) if f.predicted_speedup else "—")
         if report.verification:
             row.append(_measured(verified.get(index)))
         row.append(_SAFETY_TEXT[f.fix_safety])
@@ -118,9 +118,9 @@ def _timings(report: Report) -> list[str]:
     ]
     for v in report.verification:
         f = report.findings[v.finding]
-        before = f"{statistics.median(v.before_s):.2f} s" if v.before_s else "—"
-        after = f"{statistics.median(v.after_s):.2f} s" if v.after_s else "—"
-        speedup = f"{v.speedup:.2f}x" if v.after_s else "—"
+        before = f"{v.before_stats.median_s:.2f} s" if v.before_stats else "—"
+        after = f"{v.after_stats.median_s:.2f} s" if v.after_stats else "—"
+        speedup = speedup_text(v.speedup, 2) if v.after_stats else "—"
         result = "kept" if v.kept else f"rolled back: {_cell(v.reason)}"
         same = "yes" if v.same_output else "**no**"
         lines.append(
@@ -135,13 +135,8 @@ def _diff_block(index: int, finding: Finding, diff: str) -> str:
     return f"<details>\n<summary>{summary}</summary>\n\n{_fenced(diff, 'diff')}\n\n</details>"
 
 
-def render_markdown(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    diffs: Mapping[int, str] | None = None,
-) -> str:
-    """A PR comment; ``diffs`` maps a finding's index to the unified diff of its rewrite."""
+def render_markdown(report: Report, catalog: Mapping[str, Rule] | None = None) -> str:
+    """A PR comment, with the diff of each finding's proposed rewrite."""
     catalog = load_catalog() if catalog is None else catalog
     blocks = [_headline(report)]
     if report.findings:
@@ -150,9 +145,9 @@ def render_markdown(
     if report.verification:
         blocks.append("### Before / after\n\n" + "\n".join(_timings(report)))
     proposed = [
-        _diff_block(index, report.findings[index], diff)
-        for index, diff in sorted((diffs or {}).items())
-        if diff and 0 <= index < len(report.findings)
+        _diff_block(index, finding, finding.diff)
+        for index, finding in enumerate(report.findings)
+        if finding.diff
     ]
     if proposed:
         blocks.append("### Proposed rewrites\n\n" + "\n\n".join(proposed))

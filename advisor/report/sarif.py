@@ -1,44 +1,28 @@
 """The SARIF 2.1.0 renderer, for code-scanning UIs (GitHub code scanning, VS Code's SARIF viewer).
 
-One result per finding, rule descriptors from the catalog, fixes from unified diffs, and a
-fingerprint built from the finding's source text rather than its line number, so a finding keeps
-its identity when code above it moves.
+One result per finding, rule descriptors from the catalog, fixes copied from the findings' edits
+and fingerprints from the findings' own (built from their source text when they were found, so
+a finding keeps its identity when code above it moves). Nothing is parsed or read here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import statistics
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from advisor.catalog import Rule, help_uri, load_catalog
-from advisor.errors import SourceError
-from advisor.model import Finding, Report, Verification, plain
+from advisor.fingerprint import finding_fingerprints
+from advisor.model import Finding, Report, TextEdit, Verification, plain
 from advisor.report.rules_doc import rule_markdown
 from advisor.report.wording import suggestion_with_concurrency
-from advisor.syntax.source import Source
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://concadvise.readthedocs.io/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "concadviseFindingHash/v1"
-
-SourceLines = Callable[[str], list[str] | None]
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Python numbers lines; not str.splitlines
-
-
-def read_source_lines(path: str) -> list[str] | None:
-    """The lines of a source file as Python decodes it, or None when it cannot be read."""
-    try:
-        return _LINE_BREAK.split(Source.decode(path, Path(path).read_bytes()).text)
-    except (OSError, SourceError):
-        return None
 
 
 def artifact_location(path: str) -> dict[str, str]:
@@ -52,134 +36,34 @@ def artifact_location(path: str) -> dict[str, str]:
 # ----------------------------------------------------------------------------- fingerprints
 
 
-def _finding_text(finding: Finding, lines: list[str] | None) -> str:
-    if lines is None:
-        # No source to read: the line number is all that is left (stable only until code moves).
-        return f"line {finding.line}"
-    body = lines[finding.line - 1 : finding.end_line]
-    return "\n".join(stripped for line in body if (stripped := line.strip()))
+def fingerprints_of(findings: tuple[Finding, ...]) -> list[str]:
+    """Each finding's own fingerprint; a report saved before findings carried one falls back to
+    rule, path and line number (stable only until code moves)."""
+    fallback = finding_fingerprints(findings, lambda _path: None)
+    return [f.fingerprint or fallback[i] for i, f in enumerate(findings)]
 
 
-def finding_fingerprints(
-    findings: tuple[Finding, ...], source_lines: SourceLines | None = None
-) -> list[str]:
-    """Per finding: sha256 of rule, path and its stripped source lines, and an occurrence index.
-
-    The occurrence index (0 for the first finding in the file with the same rule and text, 1 for
-    the next...) keeps two identical loops of one file apart.
-    """
-    cache: dict[str, list[str] | None] = {}
-    bases: list[str] = []
-    for finding in findings:
-        if source_lines is not None and finding.path not in cache:
-            cache[finding.path] = source_lines(finding.path)
-        text = _finding_text(finding, cache.get(finding.path))
-        bases.append("\0".join((finding.rule, finding.path.replace("\\", "/"), text)))
-    seen: dict[str, int] = {}
-    occurrence = [0] * len(findings)
-    for index in sorted(range(len(findings)), key=lambda i: findings[i].line):
-        occurrence[index] = seen.get(bases[index], 0)
-        seen[bases[index]] = occurrence[index] + 1
-    return [
-        hashlib.sha256(f"{base}\0{occurrence[i]}".encode()).hexdigest()
-        for i, base in enumerate(bases)
-    ]
+# ----------------------------------------------------------------------------- fixes
 
 
-# ----------------------------------------------------------------------------- fixes from diffs
-
-
-_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    """Whole lines ``start``..``start + deleted - 1`` of the old file become ``inserted``."""
-
-    start: int
-    deleted: int
-    inserted: str
-
-
-def _strip_label(label: str) -> str:
-    return label.split("\t", 1)[0].strip()
-
-
-def parse_unified_diff(diff: str) -> dict[str, list[Replacement]]:
-    """The replacements of a unified diff, per new-file path, each a run of changed lines."""
-    changes: dict[str, list[Replacement]] = {}
-    current: list[Replacement] = []
-    old_line = old_left = new_left = 0  # next old line number; lines of the hunk still to come
-    start = deleted = 0
-    inserted: list[str] = []
-
-    def flush() -> None:
-        nonlocal deleted, inserted
-        if deleted or inserted:
-            current.append(Replacement(start, deleted, "".join(inserted)))
-        deleted, inserted = 0, []
-
-    previous = ""
-    for line in diff.split("\n"):
-        if line.startswith("\\"):
-            # "\ No newline at end of file" is about the line before it
-            if previous.startswith("+") and inserted:
-                inserted[-1] = inserted[-1].removesuffix("\n")
-        elif not (old_left or new_left):  # between hunks: file headers and hunk headers
-            flush()
-            if line.startswith("+++ "):
-                current = changes.setdefault(_strip_label(line[4:]), [])
-            elif match := _HUNK.match(line):
-                old_left, new_left = int(match[2] or 1), int(match[4] or 1)
-                # "-10,0" is an insertion after line 10, i.e. before line 11
-                old_line = int(match[1]) + (old_left == 0)
-        elif line.startswith(("-", "+")):
-            if not (deleted or inserted):
-                start = old_line
-            if line[0] == "-":
-                deleted += 1
-                old_line += 1
-                old_left -= 1
-            else:
-                inserted.append(line[1:] + "\n")
-                new_left -= 1
-        else:  # a context line (" x", or "" where a tool dropped the space of a blank line)
-            flush()
-            old_line += 1
-            old_left -= 1
-            new_left -= 1
-        previous = line
-    flush()
-    return {path: replacements for path, replacements in changes.items() if replacements}
-
-
-def _git_paths(paths: list[str]) -> list[str]:
-    """Drop git's ``b/`` prefix when every path has it."""
-    if all(p.startswith("b/") for p in paths):
-        return [p[2:] for p in paths]
-    return paths
-
-
-def _sarif_replacement(replacement: Replacement) -> dict[str, Any]:
-    # Line 'start' column 1 up to the start of the first line kept: whole lines with their
-    # newlines, or an empty region (a pure insertion) when nothing is deleted.
-    region = {
-        "startLine": replacement.start,
-        "startColumn": 1,
-        "endLine": replacement.start + replacement.deleted,
-        "endColumn": 1,
+def _replacement(edit: TextEdit) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "deletedRegion": {
+            "startLine": edit.line,
+            "startColumn": edit.column,
+            "endLine": edit.end_line,
+            "endColumn": edit.end_column,
+        }
     }
-    out: dict[str, Any] = {"deletedRegion": region}
-    if replacement.inserted:
-        out["insertedContent"] = {"text": replacement.inserted}
+    if edit.text:
+        out["insertedContent"] = {"text": edit.text}
     return out
 
 
-def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
-    changes = parse_unified_diff(diff)
-    if not changes:
+def _fix(finding: Finding) -> dict[str, Any] | None:
+    """The finding's proposed rewrite, copied from its edits (the file is the finding's)."""
+    if not finding.edits:
         return None
-    paths = [finding.path] if len(changes) == 1 else _git_paths(list(changes))
     return {
         "description": {
             "text": f"Rewrite with {suggestion_with_concurrency(finding)}; "
@@ -187,10 +71,9 @@ def _fix(finding: Finding, diff: str) -> dict[str, Any] | None:
         },
         "artifactChanges": [
             {
-                "artifactLocation": artifact_location(path),
-                "replacements": [_sarif_replacement(r) for r in replacements],
+                "artifactLocation": artifact_location(finding.path),
+                "replacements": [_replacement(edit) for edit in finding.edits],
             }
-            for path, replacements in zip(paths, changes.values(), strict=True)
         ],
     }
 
@@ -236,8 +119,8 @@ def level_of(finding: Finding) -> str:
 
 def _verification_properties(v: Verification) -> dict[str, Any]:
     return {
-        "before_median_s": statistics.median(v.before_s) if v.before_s else None,
-        "after_median_s": statistics.median(v.after_s) if v.after_s else None,
+        "before_median_s": v.before_stats.median_s if v.before_stats else None,
+        "after_median_s": v.after_stats.median_s if v.after_stats else None,
         "speedup": v.speedup,
         "same_output": v.same_output,
         "kept": v.kept,
@@ -274,13 +157,7 @@ def message_with_reasons(finding: Finding) -> str:
     return f"{finding.message} ({_REASONS_LEAD[finding.fix_safety]}{'; '.join(finding.reasons)})"
 
 
-def sarif_log(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    diffs: Mapping[int, str] | None = None,
-    source_lines: SourceLines | None = None,
-) -> dict[str, Any]:
+def sarif_log(report: Report, catalog: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """The SARIF log as a dict; :func:`render_sarif` serialises it."""
     catalog = load_catalog() if catalog is None else catalog
     descriptors = [_rule_descriptor(rule) for rule in catalog.values()]
@@ -290,7 +167,7 @@ def sarif_log(
             rule_index[finding.rule] = len(descriptors)
             descriptors.append(_unknown_rule_descriptor(finding.rule))
     verified = {v.finding: v for v in report.verification}
-    fingerprints = finding_fingerprints(report.findings, source_lines)
+    fingerprints = fingerprints_of(report.findings)
     results = []
     for index, finding in enumerate(report.findings):
         result: dict[str, Any] = {
@@ -309,7 +186,7 @@ def sarif_log(
             "partialFingerprints": {FINGERPRINT_KEY: fingerprints[index]},
             "properties": _properties(finding, verified.get(index)),
         }
-        fix = _fix(finding, diffs[index]) if diffs and diffs.get(index) else None
+        fix = _fix(finding)
         if fix is not None:
             result["fixes"] = [fix]
         results.append(result)
@@ -353,15 +230,7 @@ def sarif_log(
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(
-    report: Report,
-    catalog: Mapping[str, Rule] | None = None,
-    *,
-    diffs: Mapping[int, str] | None = None,
-    source_lines: SourceLines | None = None,
-) -> str:
-    """SARIF 2.1.0 JSON. ``diffs`` maps a finding's index to the unified diff of its rewrite;
-    ``source_lines`` reads a report path's lines (e.g. :func:`read_source_lines`) for fingerprints.
-    """
-    log = sarif_log(report, catalog, diffs=diffs, source_lines=source_lines)
+def render_sarif(report: Report, catalog: Mapping[str, Rule] | None = None) -> str:
+    """SARIF 2.1.0 JSON: each finding's edits its fix, its fingerprint its identity."""
+    log = sarif_log(report, catalog)
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -22,6 +22,7 @@ __all__ = [
     "EXPRESSION_SCOPES",
     "SCOPE_NODES",
     "Binding",
+    "binding_name",
     "bindings",
     "binds_anywhere",
     "bound_in",
@@ -292,13 +293,14 @@ def binds_anywhere(tree: ast.Module, name: str, imported_from: str | None = None
             imports_it = any(bound == name for bound, _ in import_bindings(node))
             if imports_it and not _allowed_import(node, name, imported_from):
                 return True
-        elif _binding_name(node) == name:
+        elif binding_name(node) == name:
             return True
     return False
 
 
-def _binding_name(node: ast.AST) -> str | None:
-    """The name a node other than an import binds, if it binds one."""
+def binding_name(node: ast.AST) -> str | None:
+    """The name a node other than an import binds (wherever it stands: this does not ask in
+    which scope), if it binds one."""
     if isinstance(node, ast.Name):
         return node.id if isinstance(node.ctx, ast.Store) else None
     if isinstance(node, ast.arg):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
+from advisor.syntax.bindings import binding_name, import_bindings
 from advisor.syntax.source import Source
 
 __all__ = ["ModuleNames", "fresh_name", "variable_names"]
@@ -49,11 +50,6 @@ class ModuleNames:
         return self._exact
 
 
-# Nodes that bind the name in their `name` field.
-_NAMED = (
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler, ast.MatchAs,
-    ast.MatchStar,
-)  # fmt: skip
 # The names whose rebinding the rewrites check (see ModuleNames.rebinds).
 _WATCHED_BUILTINS = frozenset({"list", "dict", "functools"})
 
@@ -62,55 +58,48 @@ def _walk_names(
     tree: ast.Module, import_module: str, import_name: str
 ) -> tuple[frozenset[str], frozenset[str]]:
     """(every identifier the module spells, the watched names it binds to something else):
-    importing ``import_name`` from ``import_module`` is not binding it to something else."""
+    importing ``import_name`` from ``import_module`` is not binding it to something else, nor
+    is ``import functools`` (what the rewrite itself adds). What binds is the binding model's
+    answer (``binding_name``, ``import_bindings``)."""
     watched = _WATCHED_BUILTINS | {import_name}
     used: set[str] = set()
     rebound: set[str] = set()
-
-    def bind(name: str | None) -> None:
-        if name is not None:
-            used.add(name)
-            if name in watched:
-                rebound.add(name)
-
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            used.add(node.id)
-            if not isinstance(node.ctx, ast.Load) and node.id in watched:
-                rebound.add(node.id)
-        elif isinstance(node, ast.Attribute):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            spelled = (alias.name for alias in node.names if alias.name != "*")
+            used.update(part for name in spelled for part in name.split("."))
+            for name, qualified in import_bindings(node):
+                used.add(name)
+                means = _what_the_rewrite_means(qualified, import_module, import_name)
+                if name in watched and not means:
+                    rebound.add(name)
+            continue
+        if isinstance(node, ast.Attribute):
             used.add(node.attr)
         elif isinstance(node, ast.keyword) and node.arg:
             used.add(node.arg)
-        elif isinstance(node, ast.arg):
-            bind(node.arg)
-        elif isinstance(node, _NAMED):
-            bind(node.name)
-        elif isinstance(node, ast.MatchMapping):
-            bind(node.rest)
         elif isinstance(node, ast.Global | ast.Nonlocal):
             used.update(node.names)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                used.update(alias.name.split("."))
-                if alias.asname is not None:
-                    bind(alias.asname)
-                elif alias.name != "functools":  # `import functools` is what the rewrite adds
-                    bind(alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            ours = not node.level and (
-                module == import_module or module.startswith(import_module + ".")
-            )
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                used.add(alias.name)
-                if alias.asname is not None:
-                    bind(alias.asname)
-                elif not (ours and alias.name == import_name):
-                    bind(alias.name)
+        elif isinstance(node, ast.Name):
+            used.add(node.id)
+        bound = binding_name(node)
+        if bound is not None:
+            used.add(bound)
+            if bound in watched:
+                rebound.add(bound)
     return frozenset(used), frozenset(rebound)
+
+
+def _what_the_rewrite_means(qualified: str | None, import_module: str, import_name: str) -> bool:
+    """Does an import bind its name to what the rewrite means by it: ``functools`` itself, or
+    the pool class from its module (or a submodule of it)?"""
+    if qualified is None:
+        return False
+    if qualified == "functools":
+        return True
+    module, _, name = qualified.rpartition(".")
+    ours = module == import_module or module.startswith(import_module + ".")
+    return ours and name == import_name
 
 
 def variable_names(tree: ast.Module) -> frozenset[str]:
@@ -121,14 +110,6 @@ def variable_names(tree: ast.Module) -> frozenset[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             found.add(node.id)
-        elif isinstance(node, ast.arg):
-            found.add(node.arg)
-        elif isinstance(node, _NAMED):
-            if node.name is not None:
-                found.add(node.name)
-        elif isinstance(node, ast.MatchMapping):
-            if node.rest is not None:
-                found.add(node.rest)
         elif isinstance(node, ast.MatchClass):
             found.update(node.kwd_attrs)
         elif isinstance(node, ast.Global | ast.Nonlocal):
@@ -144,4 +125,7 @@ def variable_names(tree: ast.Module) -> frozenset[str]:
                     found.add(alias.name)
                 if alias.asname is not None:
                     found.add(alias.asname)
+        bound = binding_name(node)
+        if bound is not None:
+            found.add(bound)
     return frozenset(found)

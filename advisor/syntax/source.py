@@ -78,13 +78,9 @@ class Source:
         return cls(path, text, newline=_first_line_ending(text))
 
     @classmethod
-    def for_rewrite(cls, text: str, tree: ast.Module | None = None) -> Source:
-        """The module a codemod rewrites, parsed (or with the ``tree`` a caller parsed
-        already); a module that does not parse is a RewriteError."""
+    def for_rewrite(cls, text: str) -> Source:
+        """The module a codemod rewrites, parsed; one that does not parse is a RewriteError."""
         source = cls.of_text(text)
-        if tree is not None:
-            source.__dict__["tree"] = tree
-            return source
         try:
             source.tree  # noqa: B018 -- parse now, so a syntax error is the rewrite's refusal
         except SourceError as error:

@@ -10,15 +10,16 @@ the same conditions, so the ratio of a pair is steadier than the ratio of two me
 from __future__ import annotations
 
 import statistics
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from advisor.errors import ConcadviseError, UsageError
+from advisor.profiling.interpreter import find_interpreter
 from advisor.profiling.runner import CompletedRun, run_in_process_group
-from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, output_difference
+from advisor.verify.equivalence import DEFAULT_RULE, OutputRule, RunRecord, run_difference
+from advisor.verify.workspace import RunSpace
 
 Label = Literal["before", "after"]
 
@@ -65,6 +66,11 @@ class Ratio:
     min: float
     max: float
 
+    @property
+    def slowdown(self) -> float:
+        """after/before, the figure to show when the after version is slower."""
+        return 1 / self.median if self.median > 0 else float("inf")
+
     @classmethod
     def of_pairs(cls, before: Sequence[float], after: Sequence[float]) -> Ratio | None:
         ratios = [b / a for b, a in zip(before, after, strict=False) if a > 0]
@@ -81,10 +87,16 @@ class BenchResult:
     same_output: bool
     difference: str | None  # the first output difference, when not the same
     noise_warning: str | None
+    # where the runs happened, when not as documented (advisor/verify/workspace.py)
+    runs_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `bench --format json` document; seconds to the microsecond."""
-        return _rounded(asdict(self))
+        """The `bench --format json` document; seconds to the microsecond; ``runs_note``, an
+        addition, only when there is one."""
+        document = _rounded(asdict(self))
+        if document["runs_note"] is None:
+            del document["runs_note"]
+        return document
 
 
 def _rounded(value: Any) -> Any:
@@ -111,7 +123,9 @@ class Version:
     """What to run for one side, and what to do just before each of its runs."""
 
     argv: tuple[str, ...]
-    prepare: Callable[[], None] | None = None  # e.g. put this version's bytes in place
+    # e.g. put this version's bytes in place; it is given where a path is for the run
+    # (RunSpace.place: in the scratch copy of the working directory, or the path itself)
+    prepare: Callable[[Callable[[str], str]], None] | None = None
 
 
 def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | None:
@@ -131,10 +145,30 @@ def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | N
     return "; ".join(problems) + " (a busy machine; more --runs or a quieter moment help)"
 
 
-def _run(version: Version, cwd: str | None, timeout: float | None) -> CompletedRun:
+def _run(
+    version: Version, space: RunSpace, timeout: float | None
+) -> tuple[CompletedRun, RunRecord]:
+    space.refresh()
     if version.prepare is not None:
-        version.prepare()
-    return run_in_process_group(version.argv, cwd=cwd, timeout=timeout)
+        version.prepare(space.place)
+    before = space.stamp()
+    run = run_in_process_group(space.argv(version.argv), cwd=space.run_cwd, timeout=timeout)
+    return run, RunRecord(run.exit_code, run.stdout, run.stderr, space.effects(before))
+
+
+def _first_run(
+    version: Version, space: RunSpace, timeout: float | None, expected_exit_code: int | None
+) -> tuple[CompletedRun, RunRecord]:
+    """The first run, the one all others are compared with; again in place when in a scratch
+    copy the program does not exit as it did when profiled (it needs more than its directory)."""
+    run, record = _run(version, space, timeout)
+    if space.scratch and not run.timed_out and expected_exit_code not in (None, run.exit_code):
+        space.run_in_place(
+            f"in a copy the program exited with code {run.exit_code}, not "
+            f"{expected_exit_code} as when profiled"
+        )
+        run, record = _run(version, space, timeout)
+    return run, record
 
 
 def run_alternating(
@@ -148,40 +182,50 @@ def run_alternating(
     rule: OutputRule = DEFAULT_RULE,
     stop_on_difference: bool = False,
     on_run: Callable[[RunEvent], None] | None = None,
+    scratch: bool = False,
+    expected_exit_code: int | None = None,
 ) -> BenchResult:
-    """``warmup`` + ``runs`` pairs, before then after, every output compared with the first.
+    """``warmup`` + ``runs`` pairs, before then after, every run compared with the first: exit
+    code, stdout, stderr and the files it wrote (advisor/verify/equivalence.py).
 
+    With ``scratch`` each run happens in a fresh copy of the working directory
+    (advisor/verify/workspace.py); when the first run there does not exit with
+    ``expected_exit_code`` (the program needs more than its directory), the runs happen in place.
     Raises RunTimedOut when a run goes past ``timeout``. With ``stop_on_difference`` the first
     differing output ends the measurement (the verifier: that rewrite is rejected anyway).
     """
     times: dict[Label, list[float]] = {"before": [], "after": []}
     # a before that disagrees with itself makes every after comparison meaningless: it wins
     differences: dict[Label, str | None] = {"before": None, "after": None}
-    baseline: CompletedRun | None = None
+    baseline: RunRecord | None = None
     total = 2 * (warmup + runs)
     done = 0
-    for pair in range(warmup + runs):
-        for label, version in (("before", before), ("after", after)):
-            run = _run(version, cwd, timeout)
-            done += 1
-            if on_run is not None:
-                on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
-            if run.timed_out:
-                raise RunTimedOut(label, timeout or 0.0)
-            if baseline is None:
-                baseline = run
-            elif differences[label] is None:
-                differences[label] = output_difference(baseline, run, rule)
-            if pair >= warmup:
-                times[label].append(run.wall_s)
-        if stop_on_difference and (differences["before"] or differences["after"]):
-            if differences["before"] is None:
-                # one more, uncounted run of the original tells a changed result from a
-                # program that prints something different every time
-                rerun = _run(before, cwd, timeout)
-                if not rerun.timed_out:
-                    differences["before"] = output_difference(baseline, rerun, rule)
-            break
+    with RunSpace(cwd, before.argv, scratch=scratch) as space:
+        for pair in range(warmup + runs):
+            for label, version in (("before", before), ("after", after)):
+                if baseline is None:
+                    run, record = _first_run(version, space, timeout, expected_exit_code)
+                else:
+                    run, record = _run(version, space, timeout)
+                done += 1
+                if on_run is not None:
+                    on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
+                if run.timed_out:
+                    raise RunTimedOut(label, timeout or 0.0)
+                if baseline is None:
+                    baseline = record
+                elif differences[label] is None:
+                    differences[label] = run_difference(baseline, record, rule)
+                if pair >= warmup:
+                    times[label].append(run.wall_s)
+            if stop_on_difference and (differences["before"] or differences["after"]):
+                if differences["before"] is None and baseline is not None:
+                    # one more, uncounted run of the original tells a changed result from a
+                    # program that prints something different every time
+                    rerun, rerun_record = _run(before, space, timeout)
+                    if not rerun.timed_out:
+                        differences["before"] = run_difference(baseline, rerun_record, rule)
+                break
     difference = differences["after"]
     if differences["before"] is not None:
         difference = (
@@ -196,12 +240,13 @@ def run_alternating(
         same_output=difference is None,
         difference=difference,
         noise_warning=noise_warning(before_timing, after_timing, ratio),
+        runs_note="; ".join(space.notes) or None,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class BenchRequest:
-    """`concadvise bench BEFORE AFTER [-- ARGS]`: two scripts, run with this Python."""
+    """`concadvise bench BEFORE AFTER [-- ARGS]`: two scripts, run with the user's Python."""
 
     before: str
     after: str
@@ -210,27 +255,29 @@ class BenchRequest:
     warmup: int = 1
     timeout: float | None = 600.0
     rule: OutputRule = DEFAULT_RULE
+    python: str | None = None  # None: the active virtual environment's, else the first on PATH
 
     @property
     def total_runs(self) -> int:
         return 2 * (self.warmup + self.runs)
 
 
-def _script_argv(script: str, args: Sequence[str]) -> tuple[str, ...]:
+def _script_argv(python: str, script: str, args: Sequence[str]) -> tuple[str, ...]:
     path = Path(script)
     if not path.exists():
         raise UsageError(f"no such script: {script}")
     if not path.is_file():
         raise UsageError(f"not a file: {script}")
-    return (sys.executable, script, *args)
+    return (python, script, *args)
 
 
 def bench_scripts(
     request: BenchRequest, on_run: Callable[[RunEvent], None] | None = None
 ) -> BenchResult:
     """Time BEFORE against AFTER with the same arguments, alternately, and compare outputs."""
-    before = Version(_script_argv(request.before, request.args))
-    after = Version(_script_argv(request.after, request.args))
+    python = find_interpreter(request.python).executable
+    before = Version(_script_argv(python, request.before, request.args))
+    after = Version(_script_argv(python, request.after, request.args))
     return run_alternating(
         before,
         after,

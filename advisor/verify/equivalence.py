@@ -1,5 +1,6 @@
-"""Is the rewritten program's output the original's? Same exit code and same standard output,
-where durations the program prints about itself do not count.
+"""Is the rewritten program's output the original's? Same exit code, same standard output and
+standard error, and the same files written, where durations the program prints about itself do
+not count.
 
 Scripts often report their own run time ("took 1.23 s", "Elapsed: 0:00:01.2"); a faster rewrite
 changes exactly those figures, so comparing bytes would reject every correct rewrite of such a
@@ -22,8 +23,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from advisor.profiling.exits import killed_by
+from advisor.verify.file_changes import FileEffect, changed_files
 
 DURATION_MASK = "<duration>"
 
@@ -100,19 +105,76 @@ def _unordered_difference(expected: list[str], actual: list[str]) -> str:
     return f"extra line {_shown(next(iter(extra)))}"
 
 
+def _ending(exit_code: int) -> str:
+    return killed_by(-exit_code) if exit_code < 0 else f"exit code {exit_code}"
+
+
 def output_difference(
     expected: RunOutput, actual: RunOutput, rule: OutputRule = DEFAULT_RULE
 ) -> str | None:
     """None when the two runs count as the same output, else the first difference in a phrase."""
     if expected.exit_code != actual.exit_code:
+        if expected.exit_code < 0 or actual.exit_code < 0:
+            return f"{_ending(actual.exit_code)} instead of {_ending(expected.exit_code)}"
         return f"exit code changed from {expected.exit_code} to {actual.exit_code}"
-    if expected.stdout == actual.stdout:
+    return _text_difference("standard output", expected.stdout, actual.stdout, rule)
+
+
+def _text_difference(what: str, expected: bytes, actual: bytes, rule: OutputRule) -> str | None:
+    if expected == actual:
         return None
-    want, got = _lines(expected.stdout, rule), _lines(actual.stdout, rule)
+    want, got = _lines(expected, rule), _lines(actual, rule)
     if rule.unordered:
         if Counter(want) == Counter(got):
             return None
-        return f"standard output changed ({_unordered_difference(want, got)})"
+        return f"{what} changed ({_unordered_difference(want, got)})"
     if want == got:
         return None
-    return f"standard output changed ({_ordered_difference(want, got)})"
+    return f"{what} changed ({_ordered_difference(want, got)})"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """All that two runs of a program are compared by."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes = b""
+    # what the run did to the files it could reach, by path (advisor/verify/file_changes.py)
+    files: Mapping[str, FileEffect] = field(default_factory=dict)
+
+
+def run_difference(
+    expected: RunRecord, actual: RunRecord, rule: OutputRule = DEFAULT_RULE
+) -> str | None:
+    """None when the two runs behaved the same, else the first difference in a phrase: the exit
+    code, stdout, stderr (durations masked alike), then the files, each named with its first
+    differing line."""
+    return (
+        output_difference(expected, actual, rule)
+        or _text_difference("standard error", expected.stderr, actual.stderr, rule)
+        or _files_difference(expected.files, actual.files, rule)
+    )
+
+
+_DONE = {"written": "written", "appended": "appended to", "deleted": "deleted"}
+
+
+def _files_difference(
+    expected: Mapping[str, FileEffect], actual: Mapping[str, FileEffect], rule: OutputRule
+) -> str | None:
+    for path in changed_files(expected, actual):
+        want, got = expected.get(path), actual.get(path)
+        if got is None:
+            return f"file {path} is no longer {_DONE[want.state]}"  # type: ignore[union-attr]
+        if want is None:
+            return f"file {path} is {_DONE[got.state]} now"
+        if want.state != got.state:
+            return f"file {path} was {_DONE[want.state]}, is {_DONE[got.state]}"
+        if want.digest or got.digest:
+            sizes = f"{want.size} bytes before, {got.size} after"
+            return f"file {path} changed ({sizes}; contents differ)"
+        difference = _text_difference(f"file {path}", want.content, got.content, rule)
+        if difference is not None:
+            return difference
+    return None

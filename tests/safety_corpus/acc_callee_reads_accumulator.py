@@ -8,7 +8,7 @@ BALANCES: dict[int, int] = {}
 
 
 def close_month(month: int) -> int:
-    time.sleep(0.01)  # the ledger service
+    time.sleep(0.02 * (7 - month))  # the ledger service answers recent months faster
     previous = BALANCES.get(month - 1, 0)
     return previous + 100 * month
 

@@ -7,12 +7,14 @@ import time
 from email.message import EmailMessage
 
 
-def build(number: int) -> EmailMessage:
+def build(number: int) -> mailbox.mboxMessage:
     time.sleep(0.01)  # fetches the body from the ticket system
     message = EmailMessage()
     message["Subject"] = f"ticket {number}"
     message.set_content(f"body of ticket {number}\n")
-    return message
+    stored = mailbox.mboxMessage(message)
+    stored.set_from("tickets@example.org", time.gmtime(0))  # the ticket's own date, not now
+    return stored
 
 
 def main() -> None:

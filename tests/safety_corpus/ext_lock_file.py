@@ -9,7 +9,7 @@ import time
 def update(entry: str) -> str:
     fd = os.open("ledger.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     try:
-        time.sleep(0.01)  # the ledger service
+        time.sleep(0.1)  # the ledger service
         with open("ledger.txt", "a") as ledger:
             ledger.write(f"{entry}\n")
     finally:

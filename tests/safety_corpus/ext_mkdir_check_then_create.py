@@ -8,7 +8,7 @@ import time
 
 def export(report: str) -> str:
     if not os.path.isdir("exports"):
-        time.sleep(0.02)  # the disk is slow to answer
+        time.sleep(0.1)  # the disk is slow to answer
         os.mkdir("exports")
     path = os.path.join("exports", f"{report}.txt")
     with open(path, "w") as handle:

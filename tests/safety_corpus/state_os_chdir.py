@@ -11,7 +11,7 @@ def build(package: str) -> str:
     here = os.getcwd()
     os.chdir(os.path.join("build", package))
     try:
-        time.sleep(0.02 * len(package))  # the compiler
+        time.sleep(0.05 * len(package))  # the compiler
         with open("VERSION", "w") as handle:
             handle.write(f"{package} 1.0\n")
     finally:

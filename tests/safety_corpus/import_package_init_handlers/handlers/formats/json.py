@@ -1,0 +1,5 @@
+from handlers import BaseHandler
+
+
+class Handler(BaseHandler):
+    suffix = ".json"

@@ -1,0 +1,158 @@
+"""From samples to findings on recorded profiles: real py-spy runs of the fixtures, saved by
+tests/record_profiles.py, advised again with nothing run. The findings are stated exactly; the
+real-profiler runs that record them are in test_pipeline_profile.py (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.advice.findings import AdviceSettings
+from advisor.model import Finding, Report, plain
+from advisor.pipeline import ProfileRequest, advise_profile, profile_script
+from advisor.profiling.session import load_session
+from conftest import FIXTURES
+from record_profiles import PINNED, PROFILES, RECORDINGS
+
+
+def replayed_report(name: str) -> Report:
+    """The report of the recorded run ``name``, as `profile --load-profile` makes it."""
+    fixture, _args = RECORDINGS[name]
+    request = ProfileRequest(str(FIXTURES / fixture), load_profile=str(PROFILES / f"{name}.json"))
+    return profile_script(request)
+
+
+def replayed(name: str) -> tuple[Finding, ...]:
+    return replayed_report(name).findings
+
+
+def rows(findings: tuple[Finding, ...]) -> list[tuple[object, ...]]:
+    return [
+        (f.rule, f.line, f.kind, f.suggestion, f.fix_safety, f.workers, f.predicted_speedup)
+        for f in findings
+    ]
+
+
+# (rule, line, kind, suggestion, fix safety, workers, predicted speedup), then the messages
+EXPECTED: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
+    "download_pages": (
+        [("CA101", 44, "io", "thread_pool", "safe", 20, 6.84)],
+        [
+            "serial loop (91% of the run, 20 items) waits on I/O 99% of its time "
+            "(`urllib.request.urlopen`): 20 threads would make the whole run ~6.8x faster"
+        ],
+    ),
+    "factorial_digits": (
+        [
+            ("CA102", 29, "cpu", "process_pool", "unsafe", 2, 1.58),
+            ("CA102", 21, "cpu", "none", "none", None, 0.28),
+        ],
+        [
+            "serial loop (94% of the run, 48 items) runs Python 100% of its time: threads "
+            "cannot help under the GIL; 2 processes would make the whole run ~1.6x faster",
+            "serial loop (94% of the run, 60 items per run of the loop, 48 runs) is too small "
+            "to gain from concurrency (at best ~0.28x for the whole run)",
+        ],
+    ),
+    "hash_blocks": (
+        [("CA103", 38, "native", "thread_pool", "safe", 2, 1.87)],
+        [
+            "serial loop (95% of the run, 160 items) runs native code 100% of its time "
+            "(`hashlib.sha256`): 2 threads would make the whole run ~1.9x faster"
+        ],
+    ),
+    "async_fetch_prices": (
+        [("CA104", 28, "io", "asyncio_gather", "safe", 24, 14.01)],
+        [
+            "`await fetch_price(...)` one item at a time inside `async def price_list` (97% of "
+            "the run, 24 items) waits 100% of its time: gathered, at most 24 at once, the whole "
+            "run would be ~14.0x faster"
+        ],
+    ),
+    "pool_threads_over_cpu": (
+        [("CA203", 37, "cpu", "process_pool", "unsafe", 2, 1.38)],
+        [
+            "ThreadPoolExecutor (94% of the run): a worker held the GIL 77% of the pool's time, "
+            "so its threads ran Python one at a time; 2 processes would make the whole run "
+            "~1.4x faster"
+        ],
+    ),
+    "pool_processes_over_io": (
+        [("CA204", 43, "io", "thread_pool", "unsafe", 64, 9.14)],
+        [
+            "ProcessPoolExecutor (93% of the run): its workers waited 100% of their time; 64 "
+            "threads would overlap more of the waits than 2 processes, without starting any: "
+            "the whole run ~9.1x faster"
+        ],
+    ),
+    "crashes_midway": (
+        [("CA101", 24, "io", "thread_pool", "safe", 10, 5.29)],
+        [
+            "serial loop (93% of the run, 10 items) waits on I/O 100% of its time "
+            "(`time.sleep`): 10 threads would make the whole run ~5.3x faster"
+        ],
+    ),
+}
+
+
+def test_every_recording_has_its_expected_findings() -> None:
+    assert set(EXPECTED) == set(RECORDINGS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_recorded_profile_gives_exactly_its_findings(name: str) -> None:
+    findings = replayed(name)
+    expected_rows, messages = EXPECTED[name]
+    assert rows(findings) == expected_rows
+    assert [f.message for f in findings] == messages
+    fixture = RECORDINGS[name][0]
+    assert {Path(f.path).name for f in findings} == {fixture}
+
+
+def test_the_evidence_is_what_the_samples_and_counts_say() -> None:
+    (finding,) = replayed("download_pages")
+    assert plain(finding.evidence) == {
+        "wall_s": 2.057,
+        "share_of_run": 0.913,
+        "cpu_python": 0.0,
+        "cpu_native": 0.0106,
+        "waiting": 0.9894,
+        "iterations": 20,
+        "executions": 1,
+    }
+
+
+def test_a_safe_finding_carries_the_diff_of_its_rewrite() -> None:
+    (finding,) = replayed("hash_blocks")
+    assert finding.diff is not None
+    assert "+    with ThreadPoolExecutor(max_workers=2) as executor:\n" in finding.diff
+
+
+def test_a_run_that_failed_reports_why_beside_what_it_measured() -> None:
+    report = replayed_report("crashes_midway")
+    [error] = report.errors
+    assert (Path(error.path).name, error.kind) == ("crashes_midway.py", "script")
+    assert error.message == (
+        "the script exited with code 1: RuntimeError: could not save 10 results: no space left "
+        "on device; the findings cover what ran before"
+    )
+    assert report.run is not None
+    assert (report.run.exit_code, report.run.timed_out, report.run.profiler) == (1, False, "py-spy")
+
+
+def test_the_recorded_machine_is_the_pinned_one() -> None:
+    """record_profiles.py pins the machine so that a busy host does not change the advice."""
+    for name, (fixture, _args) in RECORDINGS.items():
+        session = load_session(PROFILES / f"{name}.json", FIXTURES / fixture)
+        assert (session.machine.cores, session.machine.free_cores) == (
+            PINNED.cores,
+            PINNED.free_cores,
+        )
+
+
+def test_the_machine_in_the_profile_wins_over_the_one_advising() -> None:
+    """A saved run is judged on the machine it ran on, whatever the settings say of cores."""
+    session = load_session(PROFILES / "hash_blocks.json", FIXTURES / "hash_blocks.py")
+    more_cores = advise_profile(session, AdviceSettings(cores=16, free_cores=16.0))
+    assert rows(more_cores.findings) == EXPECTED["hash_blocks"][0]

@@ -285,7 +285,9 @@ def test_a_second_collection_filled_in_the_body_is_shared_state() -> None:
             out.append(time.sleep(u))
         """
     )
-    assert site.unsafe_reasons == ("per-item work mutates `seen` (`.add()`), which every item shares",)
+    assert site.unsafe_reasons == (
+        "per-item work mutates `seen` (`.add()`), which every item shares",
+    )
     assert site.unsupported_reason == "the loop body also changes `seen`, which every item shares"
 
 

@@ -22,7 +22,7 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA302", "fixtures/async_checksum_downloads.py", 26, "unsafe"),
         ("CA103", "fixtures/async_fetch_prices.py", 28, "unsafe"),
         ("CA104", "fixtures/async_fetch_prices.py", 28, "safe"),
-        ("CA101", "fixtures/checksum_files.py", 32, "safe"),
+        ("CA101", "fixtures/checksum_files.py", 32, "unsafe"),
         ("CA101", "fixtures/checksum_files.py", 39, "none"),
         ("CA101", "fixtures/crashes_midway.py", 24, "safe"),
         ("CA101", "fixtures/download_pages.py", 44, "safe"),

@@ -466,7 +466,7 @@ class _AsyncRulesVisitor:
             return  # the next call needs the previous result (pagination, a running version)
         reasons = [
             reason
-            for reason in for_loop_reasons(loop, self.facts)
+            for reason in for_loop_reasons(loop, self.facts, cooperative=True)
             # every loop here awaits (a thread pool could not run it; gather can)
             if not reason.startswith("`await` inside the loop")
         ]
@@ -496,7 +496,7 @@ class _AsyncRulesVisitor:
         awaited = self._serial_await(awaits, {id(a) for a in awaits})  # the element is the result
         if awaited is None:
             return
-        reasons = comprehension_reasons(node, self.facts)
+        reasons = comprehension_reasons(node, self.facts, cooperative=True)
         if not any(isinstance(e, ast.Await) for e in elements[-1:]):
             reasons.append(
                 "the element does more than await one call: "
@@ -539,9 +539,12 @@ class _AsyncRulesVisitor:
             safety = "none"
             reasons = ["`asyncio.run` cannot be called from a running event loop"]
         elif isinstance(loop, ast.For):
-            reasons = [*for_loop_reasons(loop, self.facts), _GATHER_TIMING_REASON]
+            reasons = [*for_loop_reasons(loop, self.facts, cooperative=True), _GATHER_TIMING_REASON]
         else:
-            reasons = [*comprehension_reasons(loop, self.facts), _GATHER_TIMING_REASON]  # type: ignore[arg-type]
+            reasons = [
+                *comprehension_reasons(loop, self.facts, cooperative=True),
+                _GATHER_TIMING_REASON,
+            ]  # type: ignore[arg-type]
         kind_of_loop = "comprehension" if isinstance(loop, _COMPREHENSIONS) else "loop"
         if loop.lineno != call.lineno:  # type: ignore[attr-defined]
             kind_of_loop += f" (line {loop.lineno})"  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
@@ -62,6 +62,8 @@ class ConcurrencyKnowledge:
     value_methods: frozenset[str] = frozenset()
     # also trusted on the loop's own item or a value passed into a function (dict and path reads)
     item_methods: frozenset[str] = frozenset()
+    # calls that return an object every caller shares (a logger, the running event loop)
+    shared_getters: CallSet = field(default_factory=CallSet)
 
     def verdict(self, qualified: str) -> Verdict | None:
         """The first group that lists ``qualified`` (hazards first), or None: not known."""
@@ -96,6 +98,13 @@ def load_concurrency_knowledge() -> ConcurrencyKnowledge:
         groups=_groups(data),
         value_methods=frozenset(data.get("value_methods", {}).get("names", ())),
         item_methods=frozenset(data.get("value_methods", {}).get("item_names", ())),
+        shared_getters=CallSet(
+            calls=frozenset(
+                name
+                for group in data.get("shared_getters", {}).get("group", ())
+                for name in group.get("calls", ())
+            )
+        ),
     )
 
 

@@ -26,14 +26,19 @@ class ModuleFacts:
     def path(self) -> str:
         return self.source.path
 
-    def proof(self) -> IndependenceProof:
-        """The independence proof of this module's loops (built on first use: most files have no
-        candidate loop)."""
-        if self._lazy.proof is None:
-            self._lazy.proof = IndependenceProof(
-                self.source.tree, self.resolver, load_concurrency_knowledge()
+    def proof(self, *, cooperative: bool = False) -> IndependenceProof:
+        """The independence proof of this module's loops, for items run as threads or (with
+        ``cooperative``) as coroutines gathered on one thread; built on first use, since most
+        files have no candidate loop."""
+        proof = self._lazy.proofs.get(cooperative)
+        if proof is None:
+            proof = self._lazy.proofs[cooperative] = IndependenceProof(
+                self.source.tree,
+                self.resolver,
+                load_concurrency_knowledge(),
+                cooperative=cooperative,
             )
-        return self._lazy.proof
+        return proof
 
     def surroundings(self, node: ast.AST) -> tuple[list[FunctionNode], ast.ClassDef | None]:
         """The functions around ``node`` (innermost first) and the class whose method holds it."""
@@ -64,10 +69,10 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 class _Lazy:
     """What a ModuleFacts computes on first use and keeps."""
 
-    __slots__ = ("parents", "proof")
+    __slots__ = ("parents", "proofs")
 
     def __init__(self) -> None:
-        self.proof: IndependenceProof | None = None
+        self.proofs: dict[bool, IndependenceProof] = {}
         self.parents: dict[int, ast.AST] | None = None
 
 

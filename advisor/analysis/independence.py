@@ -37,6 +37,8 @@ FRESH, ITEM, SHARED = "fresh", "item", "shared"
 _PARAM = "param:"
 # Constructors of the built-in collections: a value they make belongs to whoever made it.
 _ELEMENTS = ("elt", "key", "value")
+# What a hazard is only between threads: coroutines gathered on one thread share it harmlessly.
+_PER_THREAD = frozenset({"thread_bound", "thread_local", "not_thread_safe"})
 _DISPLAYS = (
     ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Constant, ast.ListComp, ast.SetComp, ast.DictComp,
 )  # fmt: skip
@@ -93,9 +95,17 @@ class IndependenceProof:
     """The proof for the loops of one module: same-module functions are summarised once."""
 
     def __init__(
-        self, tree: ast.Module, resolver: NameResolver, knowledge: ConcurrencyKnowledge
+        self,
+        tree: ast.Module,
+        resolver: NameResolver,
+        knowledge: ConcurrencyKnowledge,
+        *,
+        cooperative: bool = False,
     ) -> None:
         self.knowledge = knowledge
+        # the items are coroutines on one thread (a gather), not threads: what is per thread
+        # (thread-bound, thread-local, not thread-safe) is the same for all of them
+        self.cooperative = cooperative
         self.tree = tree
         self.module_scope = Scope(resolver=resolver, functions={})
         self.functions: dict[str, FunctionNode] = {}
@@ -300,6 +310,8 @@ class _Walker:
         func = call.func
         qualified = self.resolver.qualify(func)
         if qualified is not None:
+            if self.knowledge.shared_getters.matches(qualified):
+                return SHARED  # `logging.getLogger()`: the one every caller gets
             if "(" not in qualified:
                 return FRESH  # a module's function or class, a builtin
             verdict = self.knowledge.verdict(qualified)
@@ -486,7 +498,7 @@ class _Walker:
         """An attribute of an object that is per thread (a ``threading.local``) or bound to the
         thread that made it reads another value, or nothing, in a worker thread."""
         owner = self.resolver.qualify(node.value)
-        if owner is None or not owner.endswith("()"):
+        if self.proof.cooperative or owner is None or not owner.endswith("()"):
             return
         verdict = self.knowledge.verdict(owner.removesuffix("()"))
         if verdict is not None and verdict.section in ("thread_local", "thread_bound"):
@@ -572,6 +584,8 @@ class _Walker:
         verdict = self.knowledge.verdict(qualified)
         if verdict is None:
             return False
+        if self.proof.cooperative and verdict.section in _PER_THREAD:
+            return True
         if own_object and verdict.section != "output" and "()." in qualified:
             return True
         if verdict.section == "runs_callable":

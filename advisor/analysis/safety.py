@@ -48,7 +48,7 @@ def effect_reasons(effects: Effects) -> list[str]:
     return reasons
 
 
-def for_loop_doubts(loop: ast.For, facts: ModuleFacts) -> list[Doubt]:
+def for_loop_doubts(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = False) -> list[Doubt]:
     """Why a `for` loop's iterations may not be independent: its shape (an early exit, a value
     carried from one iteration to the next, an `else`) and every operation of its per-item work
     the independence proof cannot vouch for.
@@ -66,24 +66,31 @@ def for_loop_doubts(loop: ast.For, facts: ModuleFacts) -> list[Doubt]:
     for name in sorted(use.carried() - bound_names(loop.target)):
         reasons.append(f"`{name}` is carried from one iteration to the next")
     functions, cls = facts.surroundings(loop)
-    doubts = facts.proof().loop_doubts(loop, loop.body, functions, loop_accumulator(loop), cls)
+    proof = facts.proof(cooperative=cooperative)
+    doubts = proof.loop_doubts(loop, loop.body, functions, loop_accumulator(loop), cls)
     return [*(Doubt(reason) for reason in reasons), *doubts]
 
 
-def for_loop_reasons(loop: ast.For, facts: ModuleFacts) -> list[str]:
+def for_loop_reasons(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = False) -> list[str]:
     """:func:`for_loop_doubts` as reasons, a run-checkable doubt counted as unsafe (for the rules
     whose fixes no run verifies)."""
-    return [doubt.reason for doubt in for_loop_doubts(loop, facts)]
+    return [doubt.reason for doubt in for_loop_doubts(loop, facts, cooperative=cooperative)]
 
 
-def comprehension_doubts(comprehension: ast.expr, facts: ModuleFacts) -> list[Doubt]:
+def comprehension_doubts(
+    comprehension: ast.expr, facts: ModuleFacts, *, cooperative: bool = False
+) -> list[Doubt]:
     use = NameUse()
     use.visit(comprehension)
     reasons = [f"`{n}` is assigned with `:=` inside the comprehension" for n in sorted(use.writes)]
     functions, cls = facts.surroundings(comprehension)
-    doubts = facts.proof().comprehension_doubts(comprehension, functions, cls)  # type: ignore[arg-type]
+    proof = facts.proof(cooperative=cooperative)
+    doubts = proof.comprehension_doubts(comprehension, functions, cls)  # type: ignore[arg-type]
     return [*(Doubt(reason) for reason in reasons), *doubts]
 
 
-def comprehension_reasons(comprehension: ast.expr, facts: ModuleFacts) -> list[str]:
-    return [doubt.reason for doubt in comprehension_doubts(comprehension, facts)]
+def comprehension_reasons(
+    comprehension: ast.expr, facts: ModuleFacts, *, cooperative: bool = False
+) -> list[str]:
+    doubts = comprehension_doubts(comprehension, facts, cooperative=cooperative)
+    return [doubt.reason for doubt in doubts]

@@ -11,11 +11,11 @@ from pathlib import Path
 from advisor import __version__
 from advisor.advice.decision import available_cores
 from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_dir
-from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.cache_key import findings_cache_key
 from advisor.codemods.apply import attach_proposed_diffs
+from advisor.codemods.judgement import analyse_and_confirm
 from advisor.config import Config, find_config
 from advisor.display import display_path
 from advisor.errors import SourceError
@@ -42,7 +42,7 @@ class CheckRequest:
 
 
 def _analyse_batch(batch: list[tuple[str, bytes]], knowledge: CallKnowledge) -> list[CachedResult]:
-    return [analyse_content(path, content, knowledge) for path, content in batch]
+    return [analyse_and_confirm(path, content, knowledge) for path, content in batch]
 
 
 def _read(path: str) -> bytes | ErrorEntry:

@@ -19,6 +19,7 @@ from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.codemods.apply import file_diff, fixer_crash
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
+from advisor.codemods.judgement import NO_REWRITE, analyse_and_confirm
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -113,11 +114,14 @@ class FixPolicy:
         return self._fixable(finding) and self.target.judged(finding).safety in allowed
 
     def withheld(self, finding: Finding) -> str | None:
-        """Why an enabled, fixable finding is not rewritten in this run, if it is not."""
-        if self.unsafe_fixes or not self._fixable(finding):
+        """Why an enabled finding is not rewritten in this run, if it is not: no rewrite exists
+        (`none`, the reasons `check` shows), or it is unsafe and --unsafe-fixes was not given."""
+        if not self.config.is_rule_enabled(finding.rule, finding.path):
             return None
         judged = self.target.judged(finding)
-        if judged.safety != "unsafe":
+        if judged.safety == "none":
+            return "; ".join(judged.reasons) or NO_REWRITE
+        if self.unsafe_fixes or judged.safety != "unsafe" or not self._fixable(finding):
             return None
         why = "; ".join(judged.reasons) or "its safety could not be proven"
         return f"unsafe ({why}); rerun with --unsafe-fixes to apply it"
@@ -156,8 +160,8 @@ def fix_text(
             new_text = fixer(text, finding)
             compile(new_text, path, "exec", dont_inherit=True)
         except (RewriteError, SyntaxError, ValueError) as exc:
-            refused.add(key)
-            skipped.append(SkippedFix(finding, f"not rewritten: {exc}"))
+            refused.add(key)  # the words `check` shows for it (advisor/codemods/judgement.py)
+            skipped.append(SkippedFix(finding, f"{NO_REWRITE}: {exc}"))
             continue
         except Exception as exc:  # a bug of ours: this file is left alone, the others proceed
             raise SourceError(path, "internal", f"{fixer_crash(finding, exc)}{UNCHANGED}") from exc
@@ -169,9 +173,12 @@ def fix_text(
         text = new_text
     else:
         raise SourceError(path, "internal", f"fixes did not settle after {MAX_FIXES_PER_FILE}")
-    final = analyse_content(path, source.encode(path, text), knowledge)
+    final = analyse_and_confirm(path, source.encode(path, text), knowledge)
     skipped += [
-        SkippedFix(f, reason) for f in final.findings if (reason := policy.withheld(f)) is not None
+        SkippedFix(f, reason)
+        for f in final.findings
+        if (f.rule, _line_text(text, f.line)) not in refused
+        and (reason := policy.withheld(f)) is not None
     ]
     return text, applied, skipped
 

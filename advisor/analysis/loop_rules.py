@@ -47,14 +47,16 @@ class FixJudgement:
 
 
 def fix_safety_of(site: LoopSite) -> FixJudgement:
-    """Unsafe reasons win over a missing rewrite (the user must learn why it cannot be
-    automated), and a missing rewrite over doubts a run could settle."""
-    if site.unsafe_reasons:
-        return FixJudgement("unsafe", (*site.unsafe_reasons, *site.checkable_reasons))
+    """No rewrite for the shape wins (`fix` could do nothing, whatever its options), its reason
+    first and the doubts after it, so the user still learns what would stand in the way; then
+    doubts no run can settle, then doubts a verified run can settle."""
+    doubts = (*site.unsafe_reasons, *site.checkable_reasons)
     if site.unsupported_reason:
         return FixJudgement(
-            "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}",)
+            "none", (f"no automatic rewrite for this shape: {site.unsupported_reason}", *doubts)
         )
+    if site.unsafe_reasons:
+        return FixJudgement("unsafe", doubts)
     if site.checkable_reasons:
         return FixJudgement("unsafe", site.checkable_reasons, run_checkable=True)
     return FixJudgement("safe")

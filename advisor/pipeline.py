@@ -30,9 +30,10 @@ from advisor.codemods.apply import (
     attach_proposed_diffs,
     fixed_file_bytes,
     fixer_crash,
-    is_safe_fix,
+    is_verifiable_fix,
 )
 from advisor.codemods.errors import RewriteError
+from advisor.codemods.judgement import confirmed_by_fixers
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -340,8 +341,9 @@ def advise_profile(
         profile.imported,
     )
     findings = _not_silenced(findings, find_config(script), suppressions)
-    findings, failed = attach_proposed_diffs(with_fingerprints(_relative(findings), texts))
-    errors += failed
+    findings, refused = _confirmed(_relative(findings), texts)
+    findings, failed = attach_proposed_diffs(with_fingerprints(findings, texts), verifiable=True)
+    errors += refused + failed
     return Report(
         tool_version=__version__,
         findings=tuple(findings),
@@ -356,6 +358,24 @@ def advise_profile(
             python_version=session.python_version,
         ),
     )
+
+
+def _confirmed(
+    findings: Iterable[Finding], texts: Mapping[str, str]
+) -> tuple[list[Finding], list[ErrorEntry]]:
+    """Each fix confirmed by its fixer on its file's text, as `check` and `fix` judge it
+    (advisor/codemods/judgement.py): a fix the fixer refuses is `none`, with its reason."""
+    confirmed: list[Finding] = []
+    errors: list[ErrorEntry] = []
+    for finding in findings:
+        text = texts.get(finding.path)
+        if text is None:
+            confirmed.append(finding)
+            continue
+        judged, failed = confirmed_by_fixers([finding], text)
+        confirmed += judged
+        errors += failed
+    return confirmed, errors
 
 
 def _profiler_failure(run: CompletedRun) -> str:
@@ -380,7 +400,7 @@ def apply_and_verify(
     command = python_command(request)
     verifications: list[Verification] = []
     errors = list(report.errors)
-    eligible = [(index, f) for index, f in enumerate(report.findings) if is_safe_fix(f)]
+    eligible = [(index, f) for index, f in enumerate(report.findings) if is_verifiable_fix(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
     # concadvise: ignore[CA101]: timed runs, one rewrite at a time on purpose
     for index, finding in eligible:

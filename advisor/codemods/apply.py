@@ -33,6 +33,17 @@ def is_safe_fix(finding: Finding) -> bool:
     return finding.fix_safety == "safe" and fixer_for(finding) is not None
 
 
+def is_verifiable_fix(finding: Finding) -> bool:
+    """A fix `profile --apply` may try: proven safe, or unsafe only for doubts a verified run
+    settles (pickling, an external effect, a callee concadvise cannot see); the run keeps it
+    only if the program behaves the same and is faster."""
+    if fixer_for(finding) is None:
+        return False
+    return finding.fix_safety == "safe" or (
+        finding.fix_safety == "unsafe" and bool(finding.run_checkable)
+    )
+
+
 def has_bom(source: Source) -> bool:
     return source.encoding == "utf-8-sig"
 
@@ -71,7 +82,7 @@ def with_proposed_fix(finding: Finding, source: Source) -> Finding:
 
 
 def attach_proposed_diffs(
-    findings: Sequence[Finding],
+    findings: Sequence[Finding], *, verifiable: bool = False
 ) -> tuple[list[Finding], list[ErrorEntry]]:
     """Each safe rewrite's edits and diff, reading each file once, keeping the order.
 
@@ -85,7 +96,8 @@ def attach_proposed_diffs(
     errors: list[ErrorEntry] = []
     # concadvise: ignore[CA101]: one read a file; the rewrites are the cost
     for finding in findings:
-        if not is_safe_fix(finding) or finding.diff is not None:
+        wanted = is_verifiable_fix(finding) if verifiable else is_safe_fix(finding)
+        if not wanted or finding.diff is not None:
             out.append(finding)
             continue
         if finding.path not in sources:

@@ -240,6 +240,7 @@ class _Walker:
         self.doubts: list[Doubt] = []
         self.through: dict[str, list[str]] = {}
         self.instances: dict[str, str] = {}  # local name → module class it was made from
+        self._raised: set[int] = set()  # the exceptions `raise` makes: not calls to judge
         self.nested = {
             node.name: node
             for function in functions[:1]
@@ -352,6 +353,14 @@ class _Walker:
             keyword = "global" if isinstance(node, ast.Global) else "nonlocal"
             names = ", ".join(node.names)
             self.doubt(f"declares `{keyword} {names}`: every item writes the same variable")
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            # making the exception it raises changes nothing; what it is given is judged
+            self._raised.add(id(node.exc))
+            raised = node.exc.func
+            if self.resolver.qualify(raised) in ("builtins.StopIteration",):
+                self.doubt(
+                    "raises StopIteration, which a pool's result generator turns into RuntimeError"
+                )
         elif isinstance(node, ast.Raise) and node.exc is not None:
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if self.resolver.qualify(raised) in ("builtins.StopIteration",):
@@ -439,6 +448,8 @@ class _Walker:
     # -- calls -------------------------------------------------------------------------------
 
     def _judge_call(self, call: ast.Call) -> None:
+        if id(call) in self._raised:
+            return
         for argument in (*call.args, *(k.value for k in call.keywords)):
             # a function of the module handed over (`key=score`, `map(parse, ...)`) is called
             if isinstance(argument, ast.Name) and self._callable_here(argument.id):
@@ -556,8 +567,11 @@ class _Walker:
                 )
 
     def _class_of(self, receiver: ast.expr) -> str | None:
-        """The module class of ``self`` in its methods, or of a local made by its constructor."""
+        """The module class of ``self`` in its methods, of a local made by its constructor, or the
+        class itself (``Cls.make(...)``, a class method)."""
         if isinstance(receiver, ast.Name):
+            if receiver.id in self.proof.classes and receiver.id not in self.provenance:
+                return receiver.id
             if (
                 self.cls is not None
                 and self.functions

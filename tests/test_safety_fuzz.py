@@ -117,7 +117,7 @@ ACCUMULATORS = {
 
 
 COMBINATIONS = {
-    "number": "item * 1000 + {state}",
+    "number": "item * 1000 + ({state})",
     "pair": "({state}, item)",
     "state": "{state}",
 }
@@ -195,11 +195,6 @@ def test_every_generated_shape_reaches_a_rewrite(
     assert report.applied >= 1, script.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: state reached through calls (closure counter, global list, attribute, "
-    "shared iterator, module cache, seeded random) is taken as pure",
-)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -59,8 +59,6 @@ CLASSES = {
 # The cases that today's `fix` breaks, by the class of issue 20 they belong to. Each is a strict
 # xfail: the engine change that makes one pass must remove it from this table.
 BROKEN_TODAY: dict[str, str] = {
-    # coordination between the gathered items
-    "coord_future_resolved_by_other": "CA303 bound deadlocks (future resolved by another item)",
     # CA301
     "async_anyio_trio_backend": "CA301 inserts asyncio's sleep under anyio's trio backend",
     "async_driven_without_loop": "CA301 inserts a suspension in a coroutine run without a loop",

@@ -669,6 +669,8 @@ class _AsyncRulesVisitor:
             ]
         function, frame = found
         resolver = scope_of(function, self.scope(frame)).resolver
+        own = locals_of(function) - parameters(function.args)  # made by each call: its own
+        own |= self._known_not_waiting(function, coroutine)
         for node in walk_scope(function.body):
             if isinstance(node, (ast.Name, ast.Attribute)):
                 qualified = resolver.qualify(node)
@@ -679,7 +681,32 @@ class _AsyncRulesVisitor:
                         "other can deadlock under a bound (a waiter holds the slot its producer "
                         "needs)"
                     ]
+            shared = _shared_waiting(node, own)
+            if shared is not None:
+                return [
+                    f"`{function.name}` {shared}: coroutines that wait on each other can "
+                    "deadlock under a bound (a waiter holds the slot the one it waits for needs)"
+                ]
         return []
+
+    def _known_not_waiting(self, function: FunctionNode, coroutine: ast.Call | None) -> set[str]:
+        """The parameters whose argument, where the coroutines are made, is an object of a known
+        class other than an asyncio waiting primitive (``fetch(session, url)`` with ``session``
+        an ``aiohttp.ClientSession()``): its ``get`` is a request, not a queue's."""
+        if coroutine is None:
+            return set()
+        names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        passed = dict(zip(names, coroutine.args, strict=False))
+        passed |= {k.arg: k.value for k in coroutine.keywords if k.arg is not None}
+        resolver = self.scope(self.frame).resolver
+        known = set()
+        for name, argument in passed.items():
+            qualified = resolver.qualify(argument)
+            if qualified is not None and not qualified.startswith(
+                (*_WAITING_PRIMITIVES, "asyncio.Future", "asyncio.Task", "asyncio.Semaphore")
+            ):
+                known.add(name)
+        return known
 
     # ---------------------------------------------------------------- CA304
 
@@ -702,6 +729,40 @@ class _AsyncRulesVisitor:
                 fix_safety="safe",
             )
         )
+
+
+# Methods through which one coroutine hands a value or a signal to another (a future resolved, an
+# event set, a queue fed), or waits for one: on an object the coroutines share, a bound can hold
+# the slot the other side needs.
+_HAND_OVER_METHODS = frozenset(
+    {"set_result", "set_exception", "set", "put", "put_nowait", "get", "get_nowait", "wait",
+     "wait_for", "notify", "notify_all", "release", "acquire", "join", "task_done", "send",
+     "receive"}
+)  # fmt: skip
+
+
+def _shared_waiting(node: ast.AST, own: set[str]) -> str | None:
+    """What ``node`` does that waits on, or hands over to, another coroutine through an object it
+    did not make itself (a parameter, a global): awaiting a future or task it was given, or
+    resolving, setting or feeding one (``replies[i].set_result(x)``)."""
+    target: ast.expr | None = None
+    what = ""
+    if isinstance(node, ast.Await) and not isinstance(node.value, ast.Call):
+        target, what = node.value, "awaits `{}`, which another coroutine may resolve"
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _HAND_OVER_METHODS
+    ):
+        target, what = node.func.value, f"calls `.{node.func.attr}()` on `{{}}`"
+    if target is None:
+        return None
+    root = target
+    while isinstance(root, ast.Attribute | ast.Subscript):
+        root = root.value
+    if not isinstance(root, ast.Name) or root.id in own:
+        return None
+    return what.format(ast.unparse(target))
 
 
 def _walk_expression(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:

@@ -57,12 +57,12 @@ def rule_examples(rule: str, kind: str) -> list[str]:
 
 MUST_FLAG: dict[str, list[list[Row]]] = {
     "CA301": [
-        [("CA301", 6, 6, "asyncio_sleep", "safe")],
+        [("CA301", 7, 7, "asyncio_sleep", "safe")],
         [("CA301", 5, 5, "to_thread", "none")],
         [("CA301", 5, 5, "to_thread", "none")],
         [("CA301", 5, 5, "to_thread", "none")],
         [("CA301", 5, 5, "to_thread", "unsafe")],
-        [("CA301", 7, 7, "asyncio_sleep", "safe")],
+        [("CA301", 8, 8, "asyncio_sleep", "safe")],
     ],
     "CA104": [
         [("CA104", 7, 9, "asyncio_gather", "safe")],

@@ -4,6 +4,7 @@ original and the rewritten programs run."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -281,3 +282,96 @@ def test_crlf_non_ascii_and_parentheses_are_kept() -> None:
     twice = _fix(once, "x =")
     assert twice.startswith("import asyncio\r\n\r\n")  # `time` is used no more
     assert "    x = (await asyncio.sleep(2))\r\n" in twice
+
+
+# --- the coroutine's own event loop (issue 20) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("library", "run", "sleep", "to_thread"),
+    [
+        ("trio", "trio.run(main)", "trio.sleep", "trio.to_thread.run_sync"),
+        ("anyio", 'anyio.run(main, backend="trio")', "anyio.sleep", "anyio.to_thread.run_sync"),
+    ],
+)
+def test_the_event_loop_the_module_runs_on_gives_its_own_sleep_and_offload(
+    library: str, run: str, sleep: str, to_thread: str
+) -> None:
+    before = textwrap.dedent(
+        f"""\
+        import subprocess
+        import time
+
+        import {library}
+
+
+        async def main():
+            time.sleep(1)
+            subprocess.run(["true"])
+
+
+        {run}
+        """
+    )
+    after = fix_blocking_call_in_async(before, _finding(before, "time.sleep"))
+    after = fix_blocking_call_in_async(after, _finding(after, "subprocess.run"))
+    assert f"    await {sleep}(1)\n" in after
+    assert f'    await {to_thread}(subprocess.run, ["true"])\n' in after
+    assert "asyncio" not in after
+
+
+def test_a_module_that_imports_no_event_loop_is_unsafe_and_a_run_can_tell() -> None:
+    source = "import time\n\n\nasync def build():\n    time.sleep(1)\n"
+    finding = _finding(source)
+    assert (finding.fix_safety, finding.run_checkable) == ("unsafe", True)
+    assert "imports no event-loop library, so asyncio is assumed" in finding.reasons[0]
+
+
+def test_a_framework_on_asyncio_is_asyncio() -> None:
+    source = "import time\n\nimport aiohttp\n\n\nasync def handler(request):\n    time.sleep(1)\n"
+    assert _finding(source).fix_safety == "safe"
+
+
+def test_a_new_await_between_two_writes_is_unsafe() -> None:
+    source = textwrap.dedent(
+        """\
+        import asyncio
+        import time
+
+
+        async def save(path):
+            with open(path, "w") as handle:
+                handle.write("header;")
+                time.sleep(0.05)
+                handle.write("payload")
+        """
+    )
+    finding = _finding(source, "time.sleep")
+    assert finding.fix_safety == "unsafe"
+    assert finding.reasons[-1] == (
+        "the new `await` is a point where the coroutine can be cancelled (a timeout, a failing "
+        "task group): it writes (`builtins.open` (to write)) before the call and "
+        "(`handle.write()`) after it"
+    )
+
+
+def test_a_module_re_exporting_time_keeps_its_calls() -> None:
+    source = (
+        'import asyncio\nimport time\n\n__all__ = ["pause", "time"]\n\n\n'
+        "async def pause(seconds):\n    time.sleep(seconds)\n"
+    )
+    with pytest.raises(RewriteError, match="re-exports in `__all__`"):
+        fix_blocking_call_in_async(source, _finding(source))
+
+
+def test_a_call_a_test_patches_by_name_is_kept(tmp_path: Path) -> None:
+    source = "import asyncio\nimport time\n\n\nasync def retry():\n    time.sleep(1)\n"
+    (tmp_path / "jobs.py").write_text(source)
+    (tmp_path / "test_jobs.py").write_text(
+        'from unittest import mock\nmock.patch("jobs.time.sleep")\n'
+    )
+    finding = dataclasses.replace(_finding(source), path=str(tmp_path / "jobs.py"))
+    with pytest.raises(
+        RewriteError, match=r"patched by name in test_jobs.py \(`jobs.time.sleep`\)"
+    ):
+        fix_blocking_call_in_async(source, finding)

@@ -58,15 +58,7 @@ CLASSES = {
 
 # The cases that today's `fix` breaks, by the class of issue 20 they belong to. Each is a strict
 # xfail: the engine change that makes one pass must remove it from this table.
-BROKEN_TODAY: dict[str, str] = {
-    # CA301
-    "async_anyio_trio_backend": "CA301 inserts asyncio's sleep under anyio's trio backend",
-    "async_driven_without_loop": "CA301 inserts a suspension in a coroutine run without a loop",
-    "async_mock_patch_target": "CA301 drops `import time` that a mock target names",
-    "async_time_reexported": "CA301 drops `import time` re-exported in __all__",
-    "async_trio_sleep": "CA301 inserts asyncio's sleep in a trio coroutine",
-    "async_two_step_write_timeout": "CA301 adds a cancellation point in a two-step write",
-}
+BROKEN_TODAY: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.analysis.concurrency_knowledge import (
+    ConcurrencyKnowledge,
+    EventLoop,
+    load_concurrency_knowledge,
+)
 from advisor.analysis.effects import EffectAnalyzer, FunctionNode
 from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.independence import opens_to_read
 from advisor.analysis.knowledge import AsyncReplacement
 from advisor.analysis.loop_rules import MIN_STATIC_ITEMS
 from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
@@ -31,6 +37,7 @@ from advisor.syntax.bindings import (
     walk_scope,
 )
 from advisor.syntax.item_flow import NameUse
+from advisor.syntax.resolve import NameResolver
 from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
 from advisor.syntax.sites import node_shape, site_of
 from advisor.syntax.source import Source
@@ -149,9 +156,16 @@ def _is_literal(iterable: ast.expr) -> bool:
     return isinstance(iterable, (ast.Tuple, ast.List, ast.Set, ast.Dict))
 
 
-def _replacement_text(replacement: AsyncReplacement) -> str:
-    if replacement.replacement in ("asyncio.sleep", "asyncio.to_thread"):
-        return f"`await {replacement.replacement}(...)`"
+def _replacement_text(replacement: AsyncReplacement, loop: EventLoop | str) -> str:
+    """What to call instead, in the event-loop library the module runs on (``trio.sleep`` in a
+    trio program: asyncio's would fail there)."""
+    own = None if isinstance(loop, str) or loop.library == "asyncio" else loop
+    if replacement.replacement == "asyncio.sleep":
+        return f"`await {own.sleep if own else 'asyncio.sleep'}(...)`"
+    if replacement.replacement == "asyncio.to_thread" or (
+        own is not None and replacement.suggestion == "to_thread"
+    ):
+        return f"`await {own.to_thread if own else 'asyncio.to_thread'}(...)`"
     return replacement.replacement
 
 
@@ -194,6 +208,7 @@ class _AsyncRulesVisitor:
         self._task_lists: dict[int, dict[str, list[tuple[ast.expr, ast.expr]]]] = {}
         self._writes: dict[int, frozenset[str]] = {}
         self._limits: dict[int, bool] = {}
+        self._loop: EventLoop | str | None = None  # the module's event-loop library, once read
 
     # ---------------------------------------------------------------- scopes and resolution
 
@@ -383,17 +398,21 @@ class _AsyncRulesVisitor:
         replacement = knowledge.replacement_in_async(qualified)
         shown = qualified.removeprefix("builtins.")
         safety, reasons = self._blocking_fix_safety(call, function, replacement)
+        loop = self.event_loop()
+        # the only doubt the event loop: a run of the program shows which one runs it, loudly
+        checkable = safety == "unsafe" and reasons == (loop,)
         self.findings.append(
             Finding(
                 rule="CA301",
                 path=self.facts.path,
                 **_located(self.facts.source, call),
                 message=f"blocking call `{shown}` inside `async def {function.name}`: "
-                f"use {_replacement_text(replacement)}",
+                f"use {_replacement_text(replacement, loop)}",
                 kind="io",
                 suggestion=replacement.suggestion,  # type: ignore[arg-type]  # data: to_thread, ...
                 fix_safety=safety,
                 reasons=reasons,
+                run_checkable=True if checkable else None,
             )
         )
 
@@ -423,7 +442,43 @@ class _AsyncRulesVisitor:
             f"other tasks can run while the call waits, and the coroutine {write}"
             for write in sorted(self.coroutine_writes(function))
         ]
+        torn = self._writes_around(call, function)
+        if torn is not None:
+            reasons.append(
+                f"the new `await` is a point where the coroutine can be cancelled (a timeout, a "
+                f"failing task group): {torn}"
+            )
+        loop = self.event_loop()
+        if isinstance(loop, str):
+            reasons.append(loop)
         return ("unsafe" if reasons else "safe"), tuple(reasons)
+
+    def event_loop(self) -> EventLoop | str:
+        """The event-loop library this module runs its coroutines on (read once)."""
+        if self._loop is None:
+            self._loop = load_concurrency_knowledge().event_loop_of(self.facts.source.tree)
+        return self._loop
+
+    def _writes_around(self, call: ast.Call, function: ast.AsyncFunctionDef) -> str | None:
+        """What the coroutine writes both before and after ``call``, if it does: a cancellation
+        at the new await would leave the first write without the second."""
+        knowledge = load_concurrency_knowledge()
+        resolver = self.scope(self.frame).resolver
+        where = (call.lineno, call.col_offset)
+        before = after = None
+        for node in walk_scope(function.body):
+            if not isinstance(node, ast.Call) or node is call:
+                continue
+            written = _write_of(node, resolver, knowledge)
+            if written is None:
+                continue
+            if (node.lineno, node.col_offset) < where:
+                before = before or written
+            else:
+                after = after or written
+        if before is None or after is None:
+            return None
+        return f"it writes ({before}) before the call and ({after}) after it"
 
     def coroutine_writes(self, function: ast.AsyncFunctionDef) -> frozenset[str]:
         """Writes to shared state in the coroutine (and the same-module functions it calls)."""
@@ -763,6 +818,29 @@ def _shared_waiting(node: ast.AST, own: set[str]) -> str | None:
     if not isinstance(root, ast.Name) or root.id in own:
         return None
     return what.format(ast.unparse(target))
+
+
+# Methods that write to what an object stands for (a file, a socket, a database).
+_WRITING_METHODS = frozenset(
+    {"write", "writelines", "send", "sendall", "sendto", "execute", "executemany", "commit",
+     "truncate", "write_text", "write_bytes"}
+)  # fmt: skip
+
+
+def _write_of(
+    call: ast.Call, resolver: NameResolver, knowledge: ConcurrencyKnowledge
+) -> str | None:
+    """``call`` as a write to the outside world (a file, a socket, output), shown, or None."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _WRITING_METHODS:
+        return f"`{ast.unparse(func)}()`"
+    qualified = resolver.qualify(func)
+    if qualified is not None and knowledge.opens_for_reading(qualified):
+        return None if opens_to_read(call, qualified) else f"`{qualified}` (to write)"
+    verdict = None if qualified is None else knowledge.verdict(qualified)
+    if verdict is not None and verdict.section in ("external_effects", "output"):
+        return f"`{qualified}`"
+    return None
 
 
 def _walk_expression(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:

@@ -8,6 +8,7 @@ on both sides, like ``builtins.next``, is a hazard).
 
 from __future__ import annotations
 
+import ast
 import functools
 import tomllib
 from dataclasses import dataclass, field
@@ -55,6 +56,17 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
+class EventLoop:
+    """An event-loop library: the calls that run it, its own sleep and its thread offload."""
+
+    library: str  # "asyncio", "trio", "anyio", "curio"
+    runners: frozenset[str]
+    sleep: str
+    to_thread: str
+    frameworks: frozenset[str] = frozenset()  # libraries that run on it (aiohttp on asyncio)
+
+
+@dataclass(frozen=True, slots=True)
 class ConcurrencyKnowledge:
     groups: tuple[CallGroup, ...] = ()
     # method names that are pure on built-in values (str, bytes, tuples, numbers): trusted on a
@@ -64,6 +76,43 @@ class ConcurrencyKnowledge:
     item_methods: frozenset[str] = frozenset()
     # calls that return an object every caller shares (a logger, the running event loop)
     shared_getters: CallSet = field(default_factory=CallSet)
+    event_loops: tuple[EventLoop, ...] = ()
+
+    def event_loop(self, library: str) -> EventLoop | None:
+        return next((loop for loop in self.event_loops if loop.library == library), None)
+
+    def event_loop_of(self, tree: ast.Module) -> EventLoop | str:
+        """The event-loop library a module's coroutines run on, by what it imports: anyio when
+        it is imported (it runs on asyncio and trio alike), else the one library it imports, or
+        asyncio for a module of a framework that runs on it; why it cannot be told, else."""
+        imported = {
+            name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+        }
+        libraries = {loop.library for loop in self.event_loops} & imported
+        if "anyio" in libraries:
+            libraries = {"anyio"}
+        if not libraries:
+            libraries = {loop.library for loop in self.event_loops if loop.frameworks & imported}
+        if len(libraries) == 1:
+            found = self.event_loop(libraries.pop())
+            if found is not None:
+                return found
+        if not libraries:
+            return (
+                "the module imports no event-loop library, so asyncio is assumed: a coroutine "
+                "run by trio or driven by hand would break on the new `await` (a run shows it)"
+            )
+        return (
+            f"the module imports {', '.join(sorted(libraries))}: which one runs the coroutine "
+            "is assumed to be asyncio (a run shows it)"
+        )
 
     def verdict(self, qualified: str) -> Verdict | None:
         """The first group that lists ``qualified`` (hazards first), or None: not known."""
@@ -98,6 +147,16 @@ def load_concurrency_knowledge() -> ConcurrencyKnowledge:
         groups=_groups(data),
         value_methods=frozenset(data.get("value_methods", {}).get("names", ())),
         item_methods=frozenset(data.get("value_methods", {}).get("item_names", ())),
+        event_loops=tuple(
+            EventLoop(
+                library=group["calls"][0].split(".")[0],
+                runners=frozenset(group["calls"]),
+                sleep=group["sleep"],
+                to_thread=group["to_thread"],
+                frameworks=frozenset(group.get("frameworks", ())),
+            )
+            for group in data.get("event_loops", {}).get("group", ())
+        ),
         shared_getters=CallSet(
             calls=frozenset(
                 name
@@ -113,6 +172,7 @@ __all__ = [
     "SECTIONS",
     "CallGroup",
     "ConcurrencyKnowledge",
+    "EventLoop",
     "Level",
     "Verdict",
     "load_concurrency_knowledge",

@@ -76,6 +76,11 @@ def _code(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def opens_to_read(call: ast.Call, qualified: str) -> bool:
+    """Does this ``open()`` (``io.open``, ``Path.open``) open for reading only?"""
+    return _read_mode(call, 0 if qualified.startswith("pathlib") else 1)
+
+
 def _read_mode(call: ast.Call, position: int) -> bool:
     """Does this open() call open for reading only (its mode a literal without w, a, x or +)?"""
     mode: ast.expr | None = call.args[position] if len(call.args) > position else None
@@ -693,4 +698,4 @@ def _module_function(resolver: NameResolver, receiver: ast.expr) -> bool:
     return qualified is not None and "(" not in qualified
 
 
-__all__ = ["Doubt", "IndependenceProof"]
+__all__ = ["Doubt", "IndependenceProof", "opens_to_read"]

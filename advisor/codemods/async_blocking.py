@@ -10,10 +10,13 @@ is picked with the analysis's own name resolution, so exactly the flagged call i
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
+from pathlib import Path
 
 import libcst as cst
 
+from advisor.analysis.concurrency_knowledge import EventLoop, load_concurrency_knowledge
 from advisor.analysis.knowledge import AsyncReplacement, CallKnowledge, load_knowledge
 from advisor.codemods.async_common import (
     Edit,
@@ -36,16 +39,21 @@ __all__ = ["fix_blocking_call_in_async"]
 # The finding names its call: "blocking call `time.sleep` inside `async def poll`: ...". When two
 # blocking calls share the finding's lines, this picks the one the finding is about.
 _NAMED_CALL = re.compile(r"blocking call `([^`]+)`")
-# What a to_thread fix calls, the blocking call and its arguments handed to it.
-_TO_THREAD = "asyncio.to_thread"
+
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
 def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
     """CA301: ``time.sleep(x)`` → ``await asyncio.sleep(x)``; another blocking ``f(a, k=v)`` →
-    ``await asyncio.to_thread(f, a, k=v)``."""
+    ``await asyncio.to_thread(f, a, k=v)`` — or the same with the event-loop library the module
+    runs its coroutines on (``trio.sleep``, ``anyio.to_thread.run_sync``); refused when that
+    library cannot be told."""
     knowledge = load_knowledge()
     parsed = parse_around(source, finding.line, finding.end_line)
+    concurrency = load_concurrency_knowledge()
+    loop = concurrency.event_loop_of(parsed.source.tree)
+    if isinstance(loop, str):  # the analysis made this fix unsafe for it; asyncio is assumed
+        loop = concurrency.event_loop("asyncio") or loop
     named = _NAMED_CALL.search(finding.message)
     edits: dict[cst.CSTNode, Edit] = {}
     imports: list[str] = []
@@ -68,6 +76,15 @@ def fix_blocking_call_in_async(source: str, finding: Finding) -> str:
         module = _module_of(replacement)
         if rebinds(parsed, module.split(".")[0], at=node):
             problems.append(f"the module binds `{module.split('.')[0]}` to something else")
+            continue
+        own = _in_library(replacement, loop, node)
+        if isinstance(own, str):
+            problems.append(f"`{shown}` {own}")
+            continue
+        replacement, module = own, _module_of(own)
+        patched = _patched_by_name(finding.path, parsed, node.func)
+        if patched is not None:
+            problems.append(f"`{shown}` {patched}")
             continue
         edits[node] = _rewrite(parsed, node, replacement)
         imports.append(module)
@@ -125,9 +142,94 @@ def _refusal(parsed: Region, node: cst.Call, replacement: AsyncReplacement) -> s
 
 
 def _module_of(replacement: AsyncReplacement) -> str:
-    """The module whose function the rewrite calls: ``asyncio`` for both kinds of fix."""
-    name = _TO_THREAD if _on_thread(replacement) else replacement.replacement
-    return name.rpartition(".")[0]
+    """The module whose function the rewrite calls (``asyncio``, ``trio.to_thread``...)."""
+    return replacement.replacement.rpartition(".")[0]
+
+
+def _in_library(
+    replacement: AsyncReplacement, loop: EventLoop | str, node: cst.Call
+) -> AsyncReplacement | str:
+    """``replacement`` (asyncio's, from the knowledge) in the module's own event-loop library, or
+    why there is none."""
+    if isinstance(loop, str):
+        return loop  # no knowledge of asyncio itself: nothing to write
+    if _on_thread(replacement):
+        if loop.library != "asyncio" and any(a.keyword is not None for a in node.args):
+            return f"passes keyword arguments, which `{loop.to_thread}` does not forward"
+        return dataclasses.replace(replacement, replacement=loop.to_thread)
+    if replacement.replacement == "asyncio.sleep":
+        return dataclasses.replace(replacement, replacement=loop.sleep)
+    if loop.library != "asyncio":
+        return f"has no drop-in replacement in {loop.library}"
+    return replacement
+
+
+# A module's name followed by one of its names, in a string: a mock target (`"jobs.time.sleep"`)
+_DOTTED_STRING = re.compile(r"""["']([A-Za-z_][\w.]*)["']""")
+
+
+def _patched_by_name(path: str, parsed: Region, func: cst.BaseExpression) -> str | None:
+    """Why the call must stay when code patches it by name: ``__all__`` re-exports the module it
+    comes from, or a file of the project (beside this one, or its tests) names
+    ``<this module>.<that name>`` in a string (``mock.patch("jobs.time.sleep")``), so the call
+    is what a test replaces."""
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return None
+    name = root.value
+    exported = _exported(parsed.source.tree)
+    if name in exported:
+        return f"comes from `{name}`, which the module re-exports in `__all__`"
+    module = Path(path).stem
+    wanted = f"{module}.{name}"
+    for other in _neighbours(Path(path)):
+        try:
+            text = other.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if wanted not in text:
+            continue
+        for target in _DOTTED_STRING.findall(text):
+            if target == wanted or target.startswith(wanted + ".") or target.endswith("." + wanted):
+                return f"is patched by name in {other.name} (`{target}`): a test replaces it there"
+    return None
+
+
+def _exported(tree: ast.Module) -> set[str]:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            value = node.value
+            if isinstance(value, ast.List | ast.Tuple):
+                return {
+                    e.value
+                    for e in value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
+    return set()
+
+
+# The project files a fix looks at for mock targets: this file's folder, its parent, and their
+# test folders, at most this many files (a fix must stay cheap on a big tree).
+_NEIGHBOUR_LIMIT = 400
+
+
+def _neighbours(path: Path) -> list[Path]:
+    folders = [path.parent, path.parent.parent]
+    folders += [f / name for f in list(folders) for name in ("tests", "test")]
+    found: list[Path] = []
+    for folder in dict.fromkeys(folders):
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.glob("*.py")):
+            if candidate.resolve() != path.resolve():
+                found.append(candidate)
+            if len(found) >= _NEIGHBOUR_LIMIT:
+                return found
+    return found
 
 
 def _on_thread(replacement: AsyncReplacement) -> bool:
@@ -146,7 +248,7 @@ def _rewrite(parsed: Region, old: cst.Call, replacement: AsyncReplacement) -> Ed
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             first = cst.Arg(func, comma=comma) if updated.args else cst.Arg(func)
             new = cst.Call(
-                func=attribute_chain(_TO_THREAD),
+                func=attribute_chain(replacement.replacement),
                 args=[first, *updated.args],
             )
         else:

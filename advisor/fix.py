@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.advice.decision import available_cores
 from advisor.analysis.detectors import analyse_content
 from advisor.analysis.discovery import discover
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
+from advisor.check import BATCH_SIZE, MIN_FILES_FOR_PROCESSES
 from advisor.codemods.apply import file_diff, fixer_crash
 from advisor.codemods.fixers import LOCAL_POOLS, FixTarget, RewriteError
-from advisor.codemods.judgement import NO_REWRITE, analyse_and_confirm
+from advisor.codemods.judgement import NO_REWRITE, confirmed_by_fixers
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -41,6 +44,7 @@ class FixRequest:
     exclude: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     write: bool = True  # False for --diff: compute everything, write nothing
+    jobs: int = 0  # worker processes: 0 for one per available core
     target: FixTarget = LOCAL_POOLS  # local pools, or a Dask cluster for loop fixes
 
 
@@ -173,10 +177,13 @@ def fix_text(
         text = new_text
     else:
         raise SourceError(path, "internal", f"fixes did not settle after {MAX_FIXES_PER_FILE}")
-    final = analyse_and_confirm(path, source.encode(path, text), knowledge)
+    # the last pass analysed the text as it ends: judged as `check` judges it, no second analysis
+    final, crashed = confirmed_by_fixers(result.findings, text)
+    if crashed:
+        raise SourceError(path, "internal", f"{crashed[0].message}{UNCHANGED}")
     skipped += [
         SkippedFix(f, reason)
-        for f in final.findings
+        for f in final
         if (f.rule, _line_text(text, f.line)) not in refused
         and (reason := policy.withheld(f)) is not None
     ]
@@ -213,6 +220,40 @@ def _fix_file(
     )
 
 
+def _fix_batch(
+    paths: list[str], policy: FixPolicy, knowledge: CallKnowledge, write: bool
+) -> list[FileFix | ErrorEntry]:
+    # concadvise: ignore[CA101]: one worker's batch: the batches are what runs in parallel
+    return [_fix_file(path, policy, knowledge, write) for path in paths]
+
+
+def _fix_all(
+    files: list[str],
+    policy: FixPolicy,
+    knowledge: CallKnowledge,
+    write: bool,
+    jobs: int,
+    advance: Callable[[int], None],
+) -> list[FileFix | ErrorEntry]:
+    """Every file's outcome, in the order of ``files``: across worker processes for a tree (each
+    file is fixed and written on its own, as `check` analyses them), in this one for a few."""
+    if jobs <= 1 or len(files) < MIN_FILES_FOR_PROCESSES:
+        outcomes: list[FileFix | ErrorEntry] = []
+        # concadvise: ignore[CA101]: a few files; the tree case is the pool below
+        for path in files:
+            outcomes += _fix_batch([path], policy, knowledge, write)
+            advance(1)
+        return outcomes
+    batches = [files[i : i + BATCH_SIZE] for i in range(0, len(files), BATCH_SIZE)]
+    results: list[FileFix | ErrorEntry] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_fix_batch, batch, policy, knowledge, write) for batch in batches]
+        for batch, future in zip(batches, futures, strict=True):
+            results += future.result()
+            advance(len(batch))
+    return results
+
+
 def fix_paths(
     request: FixRequest,
     on_progress: Callable[[int, int], None] | None = None,
@@ -227,15 +268,20 @@ def fix_paths(
     policy = FixPolicy(config, request.unsafe_fixes, request.target)
     knowledge = load_knowledge()
     fixed: list[FileFix] = []
-    # concadvise: ignore[CA101]: one file after another for now (issue 21: fix speed)
-    for done, path in enumerate(files, start=1):
-        outcome = _fix_file(path, policy, knowledge, request.write)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_progress is not None:
+            on_progress(done, len(files))
+
+    jobs = request.jobs or available_cores()
+    for outcome in _fix_all(files, policy, knowledge, request.write, jobs, advance):
         if isinstance(outcome, ErrorEntry):
             errors.append(outcome)
         elif outcome.applied or outcome.skipped:
             fixed.append(outcome)
-        if on_progress is not None:
-            on_progress(done, len(files))
     return FixReport(
         files=tuple(fixed),
         errors=tuple(ErrorEntry(display_path(e.path), e.kind, e.message) for e in errors),

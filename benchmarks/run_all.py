@@ -83,7 +83,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from advisor.advice.decision import available_cores  # noqa: E402
-from advisor.analysis.loop_rules import PICKLE_REASON  # noqa: E402
+from advisor.codemods.apply import is_verifiable_fix  # noqa: E402
 from advisor.codemods.fixers import RewriteError, fixer_for  # noqa: E402
 from advisor.model import Finding  # noqa: E402
 from advisor.profiling.runner import CompletedRun, run_in_process_group  # noqa: E402
@@ -327,13 +327,14 @@ def _not_applied(finding: Finding) -> str | None:
     where = f"{finding.rule} line {finding.line}"
     if finding.suggestion == "none":
         return f"{where}: {finding.message}"
-    if finding.fix_safety != "safe" and finding.reasons != (PICKLE_REASON,):
-        # unsafe only because pickling cannot be proven from source is what a user applies
-        # with `fix --unsafe-fixes`; the run checks the output is the same
-        why = "; ".join(finding.reasons) or "not proven safe"
-        return f"{where} is {finding.fix_safety}: {why}"
     if fixer_for(finding) is None:
         return f"{where}: no fixer for {finding.rule} yet"
+    if not is_verifiable_fix(finding):
+        # what `profile --apply` tries: safe, or unsafe only for doubts a verified run settles
+        # (pickling, an external effect, a callee concadvise cannot see); the rounds check that
+        # the output is the same
+        why = "; ".join(finding.reasons) or "not proven safe"
+        return f"{where} is {finding.fix_safety}: {why}"
     return None
 
 
@@ -364,7 +365,7 @@ def produce_rewrite(workdir: Path, args: list[str]) -> Rewrite:
             notes.append(f"{finding.rule} line {finding.line}: rewrite refused: {exc}")
             continue
         applied.append(
-            _describe(finding) + (" --unsafe-fixes" if finding.fix_safety != "safe" else "")
+            _describe(finding) + (" (checked by the run)" if finding.fix_safety != "safe" else "")
         )
         # the bound written in the code is what runs (a Semaphore's default when unmeasured)
         workers = _workers_in(source, rewritten) or finding.workers or workers

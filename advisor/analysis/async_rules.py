@@ -26,7 +26,12 @@ from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.independence import opens_to_read
 from advisor.analysis.knowledge import AsyncReplacement
 from advisor.analysis.loop_rules import MIN_STATIC_ITEMS
-from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
+from advisor.analysis.safety import (
+    comprehension_doubts,
+    comprehension_reasons,
+    for_loop_doubts,
+    for_loop_reasons,
+)
 from advisor.model import Finding, FixSafety
 from advisor.syntax.bindings import (
     SCOPE_NODES,
@@ -519,15 +524,17 @@ class _AsyncRulesVisitor:
             use.visit(statement)
         if use.carried() - bound_names(loop.target):
             return  # the next call needs the previous result (pagination, a running version)
-        reasons = [
-            reason
-            for reason in for_loop_reasons(loop, self.facts, cooperative=True)
+        doubts = [
+            doubt
+            for doubt in for_loop_doubts(loop, self.facts, cooperative=True)
             # every loop here awaits (a thread pool could not run it; gather can)
-            if not reason.startswith("`await` inside the loop")
+            if not doubt.reason.startswith("`await` inside the loop")
         ]
+        reasons = [d.reason for d in doubts if not d.checkable]
+        checkable = [d.reason for d in doubts if d.checkable]
         function = self.frame.node
         assert isinstance(function, ast.AsyncFunctionDef)
-        if not reasons and not _is_collection_form(loop, function):
+        if not doubts and not _is_collection_form(loop, function):
             reasons.append(
                 "the body does more than await one call and collect its result into a local "
                 "list or dict: the rest would interleave between items once they run concurrently"
@@ -537,7 +544,7 @@ class _AsyncRulesVisitor:
             for name in sorted(bound_names(loop.target))
             if _read_after(function, name, loop.end_lineno or loop.lineno)
         ]
-        self._report_serial_await(loop, awaited, function, reasons)
+        self._report_serial_await(loop, awaited, function, reasons, checkable)
 
     def _check_serial_await_comprehension(self, node: ast.expr) -> None:
         generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
@@ -551,7 +558,9 @@ class _AsyncRulesVisitor:
         awaited = self._serial_await(awaits, {id(a) for a in awaits})  # the element is the result
         if awaited is None:
             return
-        reasons = comprehension_reasons(node, self.facts, cooperative=True)
+        doubts = comprehension_doubts(node, self.facts, cooperative=True)
+        reasons = [d.reason for d in doubts if not d.checkable]
+        checkable = [d.reason for d in doubts if d.checkable]
         if not any(isinstance(e, ast.Await) for e in elements[-1:]):
             reasons.append(
                 "the element does more than await one call: "
@@ -561,12 +570,21 @@ class _AsyncRulesVisitor:
         where = statement if statement is not None and not hasattr(statement, "body") else node
         function = self.frame.node
         assert isinstance(function, ast.AsyncFunctionDef)
-        self._report_serial_await(where, awaited, function, reasons)
+        self._report_serial_await(where, awaited, function, reasons, checkable)
 
     def _report_serial_await(
-        self, where: ast.AST, awaited: ast.Call, function: FunctionNode, reasons: list[str]
+        self,
+        where: ast.AST,
+        awaited: ast.Call,
+        function: FunctionNode,
+        reasons: list[str],
+        checkable: list[str],
     ) -> None:
-        unique = tuple(dict.fromkeys(reasons))
+        """``reasons``: doubts no run settles; ``checkable``: doubts a verified run settles (an
+        external effect, a callee concadvise cannot see), which alone leave the fix to
+        `profile --apply`."""
+        unique = tuple(dict.fromkeys([*reasons, *checkable]))
+        only_checkable = bool(checkable) and not reasons
         self.findings.append(
             Finding(
                 rule="CA104",
@@ -579,6 +597,7 @@ class _AsyncRulesVisitor:
                 suggestion="asyncio_gather",
                 fix_safety="unsafe" if unique else "safe",
                 reasons=unique,
+                run_checkable=True if only_checkable else None,
             )
         )
 

@@ -76,6 +76,8 @@ def fix_target(executor: str, dask_address: str | None) -> FixTarget:
 
 # formats that show the diff of each proposed rewrite
 DIFF_FORMATS = frozenset({"sarif", "markdown", "html"})
+# Files whose text cannot be analysed: a finding-like failure (exit 1), as ruff reports them.
+_UNANALYSABLE = frozenset({"syntax", "encoding"})
 
 
 class OutputFormat(enum.StrEnum):
@@ -317,7 +319,10 @@ def check(
         bool, typer.Option("--no-cache", help="Analyse every file again, ignoring the cache.")
     ] = False,
 ) -> None:
-    """Find concurrency problems statically (nothing is run). Exit 1 when something is found."""
+    """Find concurrency problems statically (nothing is run).
+
+    Exit 1 when something is found or a file cannot be analysed (each is listed), 2 on usage errors.
+    """
     _check_rule_registry()
     request = CheckRequest(
         paths=tuple(paths),
@@ -333,7 +338,8 @@ def check(
         lambda on_progress: check_paths(request, on_progress=on_progress),
     )
     _emit(report, output_format)
-    if report.findings:
+    # As ruff: a file that cannot be analysed (syntax, encoding, unreadable) fails the gate too.
+    if report.findings or report.errors:
         raise typer.Exit(1)
 
 
@@ -376,8 +382,9 @@ def fix(
 ) -> None:
     """Rewrite the fixable findings (safe ones only, unless --unsafe-fixes).
 
-    Exit 0 when nothing fixable is left, 1 when some finding was left as it was (or, with
-    --diff, when there is something to fix), 2 on errors.
+    Exit 0 when nothing fixable is left, 1 when some finding was left as it was or a file cannot
+    be parsed (or, with --diff, when there is something to fix), 2 when a file could not be read
+    or written.
     """
     _check_rule_registry()
     request = FixRequest(
@@ -402,9 +409,9 @@ def fix(
     else:
         summary = Console() if sys.stdout.isatty() else Console(width=120)
     render_fix_summary(report, summary, wrote=not diff)
-    if report.errors:
+    if any(e.kind not in _UNANALYSABLE for e in report.errors):
         raise typer.Exit(2)
-    if report.skipped or (diff and report.applied):
+    if report.errors or report.skipped or (diff and report.applied):
         raise typer.Exit(1)
 
 
@@ -475,7 +482,8 @@ def bench(
 ) -> None:
     """Time BEFORE against AFTER in alternating runs and check they print the same.
 
-    Exit 0 when the output is the same, 1 when it differs, 2 on errors.
+    Exit 0 when the output is the same, 1 when it differs, 2 on errors (both versions failing
+    included).
     """
     request = BenchRequest(
         before=before,
@@ -496,6 +504,8 @@ def bench(
         render_bench(
             result, Console() if sys.stdout.isatty() else Console(width=120), before, after
         )
+    if result.same_output and result.failure:
+        raise typer.Exit(2)
     if not result.same_output:
         raise typer.Exit(1)
 

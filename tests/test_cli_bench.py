@@ -66,3 +66,14 @@ def test_a_run_past_the_timeout_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = run_cli("bench", before, after, "--runs", "1", "--timeout", "0.5")
     assert result.returncode == 2
     assert result.stderr == "concadvise: error: the after version ran past the timeout of 0.5 s\n"
+
+
+def test_the_same_crash_on_both_sides_is_a_failure_not_same_output(tmp_path: Path) -> None:
+    crash = "print('partial')\nraise SystemExit('disk full')\n"
+    before, after = scripts(tmp_path, crash, crash)
+    result = run_cli("bench", before, after, "--runs", "1", "--warmup", "0")
+    assert result.returncode == 2, result.stdout
+    assert "Both versions failed the same way (exit code 1: disk full)." in result.stdout
+    assert "Same output" not in result.stdout
+    document = json.loads(run_cli("bench", before, after, "--runs", "1", "-f", "json").stdout)
+    assert document["failure"] == "exit code 1: disk full"

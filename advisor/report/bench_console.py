@@ -55,7 +55,12 @@ def render_bench(result: BenchResult, console: Console, before: str, after: str)
     table.add_row(*_timing_row(f"after   {escape(after)}", result.after))
     console.print(table)
     console.print(_verdict(result), highlight=False)
-    if result.same_output:
+    if result.same_output and result.failure:
+        console.print(
+            f"[red]Both versions failed[/red] the same way ({escape(result.failure)}).",
+            highlight=False,
+        )
+    elif result.same_output:
         console.print("[green]Same output[/green] (exit code and stdout).", highlight=False)
     else:
         console.print(

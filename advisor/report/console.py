@@ -109,8 +109,14 @@ def render_console(report: Report, console: Console) -> None:
     if report.findings:
         console.print(_findings_table(report, profiled))
         _details(console, report.findings)
+    elif profiled:
+        console.print("No hot serial loops found.")
+    elif report.errors:
+        unread = len({e.path for e in report.errors})
+        files = "file" if unread == 1 else "files"
+        console.print(f"No findings in the files analysed; {unread} {files} could not be analysed:")
     else:
-        console.print("No hot serial loops found." if profiled else "No findings.")
+        console.print("No findings.")
     if report.verification:
         console.print(_verification_table(report))
         for v in report.verification:

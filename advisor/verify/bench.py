@@ -89,13 +89,17 @@ class BenchResult:
     noise_warning: str | None
     # where the runs happened, when not as documented (advisor/verify/workspace.py)
     runs_note: str | None = None
+    # how the first run failed (a non-zero exit or a signal): the same failure on both sides is
+    # still a failure, not a successful comparison
+    failure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `bench --format json` document; seconds to the microsecond; ``runs_note``, an
         addition, only when there is one."""
         document = _rounded(asdict(self))
-        if document["runs_note"] is None:
-            del document["runs_note"]
+        for addition in ("runs_note", "failure"):
+            if document[addition] is None:
+                del document[addition]
         return document
 
 
@@ -241,7 +245,21 @@ def run_alternating(
         difference=difference,
         noise_warning=noise_warning(before_timing, after_timing, ratio),
         runs_note="; ".join(space.notes) or None,
+        failure=failure_of(baseline) if baseline is not None else None,
     )
+
+
+def failure_of(record: RunRecord) -> str | None:
+    """How a run failed, in one line (its exit code or signal, and stderr's last line)."""
+    if record.exit_code == 0:
+        return None
+    if record.exit_code < 0:
+        how = f"killed by signal {-record.exit_code}"
+    else:
+        how = f"exit code {record.exit_code}"
+    lines = record.stderr.decode("utf-8", "replace").splitlines()
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return f"{how}: {last.strip()}" if last else how
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,15 @@ class LoopCount:
 
 
 @dataclass(frozen=True, slots=True)
+class UncountedFile:
+    """A file of the user's whose loops the bootstrap could not count: its loops are advised
+    without item counts, and the report says so rather than predicting past what items allow."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileResult:
     """What one profiled run measured; profiler-independent."""
 
@@ -166,6 +175,10 @@ class ProfileResult:
     startup_s: float = 0.0
     # the pool modules (concurrent.futures.thread/.process) the program had imported by its end
     imported: tuple[str, ...] = ()
+    # False when the run ended without writing its counts at all (os._exit, a kill); an empty
+    # ``loop_counts`` with True only means no counted loop ran
+    counts_written: bool = True
+    uncounted: tuple[UncountedFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,10 +316,16 @@ def advise_profile(
             pools += pools_here
             serial_awaits.update(_serial_awaits_of(facts))
             suppressions[facts.path] = suppressed_lines(facts.source.text)
-    if sites and not profile.loop_counts:
+    if sites and not profile.counts_written:
         on_notice(
             "the run ended without writing its loop counts (os._exit or a kill): "
             "predictions treat each loop's time as divisible among the workers"
+        )
+    for uncounted in profile.uncounted:
+        on_notice(
+            f"the loops of {display_path(uncounted.path)} could not be counted "
+            f"({uncounted.reason}; please report it): predictions for them treat each loop's "
+            "time as divisible among the workers"
         )
     evidence = evidence_by_site(profile, sites)
     findings = profiled_findings(

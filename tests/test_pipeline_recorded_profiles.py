@@ -4,12 +4,13 @@ real-profiler runs that record them are in test_pipeline_profile.py (slow)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from advisor.advice.findings import AdviceSettings
-from advisor.model import Finding, Report, plain
+from advisor.model import Finding, Report, UncountedFile, plain
 from advisor.pipeline import ProfileRequest, advise_profile, profile_script
 from advisor.profiling.session import load_session
 from conftest import FIXTURES
@@ -156,3 +157,32 @@ def test_the_machine_in_the_profile_wins_over_the_one_advising() -> None:
     session = load_session(PROFILES / "hash_blocks.json", FIXTURES / "hash_blocks.py")
     more_cores = advise_profile(session, AdviceSettings(cores=16, free_cores=16.0))
     assert rows(more_cores.findings) == EXPECTED["hash_blocks"][0]
+
+
+def _notices_of(name: str, **changes: object) -> list[str]:
+    fixture, _args = RECORDINGS[name]
+    session = load_session(PROFILES / f"{name}.json", FIXTURES / fixture)
+    session = dataclasses.replace(session, profile=dataclasses.replace(session.profile, **changes))
+    notices: list[str] = []
+    advise_profile(session, AdviceSettings(), notices.append)
+    return notices
+
+
+def test_counts_that_were_written_but_are_empty_are_not_a_killed_run() -> None:
+    assert _notices_of("download_pages", loop_counts=()) == []
+    assert _notices_of("download_pages", loop_counts=(), counts_written=False) == [
+        "the run ended without writing its loop counts (os._exit or a kill): predictions treat "
+        "each loop's time as divisible among the workers"
+    ]
+
+
+def test_a_file_that_could_not_be_counted_is_named_with_its_reason() -> None:
+    path = str(FIXTURES / "download_pages.py")
+    uncounted = (UncountedFile(path, "RecursionError: maximum recursion depth exceeded"),)
+    [notice] = _notices_of("download_pages", uncounted=uncounted)
+    assert notice.startswith("the loops of ")
+    assert notice.endswith(
+        "download_pages.py could not be counted (RecursionError: maximum recursion depth "
+        "exceeded; please report it): predictions for them treat each loop's time as divisible "
+        "among the workers"
+    )

@@ -10,15 +10,26 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
+import warnings
 from pathlib import Path
 
+import hypothesmith
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import WHILE_LOOP, find_loop_sites
-from advisor.profiling.bootstrap import COUNTS_ENV, ENTRY_CAP, USER_DIR_ENV, loop_sites
-from advisor.profiling.counting import BOOTSTRAP, read_loop_counts
+from advisor.profiling.bootstrap import (
+    COUNTS_ENV,
+    ENTRY_CAP,
+    USER_DIR_ENV,
+    LoopCounter,
+    compile_counted,
+    loop_sites,
+)
+from advisor.profiling.counting import BOOTSTRAP, CountsFile, read_counts
 from advisor.syntax.source import Source
 from conftest import FIXTURES
 
@@ -41,7 +52,7 @@ def counted(tmp_path: Path, source: str, *args: str) -> dict[int, tuple[int, int
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script), *args], tmp_path, counts)
     assert result.returncode == 0, result.stderr
-    return {c.line: (c.entries, c.items, c.capped) for c in read_loop_counts(counts)}
+    return {c.line: (c.entries, c.items, c.capped) for c in read_counts(counts).loops}
 
 
 # ----------------------------------------------------------------------------- counting
@@ -99,7 +110,7 @@ def test_each_execution_of_a_loop_is_timed_unless_it_pauses(tmp_path: Path) -> N
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script)], tmp_path, counts)
     assert result.stdout == "[0, 1, 2] b\n", result.stderr
-    loops = {c.line: c for c in read_loop_counts(counts)}
+    loops = {c.line: c for c in read_counts(counts).loops}
     assert (loops[3].entries, loops[3].items, loops[3].timed) == (2, 3, 2)
     assert loops[3].seconds is not None and 0.15 <= loops[3].seconds < 5
     assert (loops[6].items, loops[6].seconds) == (3, None)
@@ -131,7 +142,7 @@ def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script)], tmp_path, counts)
     assert result.stdout == "([0, 1, 2, 3, 0, 1, 2, 0, 0, 1, 1], [0, 2])\n", result.stderr
-    loops = {c.line: c for c in read_loop_counts(counts)}
+    loops = {c.line: c for c in read_counts(counts).loops}
     assert (loops[7].items, loops[7].timed, loops[7].suspends) == (4, 1, True)
     assert loops[7].seconds is not None and 0.2 <= loops[7].seconds < 5
     assert (loops[9].items, loops[9].suspends) == (2, True)
@@ -162,11 +173,95 @@ def test_counts_are_written_after_an_uncaught_exception_and_not_after_os_exit(
     script.write_text("for i in range(3):\n    pass\nraise SystemExit(3)\n")
     counts = tmp_path / "counts.json"
     assert run([BOOTSTRAP, str(script)], tmp_path, counts).returncode == 3
-    assert [(c.line, c.items) for c in read_loop_counts(counts)] == [(1, 3)]
+    assert [(c.line, c.items) for c in read_counts(counts).loops] == [(1, 3)]
     script.write_text("import os\nfor i in range(3):\n    pass\nos._exit(0)\n")
     counts.unlink()
     assert run([BOOTSTRAP, str(script)], tmp_path, counts).returncode == 0
-    assert read_loop_counts(counts) == ()
+    assert read_counts(counts).loops == ()
+    assert read_counts(counts).written is False
+
+
+def test_a_run_with_no_counted_loop_still_writes_its_counts(tmp_path: Path) -> None:
+    # a `while` loop is not a counted site: the report must not say the run was killed
+    script = tmp_path / "waits.py"
+    script.write_text("i = 0\nwhile i < 3:\n    i += 1\nprint(i)\n")
+    counts = tmp_path / "counts.json"
+    assert run([BOOTSTRAP, str(script)], tmp_path, counts).returncode == 0
+    assert read_counts(counts) == CountsFile(written=True)
+
+
+def test_conditional_expressions_and_else_branches_inside_loops(tmp_path: Path) -> None:
+    # `a if c else b` once made the counting raise, and the file ran uncounted, silently
+    source = (
+        "out = []\n"
+        "for i in range(20):\n"
+        "    out.append(i if i % 2 else -i)\n"
+        "    if i:\n"
+        "        pass\n"
+        "    else:\n"
+        "        for j in range(4):\n"
+        "            pass\n"
+        "print(sum(out))\n"
+    )
+    assert counted(tmp_path, source) == {2: (1, 20, False), 7: (1, 4, False)}
+    tree = ast.parse(source)
+    assert [(site.line, site.timed) for site in loop_sites(tree)] == [(2, True), (7, False)]
+
+
+def test_a_file_the_counting_fails_on_runs_uncounted_and_says_why() -> None:
+    class Refusing(dict):
+        def update(self, *_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("cannot bind")
+
+    counter = LoopCounter()
+    code = compile_counted("total = 0\nfor i in range(3):\n    total += i\n", "m.py", counter, {})
+    assert counter.uncounted == []
+    namespace = Refusing()
+    code = compile_counted(
+        "total = 0\nfor i in range(3):\n    total += i\n", "m.py", counter, namespace
+    )
+    exec(code, namespace)
+    assert namespace["total"] == 3
+    assert counter.uncounted == [
+        {"path": os.path.realpath("m.py"), "reason": "RuntimeError: cannot bind"}
+    ]
+    with pytest.raises(SyntaxError):  # not valid Python: Python's own error, not ours
+        compile_counted("def f(:\n", "bad.py", counter, {})
+    assert len(counter.uncounted) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_the_counting_compiles_every_program_of_the_grammar(source: str) -> None:
+    try:
+        compile(source, "fuzz.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return
+    counter = LoopCounter()
+    compile_counted(source, "fuzz.py", counter, {})
+    assert counter.uncounted == []
+
+
+@pytest.mark.slow
+def test_the_counting_compiles_every_module_of_the_standard_library() -> None:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    failed = []
+    for path in sorted(root.rglob("*.py")):
+        if "site-packages" in path.parts:
+            continue
+        source = path.read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(source, str(path), "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            continue  # the test suite's deliberately broken files
+        counter = LoopCounter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile_counted(source, str(path), counter, {})
+        failed += counter.uncounted
+    assert failed == []
 
 
 def test_the_users_other_modules_are_counted_and_installed_ones_are_not(tmp_path: Path) -> None:
@@ -185,7 +280,7 @@ def test_the_users_other_modules_are_counted_and_installed_ones_are_not(tmp_path
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script)], tmp_path, counts)
     assert result.stdout == "6 9\n", result.stderr
-    loops = read_loop_counts(counts)
+    loops = read_counts(counts).loops
     assert [(Path(c.path).name, c.line, c.items) for c in loops] == [("helpers.py", 2, 3)]
 
 
@@ -246,7 +341,7 @@ def test_a_module_runs_as_with_python_dash_m(tmp_path: Path) -> None:
     through = run([BOOTSTRAP, "-m", "tool", "a", "b"], tmp_path, counts)
     assert plain.returncode == through.returncode == 0, through.stderr
     assert through.stdout == plain.stdout == "__main__ tool ['a', 'b'] True [2, 4, 6, 8]\n"
-    assert [(Path(c.path).name, c.items) for c in read_loop_counts(counts)] == [("work.py", 4)]
+    assert [(Path(c.path).name, c.items) for c in read_counts(counts).loops] == [("work.py", 4)]
     missing = run([BOOTSTRAP, "-m", "no_such_tool"], tmp_path)
     assert missing.returncode == run(["-m", "no_such_tool"], tmp_path).returncode == 1
     assert missing.stderr.endswith("No module named no_such_tool\n")
@@ -284,7 +379,7 @@ def test_a_stored_counts_file_reads_back(tmp_path: Path) -> None:
         )
     )
     assert [
-        (c.path, c.line, c.entries, c.items, c.capped, c.seconds) for c in read_loop_counts(counts)
+        (c.path, c.line, c.entries, c.items, c.capped, c.seconds) for c in read_counts(counts).loops
     ] == [("/a.py", 3, 2, 9, False, None)]
     counts.write_text("{not json")
-    assert read_loop_counts(counts) == ()
+    assert read_counts(counts).loops == ()

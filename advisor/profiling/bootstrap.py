@@ -96,6 +96,9 @@ class LoopCounter:
         # CPU seconds of the child processes the loop waited for (the parent's wait hides them)
         self.children_cpu: list[float] = []
         self.suspending: set[int] = set()  # sites that await: their clock runs on meanwhile
+        # files whose loops could not be instrumented, and why: they run uncounted, and the
+        # report says so (never silently)
+        self.uncounted: list[dict[str, str]] = []
 
     def register(self, path: str, line: int, suspends: bool = False) -> int:
         key = (path, line)
@@ -165,7 +168,9 @@ class LoopCounter:
             # whether a rewrite would pay for importing the pool's module
             imported = [name for name in _POOL_MODULES if name in sys.modules]
             with open(path, "w", encoding="utf-8") as out:
-                json.dump({"version": 1, "imported": imported, "loops": self.snapshot()}, out)
+                counts = {"version": 1, "imported": imported, "loops": self.snapshot()}
+                counts["uncounted"] = self.uncounted
+                json.dump(counts, out)
         except OSError:
             pass  # counts are an extra: never turn a finished run into a failure
 
@@ -257,9 +262,13 @@ def _inside_loops(tree: ast.Module) -> set[int]:
             inside.add(id(node))
         if isinstance(node, _OWN_SCOPE):
             in_loop = False
-        looping = in_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        is_loop = isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        looping = in_loop or is_loop
+        # a loop's own `else:` runs once, after it; any other `orelse` (an `if`'s, a `try`'s, a
+        # conditional expression's value) is as inside as the rest of its node
+        once = {id(child) for child in node.orelse} if is_loop else set()
         for child in ast.iter_child_nodes(node):
-            stack.append((child, looping and child not in getattr(node, "orelse", ())))
+            stack.append((child, looping and id(child) not in once))
     return inside
 
 
@@ -358,11 +367,23 @@ def compile_counted(
     source: bytes | str, filename: str, counter: LoopCounter, namespace: dict
 ) -> types.CodeType:
     """``source`` compiled with its loops counted; ``namespace`` (the module's globals) receives
-    each site's functions (builtins could be shadowed by the module's own names)."""
-    tree = ast.parse(source, filename)
-    for index, stops_early in instrument(tree, os.path.realpath(filename), counter):
-        namespace.update(counter.site_functions(index, stops_early, namespace))
-    return compile(tree, filename, "exec", dont_inherit=True)
+    each site's functions (builtins could be shadowed by the module's own names).
+
+    Code that is not valid Python is compiled plainly, so that Python reports it its own way;
+    valid code the counting fails on runs uncounted, and the counter records the file and why."""
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError):
+        return compile(source, filename, "exec", dont_inherit=True)
+    try:
+        for index, stops_early in instrument(tree, os.path.realpath(filename), counter):
+            namespace.update(counter.site_functions(index, stops_early, namespace))
+        return compile(tree, filename, "exec", dont_inherit=True)
+    except Exception as exc:  # a defect of ours: never the program's failure
+        plain = compile(source, filename, "exec", dont_inherit=True)  # invalid: Python says so
+        reason = f"{type(exc).__name__}: {exc}"
+        counter.uncounted.append({"path": os.path.realpath(filename), "reason": reason})
+        return plain
 
 
 # ----------------------------------------------------------------------------- imports
@@ -387,7 +408,7 @@ class CountingLoader(SourceFileLoader):
         path = self.get_filename(module.__name__)
         try:
             code = compile_counted(self.get_data(path), path, self.counter, module.__dict__)
-        except Exception:  # let the ordinary loader report the file's problem its own way
+        except Exception:  # not valid Python: the ordinary loader reports it its own way
             code = self.get_code(module.__name__)
         exec(code, module.__dict__)
 
@@ -536,10 +557,7 @@ def main(argv: list[str]) -> None:
     try:
         with open(origin, "rb") as file:
             source = file.read()
-        try:
-            code = compile_counted(source, origin, counter, module.__dict__)
-        except Exception:  # not valid Python: let the plain compile say so, as python would
-            code = compile(source, origin, "exec", dont_inherit=True)
+        code = compile_counted(source, origin, counter, module.__dict__)
         _handshake(handshake)
         exec(code, module.__dict__)
     except SystemExit:

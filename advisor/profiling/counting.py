@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.model import LoopCount
+from advisor.model import LoopCount, UncountedFile
 from advisor.profiling import bootstrap
 from advisor.profiling.target import Target
 
@@ -31,32 +32,43 @@ def counting_env(target: Target, counts_file: str | Path) -> dict[str, str]:
     )
 
 
-def read_imported(path: str | Path) -> tuple[str, ...]:
-    """The pool modules the program had imported when it ended."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return tuple(str(name) for name in data["imported"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return ()
+@dataclass(frozen=True, slots=True)
+class CountsFile:
+    """What the bootstrap left behind: the loops it counted, the pool modules the program had
+    imported by its end, and the files it could not instrument (with why)."""
+
+    loops: tuple[LoopCount, ...] = ()
+    imported: tuple[str, ...] = ()
+    written: bool = False  # False: the run ended before the bootstrap could write (os._exit)
+    uncounted: tuple[UncountedFile, ...] = ()
 
 
-def read_loop_counts(path: str | Path) -> tuple[LoopCount, ...]:
-    """The counts the bootstrap wrote; none when it could not (os._exit, SIGKILL)."""
+def read_counts(path: str | Path) -> CountsFile:
+    """The counts the bootstrap wrote; ``written`` is False when it could not (os._exit,
+    SIGKILL) or the file is not what it writes."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return tuple(
-            LoopCount(
-                path=str(loop["path"]),
-                line=int(loop["line"]),
-                entries=int(loop["entries"]),
-                items=int(loop["items"]),
-                capped=bool(loop.get("capped", False)),
-                seconds=float(loop["seconds"]) if "seconds" in loop else None,
-                timed=int(loop.get("timed", 0)),
-                children_cpu_s=float(loop.get("children_cpu", 0.0)),
-                suspends=bool(loop.get("suspends", False)),
-            )
-            for loop in data["loops"]
+        return CountsFile(
+            loops=tuple(
+                LoopCount(
+                    path=str(loop["path"]),
+                    line=int(loop["line"]),
+                    entries=int(loop["entries"]),
+                    items=int(loop["items"]),
+                    capped=bool(loop.get("capped", False)),
+                    seconds=float(loop["seconds"]) if "seconds" in loop else None,
+                    timed=int(loop.get("timed", 0)),
+                    children_cpu_s=float(loop.get("children_cpu", 0.0)),
+                    suspends=bool(loop.get("suspends", False)),
+                )
+                for loop in data["loops"]
+            ),
+            imported=tuple(str(name) for name in data.get("imported", ())),
+            written=True,
+            uncounted=tuple(
+                UncountedFile(str(entry["path"]), str(entry["reason"]))
+                for entry in data.get("uncounted", ())
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return ()
+        return CountsFile()

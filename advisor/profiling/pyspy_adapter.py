@@ -51,8 +51,7 @@ from advisor.profiling.counting import (
     COUNTS_FILE,
     counted_command,
     counting_env,
-    read_imported,
-    read_loop_counts,
+    read_counts,
 )
 from advisor.profiling.runner import CompletedRun, run_in_process_group
 from advisor.profiling.target import Target
@@ -336,8 +335,7 @@ def profile_with_pyspy(
                 failures.append(f"{MESSAGE_PREFIX}the {name} sampler failed: {reason}")
             else:
                 counts[name] = read_raw(text)
-        loop_counts = read_loop_counts(counts_file)
-        imported = read_imported(counts_file)
+        loop_counts = read_counts(counts_file)  # the bootstrap's file, read before it is gone
     if failures:
         # after the script's own output, where a profiler's messages go
         return None, replace(run, stderr=run.stderr + "".join(f + "\n" for f in failures).encode())
@@ -355,8 +353,10 @@ def profile_with_pyspy(
         exit_code=run.exit_code,
         stacks=combine_samplers(counts, target.code_dir, rate, target.interpreter.library_dirs),
         complete=run.exit_code == 0 and not run.timed_out,
-        loop_counts=loop_counts,
-        imported=imported,
+        loop_counts=loop_counts.loops,
+        imported=loop_counts.imported,
+        counts_written=loop_counts.written,
+        uncounted=loop_counts.uncounted,
         startup_s=float(launched.get("startup_s") or 0.0),
     )
     return profile, run

@@ -25,8 +25,7 @@ from advisor.profiling.counting import (
     COUNTS_FILE,
     counted_command,
     counting_env,
-    read_imported,
-    read_loop_counts,
+    read_counts,
 )
 from advisor.profiling.runner import CompletedRun, run_in_process_group
 from advisor.profiling.target import Target
@@ -168,8 +167,7 @@ def profile_with_scalene(
             stdin=None if target.pass_stdin else subprocess.DEVNULL,
         )
         run = death_by_signal(run)
-        loop_counts = read_loop_counts(counts_file)
-        imported = read_imported(counts_file)
+        counts = read_counts(counts_file)
         try:
             data = json.loads(Path(outfile).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -184,7 +182,9 @@ def profile_with_scalene(
         stacks=stacks_from_scalene(data),
         complete=run.exit_code == 0 and not run.timed_out,
         # scalene's elapsed time starts with the program's code: no start-up in it to subtract
-        loop_counts=loop_counts,
-        imported=imported,
+        loop_counts=counts.loops,
+        imported=counts.imported,
+        counts_written=counts.written,
+        uncounted=counts.uncounted,
     )
     return profile, run

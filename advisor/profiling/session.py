@@ -53,7 +53,11 @@ def _with_paths(session: ProfileSession, move: Callable[[str], str]) -> ProfileS
     return dataclasses.replace(
         session,
         profile=dataclasses.replace(
-            profile, script=move(profile.script), stacks=stacks, loop_counts=counts
+            profile,
+            script=move(profile.script),
+            stacks=stacks,
+            loop_counts=counts,
+            uncounted=tuple(dataclasses.replace(u, path=move(u.path)) for u in profile.uncounted),
         ),
         sources=tuple(dataclasses.replace(s, path=move(s.path)) for s in session.sources),
     )

@@ -40,6 +40,7 @@ LoopForm = Literal[
     "for_augassign",
     "for_set_add",
     "for_extend",
+    "for_tail",  # work in the pool, then a serial tail over its results (loop fission)
     "list_comp",
     "dict_comp",
     "other",

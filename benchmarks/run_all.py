@@ -142,6 +142,15 @@ class Workload:
 
 WORKLOADS = (
     Workload("http_downloads", "HTTP downloads, 100 ms latency", "io", 40, 20, "thread", True),
+    Workload(
+        "printing_downloads",
+        "HTTP downloads printed as they come (fission)",
+        "io",
+        40,
+        20,
+        "thread",
+        True,
+    ),
     Workload("external_commands", "slow external commands (0.1 s each)", "io", 24, 12, "thread"),
     Workload("file_latency", "file I/O on a share, 2 x 20 ms per file", "io", 60, 30, "thread"),
     Workload("cpu_pure_python", "pure-Python CPU (Collatz blocks)", "cpu", 16, 8, "process"),

@@ -1001,8 +1001,9 @@ def test_the_file_keeps_its_line_endings_and_tabs() -> None:
             "line 2: the body uses the accumulator `out` before its last statement",
         ),
         (
-            "for u in us:\n    d = get(u)\n    print(d)\n",
-            "line 1: body does not end with `acc.append(...)`",
+            # the tail feeds the work (`n`): no fission
+            "for u in us:\n    d = get(u, n)\n    print(d)\n    n += 1\n",
+            "line 1: the body uses the accumulator `n` before its last statement",
         ),
         (
             "def f(bs):\n    last = None\n    for b in bs:\n        print(last)\n"

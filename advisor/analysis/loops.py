@@ -22,6 +22,7 @@ from advisor.model import LoopSite
 from advisor.syntax.bindings import EXPRESSION_SCOPES
 from advisor.syntax.item_flow import read_after_reasons
 from advisor.syntax.name_uses import ScopeNames, record_name
+from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.sites import site_of
 
 if TYPE_CHECKING:
@@ -112,7 +113,9 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
     doubts: list[Doubt] = []
     if isinstance(node, ast.For):
         doubts = for_loop_doubts(node, facts)
-        doubts += [Doubt(r) for r in read_after_reasons(node, raw.scope, raw.outer_loop)]
+        tail = serial_tail(node)
+        kept = frozenset() if tail is None else tail.written | frozenset(tail.returned)
+        doubts += [Doubt(r) for r in read_after_reasons(node, raw.scope, raw.outer_loop, kept)]
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)

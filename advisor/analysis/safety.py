@@ -15,6 +15,7 @@ from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.independence import Doubt
 from advisor.syntax.bindings import SCOPE_NODES, bound_names
 from advisor.syntax.item_flow import NameUse, loop_accumulator
+from advisor.syntax.serial_tail import serial_tail
 
 
 def _early_exits(body: list[ast.stmt]) -> list[str]:
@@ -60,14 +61,19 @@ def for_loop_doubts(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = Fa
     if loop.orelse:
         reasons.append("the loop has an `else` clause that depends on how it ends")
     reasons += _early_exits(loop.body)
+    # With a serial tail (output, counters, several results after the work: loop fission) only
+    # the work runs concurrently; the tail keeps its order and may carry its own totals.
+    tail = serial_tail(loop) if not cooperative else None
+    work = loop.body if tail is None else loop.body[: len(loop.body) - len(tail.tail)]
     use = NameUse()
-    for statement in loop.body:
+    for statement in work:
         use.visit(statement)
     for name in sorted(use.carried() - bound_names(loop.target)):
         reasons.append(f"`{name}` is carried from one iteration to the next")
     functions, cls = facts.surroundings(loop)
     proof = facts.proof(cooperative=cooperative)
-    doubts = proof.loop_doubts(loop, loop.body, functions, loop_accumulator(loop), cls)
+    accumulator = loop_accumulator(loop) if tail is None else None
+    doubts = proof.loop_doubts(loop, work, functions, accumulator, cls)
     return [*(Doubt(reason) for reason in reasons), *doubts]
 
 

@@ -78,11 +78,16 @@ def item_function(
     then ``return`` the item's value (``value`` instead, if given)."""
     if value is not None:
         returned = parenthesized(value)
+    elif shape.form == "for_tail":
+        returned = shape.value  # `return url, size`: what the serial tail reads
     elif shape.key is not None:
         returned = item_result(shape).with_changes(lpar=[], rpar=[])  # `return key, value`
     else:
         returned = item_result(shape)
     keywords = [cst.Param(cst.Name(p)) for p in keyword_only]
+    ending = [cst.SimpleStatementLine([cst.Return(returned)])]
+    if shape.form == "for_tail" and not shape.returned:
+        ending = []  # a body of effects only: its results are None
     return cst.FunctionDef(
         name=cst.Name(name),
         params=cst.Parameters(
@@ -90,5 +95,5 @@ def item_function(
             star_arg=cst.ParamStar() if keywords else cst.MaybeSentinel.DEFAULT,
             kwonly_params=keywords,
         ),
-        body=cst.IndentedBlock([*shape.prelude, cst.SimpleStatementLine([cst.Return(returned)])]),
+        body=cst.IndentedBlock([*shape.prelude, *ending]),
     )

@@ -47,6 +47,7 @@ from advisor.syntax.loop_shape import LoopAt, LoopShape, filtered_loop, locate_l
 from advisor.syntax.name_uses import scope_names
 from advisor.syntax.names import ModuleNames, fresh_name
 from advisor.syntax.script_guard import runs_only_as_script
+from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.source import Source
 
 __all__ = [
@@ -198,6 +199,12 @@ def _rewrite_for(
     filtered = filtered_loop(loop)
     if filtered is not None:  # the filter went into the map's iterable
         loop = filtered[0]
+    if shape.form == "for_tail" and isinstance(loop.body, cst.IndentedBlock):
+        serial = _serial_tail_loop(shape, map_call, names)
+        block = loop.body
+        return _pool_with(
+            pool, names.executor, [serial], loop.leading_lines, block.header, block.footer
+        )
     if isinstance(loop.body, cst.IndentedBlock):
         line = loop.body.body[-1]
         if not isinstance(line, cst.SimpleStatementLine):
@@ -254,6 +261,15 @@ def _rewrite_for(
             leading_lines=line.leading_lines,
         )
     return _pool_with(pool, names.executor, [new_body], loop.leading_lines, header, footer)
+
+
+def _serial_tail_loop(shape: LoopShape, map_call: cst.Call, names: _Names) -> cst.For:
+    """``for <returned> in executor.map(...): <tail>``: the loop's own tail statements, run
+    serially over the results in the original order (``pass`` for a body of effects only, whose
+    results are consumed so each item's exception surfaces where the loop was)."""
+    target = shape.value if shape.returned else cst.Name(names.result)
+    body = list(shape.tail) or [cst.SimpleStatementLine([cst.Pass()])]
+    return cst.For(target=target, iter=map_call, body=cst.IndentedBlock(body))
 
 
 # The built-in collection the compact form of each collecting form needs.
@@ -395,10 +411,12 @@ def _context_reason(at: LoopAt, context: _Context) -> str | None:
     )
     start = outer.lineno if outer is not None else node.lineno
     later = [s for s in scope_body if (s.end_lineno or s.lineno) >= start]
-    reasons = read_after_reasons(node, scope_names(later), outer)
+    tail = serial_tail(node)
+    kept = frozenset() if tail is None else tail.written | frozenset(tail.returned)
+    reasons = read_after_reasons(node, scope_names(later), outer, kept)
     if reasons:
         return reasons[0]
-    set_by_loop = (bound_in(node.body) | bound_in([node.target])) - {shape.accumulator}
+    set_by_loop = (bound_in(node.body) | bound_in([node.target])) - {shape.accumulator} - kept
     if function is not None:
         for name, keyword in declarations(function).items():
             if name in set_by_loop:
@@ -464,6 +482,8 @@ def _plan_loop(
     before: list[cst.BaseStatement] = []  # statements that go right before the `with`
     helper = ""  # a module-level function that goes before the code holding the loop
     guard: GuardPlan | None = None
+    if factory.crosses_processes and shape.form == "for_tail":
+        return "a loop split into work and a serial tail is rewritten onto threads only (yet)"
     if factory.crosses_processes:
         need = _guard_need(at, module)
         if isinstance(need, str):

@@ -28,6 +28,7 @@ __all__ = [
     "loop_accumulator",
     "prelude_reason",
     "read_after_reasons",
+    "work_reason",
 ]
 
 # Methods that mutate their receiver in place: calling one on shared state is a write.
@@ -205,18 +206,40 @@ def prelude_reason(loop_code: str, target: str, accumulator: str | None) -> str 
     found = _forbidden(prelude)
     if found is not None:
         return found
-    bound = bound_in(parsed.body) - {accumulator}
     if accumulator in {n.id for n in _all_names(prelude)}:
         return f"the body uses the accumulator `{accumulator}` before its last statement"
-    shared = _shared_change(prelude, bound | {target})
+    return _function_body_reason(prelude, [last], target, bound_in(parsed.body) - {accumulator})
+
+
+def work_reason(loop_code: str, target: str, tail_length: int) -> str | None:
+    """Why the statements of the loop before its last ``tail_length`` ones (a serial tail, see
+    advisor/syntax/serial_tail.py) could not become the body of a function that returns what the
+    tail reads, else None."""
+    parsed = ast.parse(loop_code).body[0]
+    if not isinstance(parsed, ast.For):
+        return "the loop does not parse as a `for` loop on its own"
+    split = len(parsed.body) - tail_length
+    work, tail = parsed.body[:split], parsed.body[split:]
+    return _function_body_reason(work, tail, target, bound_in(work))
+
+
+def _function_body_reason(
+    body: list[ast.stmt], after: list[ast.stmt], target: str, bound: set[str]
+) -> str | None:
+    """Why ``body`` could not become a function of the item whose results ``after`` reads."""
+    found = _forbidden(body)
+    if found is not None:
+        return found
+    shared = _shared_change(body, bound | {target})
     if shared is not None:
         return f"the loop body also changes `{shared}`, which every item shares"
     flow = _Flow(bound)
-    assigned = flow.block(prelude, {target})
-    flow.read(last, assigned if assigned is not None else set(bound) | {target})
+    assigned = flow.block(body, {target})
+    for statement in after:
+        flow.read(statement, assigned if assigned is not None else set(bound) | {target})
     if flow.problem is not None:
         return flow.problem
-    closure = _late_binding(parsed.body, bound | {target})
+    closure = _late_binding([*body, *after], bound | {target})
     if closure is not None:
         return f"a closure made in the loop body reads `{closure}`, which every iteration rebinds"
     return None
@@ -418,12 +441,16 @@ def _late_binding(statements: Sequence[ast.stmt], rebound: set[str]) -> str | No
 
 
 def read_after_reasons(
-    loop: ast.For, scope: ScopeNames, outer_loop: ast.stmt | None = None
+    loop: ast.For,
+    scope: ScopeNames,
+    outer_loop: ast.stmt | None = None,
+    kept: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The loop's variable and the temporaries its body assigns no longer exist after a rewrite
     (the pool runs the body in a function): code after the loop must not read them, nor code
     before it in an enclosing loop of the same scope (``outer_loop``), which runs after it in
-    the next iteration."""
+    the next iteration. ``kept``: names the rewrite still binds in the loop's scope (a serial
+    tail's, see advisor/syntax/serial_tail.py)."""
     end = loop.end_lineno or loop.lineno
 
     def read_later(name: str) -> bool:
@@ -436,13 +463,13 @@ def read_after_reasons(
     target = bound_names(loop.target)
     reasons = [
         f"the loop variable `{name}` is read after the loop"
-        for name in sorted(target)
+        for name in sorted(target - kept)
         if read_later(name)
     ]
     use = NameUse()
     for statement in loop.body:
         use.visit(statement)
-    temporaries = use.writes - target - {loop_accumulator(loop)}
+    temporaries = use.writes - target - {loop_accumulator(loop)} - kept
     reasons += [
         f"`{name}`, assigned in the loop body, is read after the loop"
         for name in sorted(temporaries)

@@ -20,9 +20,10 @@ import libcst as cst
 
 from advisor.model import LoopForm, Site
 from advisor.syntax.bindings import bound_in
-from advisor.syntax.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason
+from advisor.syntax.item_flow import CONSUMERS, FRAME_SENSITIVE, prelude_reason, work_reason
 from advisor.syntax.names import fresh_name
 from advisor.syntax.region import Region, parse_region
+from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.sites import span_of, statement_at
 from advisor.syntax.source import Source
 from advisor.syntax.statements import Located, is_compound, statements_starting_at
@@ -53,6 +54,10 @@ class LoopShape:
     conditions: tuple[cst.CompIf, ...] = ()  # `if` clauses of a comprehension, kept serial
     # statements of the loop body before the last one: they compute the item's value
     prelude: tuple[cst.BaseStatement, ...] = ()
+    # for_tail: the statements that stay serial, run over the results in order, and the names
+    # of the work they read (what the pool's function returns; ``value`` is their expression)
+    tail: tuple[cst.BaseStatement, ...] = ()
+    returned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +157,20 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         return _recognise_for(one_name, frozenset(n.value for n in _target_names(loop.target)))
     filtered = filtered_loop(loop)
     if filtered is not None:
-        return _with_filter(*filtered, unpacked)
+        shape = _with_filter(*filtered, unpacked)
+        whole = isinstance(loop.body, cst.IndentedBlock) and len(loop.body.body) == 1
+        if isinstance(shape, LoopShape) and shape.form == "for_tail" and whole:
+            return "the body is one `if` block with output or several results in it"
+        return shape
     exits = _EarlyExitFinder()
     loop.body.visit(exits)
     if exits.found is not None:
         return f"body contains {exits.found}"
+    # Output or several results after the work: split the loop (fission) rather than send the
+    # output into the pool with the work.
+    tail = _tail_shape(loop, target.value)
+    if tail is not None:
+        return tail
     split = _split_body(loop.body)
     if isinstance(split, str):
         return split
@@ -177,6 +191,41 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         key=shape.key,
         accumulator=shape.accumulator,
         prelude=prelude,
+    )
+
+
+def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
+    """The loop split into pooled work and a serial tail (advisor/syntax/serial_tail.py), when
+    that is its shape and the work can become a function of the item."""
+    block = loop.body
+    if not isinstance(block, cst.IndentedBlock):
+        return None
+    if any(isinstance(s, cst.SimpleStatementLine) and len(s.body) != 1 for s in block.body):
+        return None  # `a; b` is one line here and two statements to ast
+    code = cst.Module([]).code_for_node(loop)
+    parsed = ast.parse(code).body[0]
+    if not isinstance(parsed, ast.For):
+        return None
+    split = serial_tail(parsed)
+    if split is None or work_reason(code, target, len(split.tail)) is not None:
+        return None
+    cut = len(block.body) - len(split.tail)
+    names = [cst.Name(n) for n in split.returned]
+    value: cst.BaseExpression
+    if len(names) == 1:
+        value = names[0]
+    elif names:
+        value = cst.Tuple([cst.Element(n) for n in names], lpar=[], rpar=[])
+    else:
+        value = cst.Name("None")
+    return LoopShape(
+        "for_tail",
+        target,
+        loop.iter,
+        value,
+        prelude=tuple(block.body[:cut]),
+        tail=tuple(block.body[cut:]),
+        returned=split.returned,
     )
 
 
@@ -256,6 +305,9 @@ def _with_filter(
     if not isinstance(body, ast.For):
         return "the loop does not parse as a `for` loop on its own"
     changed = bound_in(body.body) | {shape.accumulator or ""}
+    split = serial_tail(body) if shape.form == "for_tail" else None
+    if split is not None:
+        changed |= split.written  # the filter runs ahead of every tail
     stale = sorted((facts.names & changed) - {shape.target})
     if stale:
         return f"the filter reads `{stale[0]}`, which the loop changes"

@@ -1,0 +1,185 @@
+"""Loop fission: the statements at the end of a loop body that can stay serial, in order, while
+the work before them runs in a pool.
+
+A real loop seldom ends with one ``acc.append(v)``: it prints what it fetched, logs, counts, or
+collects into several results. An expert splits such a loop in two: the independent blocking
+work runs in the pool and returns what the rest needs, then a serial loop over the results, in
+the original order, prints and collects. The output is byte-identical because every statement
+of the tail runs exactly as before, serially and in order; what moves is only that later
+items' work may happen before an earlier item's tail. That is invisible when the work cannot see
+what the tail does, so the tail is held to statements whose only effects are ones the work does
+not read: ordered output (``print``, a logger, ``sys.stdout.write``), accumulation into names
+the work never mentions (``acc.append(v)``, ``n += 1``, ``d[k] = v``), and ``if`` blocks of
+those, with arguments and tests that call nothing but pure builtins and methods.
+
+Both the analysis (which judges only the work as concurrent) and the rewrite ask here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from advisor.syntax.bindings import bound_in, bound_names, dotted_name
+from advisor.syntax.item_flow import ACCUMULATING_METHODS, filtered_body, loop_accumulator
+
+__all__ = ["SerialTail", "serial_tail"]
+
+# Names a logger usually has; `logging.info(...)` and `logging.getLogger(...).info(...)` too.
+_LOGGER_NAMES = frozenset({"logging", "logger", "log", "LOGGER", "LOG", "_log", "_logger"})
+_LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+_STREAM_WRITES = frozenset({"sys.stdout.write", "sys.stderr.write"})
+# Builtins that only compute a value from their arguments.
+_PURE_BUILTINS = frozenset(
+    {"len", "str", "repr", "int", "float", "bool", "round", "abs", "format", "min", "max",
+     "sum", "sorted", "tuple", "list", "hex", "bin", "oct", "chr", "ord", "isinstance", "bytes",
+     "divmod", "ascii", "type", "id", "hash"}
+)  # fmt: skip
+# Methods of strings, bytes and mappings that only read their receiver.
+_PURE_METHODS = frozenset(
+    {"format", "strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "join",
+     "split", "rsplit", "splitlines", "replace", "decode", "encode", "startswith", "endswith",
+     "keys", "values", "items", "hexdigest", "count", "index", "find", "zfill", "ljust",
+     "rjust", "center", "partition", "rpartition", "casefold", "isdigit", "isalpha", "copy",
+     "removeprefix", "removesuffix", "isoformat", "strftime", "total_seconds"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SerialTail:
+    """A loop body split in two: ``work`` (its first ``work_length`` statements after the
+    filter) runs in the pool and returns ``returned``; ``tail`` runs serially over the results,
+    in order. ``written``: the names the tail changes (they stay in the caller's scope)."""
+
+    work: tuple[ast.stmt, ...]
+    tail: tuple[ast.stmt, ...]
+    returned: tuple[str, ...]
+    written: frozenset[str]
+
+
+def serial_tail(loop: ast.For) -> SerialTail | None:
+    """The split of ``loop`` into pooled work and a serial tail, when it has one: at least one
+    statement of work, and a tail the work does not read (an empty tail: a body of effects
+    only, whose results are consumed in order so exceptions surface). None for a loop with
+    nothing to split, for the plain forms (the body ends with its one collecting statement),
+    and for a loop whose body is one ``if`` block (its filter goes in front of the pool)."""
+    body = filtered_body(loop)
+    if body is not loop.body and body != loop.body[1:]:
+        return None
+    start = len(body)
+    while start > 0 and _tail_statement(body[start - 1]):
+        start -= 1
+    work, tail = list(body[:start]), list(body[start:])
+    if not work or (len(tail) <= 1 and loop_accumulator(loop) is not None):
+        return None  # nothing to split, or the one collecting statement of the plain forms
+    written = _written(tail)
+    target = bound_names(loop.target)
+    if not target & {n.id for node in work for n in ast.walk(node) if isinstance(n, ast.Name)}:
+        return None  # the same work repeated (polling, pacing, retries): not independent items
+    # the work with its filter, and the iterable: what runs ahead of the tail once split
+    ahead = [loop.iter, *loop.body[: len(loop.body) - len(tail)]]
+    worked = {n.id for node in ahead for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if written & (worked | target):
+        return None  # the tail feeds the work (or rebinds the item): it cannot lag behind it
+    bound = bound_in(work) | target
+    reads = sorted(
+        (name.id not in target, name.lineno, name.col_offset, name.id)
+        for node in tail
+        for name in ast.walk(node)
+        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in bound
+    )  # the item first, then the work's names in the order the tail reads them
+    returned = tuple(dict.fromkeys(name for *_, name in reads))
+    return SerialTail(tuple(work), tuple(tail), returned, frozenset(written))
+
+
+def _written(tail: Sequence[ast.stmt]) -> set[str]:
+    """The names the tail's statements change: assigned, augmented, or accumulated into."""
+    written = bound_in(tail)
+    for node in ast.walk(ast.Module(body=list(tail), type_ignores=[])):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if node.func.attr in ACCUMULATING_METHODS and isinstance(receiver, ast.Name):
+                written.add(receiver.id)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+        ):
+            written.add(node.value.id)
+    return written
+
+
+def _tail_statement(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.If):
+        return (
+            _pure(statement.test)
+            and all(map(_tail_statement, statement.body))
+            and all(map(_tail_statement, statement.orelse))
+        )
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        return (_output(call) or _accumulation(call)) and _pure_arguments(call)
+    if isinstance(statement, ast.AugAssign):
+        return isinstance(statement.target, ast.Name) and _pure(statement.value)
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        return (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and _pure(target.slice)
+            and _pure(statement.value)
+        )
+    return False
+
+
+def _output(call: ast.Call) -> bool:
+    name = dotted_name(call.func)
+    if name == "print" or name in _STREAM_WRITES:
+        return True
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _LOG_METHODS:
+        return False
+    receiver = func.value
+    if isinstance(receiver, ast.Name):
+        return receiver.id in _LOGGER_NAMES
+    return (  # logging.getLogger(...).info(...)
+        isinstance(receiver, ast.Call)
+        and dotted_name(receiver.func) == "logging.getLogger"
+        and _pure_arguments(receiver)
+    )
+
+
+def _accumulation(call: ast.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in ACCUMULATING_METHODS
+        and isinstance(func.value, ast.Name)
+    )
+
+
+def _pure_arguments(call: ast.Call) -> bool:
+    return all(_pure(a) for a in call.args) and all(_pure(k.value) for k in call.keywords)
+
+
+def _pure(expression: ast.expr) -> bool:
+    """Does evaluating ``expression`` only compute (no call but pure builtins and methods, no
+    assignment, await or yield)?"""
+    for node in ast.walk(expression):
+        if isinstance(node, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda)):
+            return False
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return False
+        if isinstance(node, ast.Call) and not _pure_call(node):
+            return False
+    return True
+
+
+def _pure_call(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _PURE_BUILTINS
+    return isinstance(func, ast.Attribute) and func.attr in _PURE_METHODS

@@ -1,0 +1,261 @@
+"""Loop fission: the work runs in the pool, the printing and collecting that follow it stay
+serial, in order, over the results (advisor/syntax/serial_tail.py). Exact rewrites, idempotence,
+the analysis' verdict, and real runs whose output must not change."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from advisor.codemods.loop_executor import PROCESS_POOL, rewrite_loop
+from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool
+from advisor.errors import RewriteError
+from conftest import rule_findings, script_stdout
+
+
+def _rewrite(source: str, line: int, workers: int = 4) -> str:
+    rewritten = rewrite_loops_to_thread_pool(source, {line: workers})
+    compile(rewritten, "<rewritten>", "exec", dont_inherit=True)
+    assert rewrite_loops_to_thread_pool(rewritten, {}) == rewritten
+    return rewritten
+
+
+PRINTING = textwrap.dedent(
+    """\
+    import time
+
+
+    def fetch(url):
+        time.sleep(0.01)
+        return url * 2
+
+
+    def report(urls):
+        sizes = []
+        total = 0
+        for url in urls:
+            page = fetch(url)
+            size = len(page)
+            print(f"{url}: {size} bytes")
+            if size > 4:
+                print("  large")
+            sizes.append(size)
+            total += size
+        print("total", total)
+        return sizes
+
+
+    print(report(["a", "bb", "ccc"] * 5))
+    """
+)
+
+
+def test_printing_and_several_results_stay_serial_after_the_pooled_work(tmp_path: Path) -> None:
+    after = _rewrite(PRINTING, 12)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return url * 2
+
+
+        def report(urls):
+            sizes = []
+            total = 0
+
+            def _url_result(url):
+                page = fetch(url)
+                size = len(page)
+                return url, size
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                for url, size in executor.map(_url_result, urls):
+                    print(f"{url}: {size} bytes")
+                    if size > 4:
+                        print("  large")
+                    sizes.append(size)
+                    total += size
+            print("total", total)
+            return sizes
+
+
+        print(report(["a", "bb", "ccc"] * 5))
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        PRINTING, tmp_path, "before.py"
+    )
+
+
+def test_the_analysis_judges_only_the_work_and_calls_it_safe() -> None:
+    (finding,) = rule_findings(PRINTING, "CA101")
+    assert (finding.line, finding.fix_safety, finding.site and finding.site.shape) == (
+        12,
+        "safe",
+        "for_tail",
+    )
+
+
+EFFECTS = textwrap.dedent(
+    """\
+    import subprocess
+    import sys
+
+    commands = [[sys.executable, "-c", f"print({i})"] for i in range(4)]
+    for command in commands:
+        subprocess.run(command, check=True, capture_output=True)
+    print("done")
+    """
+)
+
+
+def test_a_body_of_effects_only_is_mapped_and_its_results_consumed(tmp_path: Path) -> None:
+    after = _rewrite(EFFECTS, 5)
+    assert after == textwrap.dedent(
+        """\
+        import subprocess
+        import sys
+        from concurrent.futures import ThreadPoolExecutor
+
+        commands = [[sys.executable, "-c", f"print({i})"] for i in range(4)]
+
+
+        def _command_result(command):
+            subprocess.run(command, check=True, capture_output=True)
+
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            for result in executor.map(_command_result, commands):
+                pass
+        print("done")
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == "done\n"
+    # a child process may read what an earlier one wrote: not safe, a run can tell
+    (finding,) = rule_findings(EFFECTS, "CA101")
+    assert (finding.fix_safety, finding.run_checkable) == ("unsafe", True)
+
+
+def test_an_exception_in_the_work_surfaces_after_the_earlier_items_printed(
+    tmp_path: Path,
+) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def load(n):
+            time.sleep(0.01)
+            if n == 3:
+                raise ValueError(n)
+            return n * n
+
+
+        try:
+            for n in range(6):
+                value = load(n)
+                print(n, value)
+        except ValueError as error:
+            print("failed at", error)
+        """
+    )
+    after = _rewrite(before, 12)
+    assert "for n, value in executor.map(_n_result, range(6)):" in after
+    expected = "0 0\n1 1\n2 4\nfailed at 3\n"
+    assert script_stdout(before, tmp_path, "before.py") == expected
+    assert script_stdout(after, tmp_path, "after.py") == expected
+
+
+def test_a_filter_stays_in_front_and_logging_stays_in_the_tail(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import logging
+        import sys
+        import time
+
+        logging.basicConfig(stream=sys.stdout, format="%(message)s", level=logging.INFO)
+        log = logging.getLogger("job")
+        names = ["a", "", "b", "c"]
+        found = {}
+        for name in names:
+            if not name:
+                continue
+            time.sleep(0.01)
+            result = name.upper()
+            log.info("fetched %s", name)
+            found[name] = result
+        print(found)
+        """
+    )
+    after = _rewrite(before, 9)
+    assert after.endswith(
+        textwrap.dedent(
+            """\
+            def _name_result(name):
+                time.sleep(0.01)
+                result = name.upper()
+                return name, result
+
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                for name, result in executor.map(_name_result, [name for name in names if name]):
+                    log.info("fetched %s", name)
+                    found[name] = result
+            print(found)
+            """
+        )
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (  # the tail counts what the work reads: the items are not independent
+            "for u in us:\n    d = get(u, n)\n    print(d)\n    n += 1\n",
+            "the body uses the accumulator `n` before its last statement",
+        ),
+        (  # a filter reads what the tail collects: it would run ahead of every tail
+            "for u in us:\n    if u in seen:\n        continue\n    d = get(u)\n"
+            "    print(d)\n    seen.add(u)\n",
+            "the filter reads `seen`, which the loop changes",
+        ),
+        (  # the work reads what the tail collects
+            "for u in us:\n    d = get(u, out)\n    print(d)\n    out.append(d)\n",
+            "the body uses the accumulator `out` before its last statement",
+        ),
+    ],
+)
+def test_tails_that_could_change_behaviour_are_not_split(source: str, reason: str) -> None:
+    with pytest.raises(RewriteError, match=reason):
+        rewrite_loops_to_thread_pool(source, {1: 4})
+
+
+def test_a_call_the_tail_cannot_vouch_for_stays_in_the_work_which_is_then_unsafe() -> None:
+    source = (
+        "def f(us, get, save):\n    for u in us:\n        d = get(u)\n        save(d)\n"
+        "        print(d)\n"
+    )
+    (finding,) = rule_findings(
+        source.replace("get(u)", "urlopen(u)").replace(
+            "def f(us, get, save):", "from urllib.request import urlopen\ndef f(us, save):"
+        ),
+        "CA101",
+    )
+    assert finding.fix_safety == "unsafe"
+    after = rewrite_loops_to_thread_pool(source, {2: 4})
+    assert "    def _u_result(u):\n        d = get(u)\n        save(d)\n        return d\n" in after
+    assert "        for d in executor.map(_u_result, us):\n            print(d)\n" in after
+
+
+def test_processes_refuse_a_serial_tail_with_a_reason() -> None:
+    with pytest.raises(RewriteError, match="onto threads only"):
+        rewrite_loop(PRINTING, 12, 2, PROCESS_POOL)

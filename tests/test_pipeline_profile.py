@@ -17,8 +17,12 @@ pytestmark = pytest.mark.slow
 
 def test_a_thread_pool_over_python_work_is_ca203(fixture_copy) -> None:
     script = fixture_copy("pool_threads_over_cpu.py")
+    # 16 ranges (~1 s): at 100 samples a second a shorter run left the GIL share to chance on a
+    # loaded machine (63% seen against the 60% it must pass)
     report = profile_script(
-        ProfileRequest(str(script), timeout=120, settings=AdviceSettings(cores=2, free_cores=2))
+        ProfileRequest(
+            str(script), args=("16",), timeout=120, settings=AdviceSettings(cores=2, free_cores=2)
+        )
     )
     [finding] = [f for f in report.findings if f.rule == "CA203"]
     assert (finding.line, finding.kind, finding.suggestion, finding.workers) == (
@@ -32,7 +36,8 @@ def test_a_thread_pool_over_python_work_is_ca203(fixture_copy) -> None:
     assert finding.predicted_speedup is not None and finding.predicted_speedup > 1.3
     assert "held the GIL" in finding.message
     # the pool's own loop (in count_primes, lines 29-31, run by the workers) is the pool's, not a
-    # finding (the printing loop after it may be one on a loaded machine: not this test's point)
+    # finding: its clock, summed over the workers, once made it look like the whole run (the
+    # printing loop after it may be one on a loaded machine: not this test's point)
     assert [f for f in report.findings if 29 <= f.line <= 31] == []
 
 

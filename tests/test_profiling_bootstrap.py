@@ -119,6 +119,29 @@ def test_each_execution_of_a_loop_is_timed_unless_it_pauses(tmp_path: Path) -> N
     assert (loops[14].timed, loops[15].items, loops[15].seconds) == (1, 2, None)
 
 
+def test_only_the_main_threads_executions_are_timed(tmp_path: Path) -> None:
+    # Four workers running the loop at once would add up to four times the wall time, and the
+    # loop would look like the whole run: off the main thread a loop is counted, never timed.
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import time\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def waits(n):\n"
+        "    for _ in range(n):\n"
+        "        time.sleep(0.05)\n"
+        "    return n\n"
+        "with ThreadPoolExecutor(4) as pool:\n"
+        "    print(sum(pool.map(waits, [2, 2, 2, 2])))\n"
+        "waits(1)\n"
+    )
+    counts = tmp_path / "counts.json"
+    result = run([BOOTSTRAP, str(script)], tmp_path, counts)
+    assert result.stdout == "8\n", result.stderr
+    [loop] = read_counts(counts).loops
+    assert (loop.entries, loop.items, loop.timed) == (5, 9, 1)
+    assert loop.seconds is not None and 0.05 <= loop.seconds < 0.4
+
+
 def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
     script = tmp_path / "script.py"
     script.write_text(

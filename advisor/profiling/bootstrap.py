@@ -48,6 +48,7 @@ import contextlib
 import itertools
 import json
 import os
+import threading
 import signal
 import time
 import types
@@ -96,6 +97,10 @@ class LoopCounter:
         # CPU seconds of the child processes the loop waited for (the parent's wait hides them)
         self.children_cpu: list[float] = []
         self.suspending: set[int] = set()  # sites that await: their clock runs on meanwhile
+        # Only the main thread's executions are timed: a loop the program's other threads run
+        # (a pool's workers, its own threads) overlaps the main thread's run, and eight workers'
+        # clocks add up to eight times the wall time; its share of the run comes from the samples.
+        self.main_thread = threading.get_ident()
         # files whose loops could not be instrumented, and why: they run uncounted, and the
         # report says so (never silently)
         self.uncounted: list[dict[str, str]] = []
@@ -136,7 +141,11 @@ class LoopCounter:
         def clock() -> tuple[float, float]:
             return time.perf_counter(), _children_cpu()
 
+        main_thread, get_ident = self.main_thread, threading.get_ident
+
         def stop(started: tuple[float, float]) -> None:
+            if get_ident() != main_thread:
+                return  # untimed: the site's clock no longer covers every execution
             seconds[index] += time.perf_counter() - started[0]
             children[index] += _children_cpu() - started[1]
             timed[index] += 1

@@ -48,8 +48,8 @@ import contextlib
 import itertools
 import json
 import os
-import threading
 import signal
+import threading
 import time
 import types
 from importlib.machinery import PathFinder, SourceFileLoader

@@ -49,6 +49,37 @@ def test_fix_writes_exits_0_and_a_second_run_finds_nothing(tmp_path: Path) -> No
     assert second.stdout.strip() == "Fixed 0 findings in 0 files."
 
 
+def test_a_loop_that_prints_as_it_goes_is_split_and_prints_the_same(tmp_path: Path) -> None:
+    """The request runs in the pool; the print, the dict and the running total stay serial after
+    it, in input order, so the fixed script prints exactly what the serial one did."""
+    for name in ("mirror_pages.py", "latency_server.py"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    serial = subprocess.run(
+        [sys.executable, "mirror_pages.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    result = run_cli("fix", "mirror_pages.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    fixed = (tmp_path / "mirror_pages.py").read_text()
+    assert (
+        "    def _url_result(url):\n"
+        "        with urllib.request.urlopen(url, timeout=10) as response:\n"
+        "            page = response.read()\n"
+        '        name = url.rsplit("/", 1)[-1]\n'
+        "        return name, page\n"
+        "\n"
+        "    with ThreadPoolExecutor(max_workers=8) as executor:\n"
+        "        for name, page in executor.map(_url_result, urls):\n"
+        '            print(f"page {name}: {len(page)} bytes")\n'
+        "            sizes[name] = len(page)\n"
+        "            total += len(page)\n"
+    ) in fixed
+    rerun = subprocess.run(
+        [sys.executable, "mirror_pages.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (rerun.returncode, rerun.stdout) == (0, serial.stdout)
+    assert serial.stdout.endswith("20 pages, 65515 bytes, largest 4020\n"), serial.stdout
+
+
 def test_a_loop_of_commands_is_left_to_a_verified_run(tmp_path: Path) -> None:
     """Each item runs a command: an external effect that source cannot prove independent (a
     later command may read an earlier one's files), so `fix` leaves it and says why."""

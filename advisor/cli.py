@@ -37,6 +37,7 @@ from advisor.report.fix_console import render_fix_summary
 from advisor.report.formats import render_text
 from advisor.report.load import load_report
 from advisor.report.rules_doc import render_rule, render_rule_list
+from advisor.report.wording import apply_summary
 from advisor.verify.bench import BenchRequest, bench_scripts
 from advisor.verify.equivalence import OutputRule
 
@@ -89,13 +90,17 @@ class OutputFormat(enum.StrEnum):
     html = "html"
 
 
-def _emit(report: Report, output_format: OutputFormat, output: Path | None = None) -> None:
+def _emit(
+    report: Report, output_format: OutputFormat, output: Path | None = None, applied: bool = False
+) -> None:
     if output_format is OutputFormat.table:
         if output is not None:
             raise UsageError("--output needs --format json, sarif, markdown, github or html")
         # Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the table.
         console = Console() if sys.stdout.isatty() else Console(width=120)
         render_console(report, console)
+        if applied:
+            console.print(apply_summary(report), highlight=False)
     elif output is None:
         sys.stdout.write(render_text(report, output_format.value))
     else:
@@ -297,7 +302,7 @@ def profile(
             report = apply_and_verify(
                 report, request, runs, on_run=lambda _label: progress.advance(task)
             )
-    _emit(report, output_format)
+    _emit(report, output_format, applied=apply)
     if any(e.kind == "script" for e in report.errors):
         raise typer.Exit(2)
 

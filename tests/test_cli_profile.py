@@ -70,6 +70,16 @@ def test_unsafe_loops_are_reported_but_never_rewritten(fixture_copy) -> None:
     assert script.read_bytes() == before
 
 
+def test_apply_says_in_one_line_why_nothing_was_applied(fixture_copy) -> None:
+    script = fixture_copy("unsafe_loops.py")
+    result = run_cli("profile", str(script), "--apply", "--min-share", "0.1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "Nothing applied to the 3 findings: 2 with no automatic rewrite, "
+        "1 unsafe (a doubt no run can settle)."
+    )
+
+
 def test_console_table_shows_the_advice(fixture_copy) -> None:
     script = fixture_copy("checksum_files.py")
     result = run_cli("profile", str(script))

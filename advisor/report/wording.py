@@ -3,7 +3,9 @@ and HTML say the same thing."""
 
 from __future__ import annotations
 
-from advisor.model import Finding
+from collections import Counter
+
+from advisor.model import Finding, Report, Verification
 
 SUGGESTION_TEXT = {
     "thread_pool": "ThreadPoolExecutor",
@@ -32,3 +34,45 @@ def suggestion_with_concurrency(finding: Finding) -> str:
     concurrency = concurrency_text(finding)
     text = SUGGESTION_TEXT[finding.suggestion]
     return f"{text}, {concurrency}" if concurrency else text
+
+
+def apply_summary(report: Report) -> str:
+    """One line after `profile --apply`: how many findings were rewritten and kept, and why each
+    other one was not, counted by reason, so "nothing happened" is never silent."""
+    verified = {v.finding: v for v in report.verification}
+    reasons: Counter[str] = Counter()
+    for index, finding in enumerate(report.findings):
+        reasons[_apply_reason(finding, verified.get(index))] += 1
+    kept = reasons.pop(_KEPT, 0)
+    total = len(report.findings)
+    if not total:
+        return "Nothing to apply."
+    findings = "finding" if total == 1 else "findings"
+    counted = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+    if not kept:
+        the = "the finding" if total == 1 else f"the {total} findings"
+        return f"Nothing applied to {the}: {counted}."
+    if not reasons:
+        return f"Applied {kept} of {total} {findings}."
+    return f"Applied {kept} of {total} {findings}; not applied: {counted}."
+
+
+_KEPT = "kept"
+
+
+def _apply_reason(finding: Finding, verification: Verification | None) -> str:
+    if verification is not None:
+        if verification.kept:
+            return _KEPT
+        if not verification.after_s:
+            return "tried and put back (did not finish)"
+        if not verification.same_output:
+            return "tried and put back (different output)"
+        return "tried and put back (not faster)"
+    if finding.suggestion == "none":
+        return "with nothing to gain"
+    if finding.fix_safety == "none":
+        return "with no automatic rewrite"
+    if finding.fix_safety == "unsafe" and not finding.run_checkable:
+        return "unsafe (a doubt no run can settle)"
+    return "not tried (see the errors)"

@@ -17,7 +17,7 @@ from advisor import __version__
 from advisor.advice.findings import DASK_THRESHOLD_S, MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
-from advisor.codemods.apply import is_verifiable_fix
+from advisor.codemods.apply import is_applied_by_profile
 from advisor.codemods.fixers import FixTarget
 from advisor.codemods.writing import write_atomically
 from advisor.errors import ConcadviseError, UsageError
@@ -287,7 +287,7 @@ def profile(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
         )
     if apply:
-        eligible = sum(1 for f in report.findings if is_verifiable_fix(f))
+        eligible = sum(1 for f in report.findings if is_applied_by_profile(f))
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -25,12 +25,13 @@ from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
+from advisor.analysis.pool_rules import detect_pool_rules
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
 from advisor.codemods.apply import (
     attach_proposed_diffs,
     fixed_file_bytes,
     fixer_crash,
-    is_verifiable_fix,
+    is_applied_by_profile,
 )
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.judgement import confirmed_by_fixers
@@ -45,6 +46,7 @@ from advisor.model import (
     LoopSite,
     Machine,
     PoolSite,
+    ProfileResult,
     ProfileSession,
     Report,
     RunInfo,
@@ -53,6 +55,8 @@ from advisor.model import (
 from advisor.profiling.attribution import (
     enclosing_loops,
     evidence_by_site,
+    lines_evidence,
+    main_thread_seconds,
     pool_evidence,
     user_files,
 )
@@ -93,14 +97,40 @@ def _sites_of(
     return [], []
 
 
-def _serial_awaits_of(facts: ModuleFacts) -> dict[tuple[str, int], Finding]:
-    """CA104's static findings (a coroutine's loop awaiting one call per item) by loop line: the
-    profile measures those loops and advises gathering them."""
+# The loop rules a profile judges by measuring the loops (profiled_findings), not from source.
+_MEASURED_RULES = frozenset({"CA101", "CA102", "CA103", "CA104"})
+
+
+def _static_findings_of(facts: ModuleFacts, errors: list[ErrorEntry]) -> list[Finding]:
+    """The pool and asyncio rules' findings of a profiled file (CA104's too, which the profile
+    measures); a bug of ours on the file is its `internal` error, as in `check`."""
     try:
-        found = detect_async_rules(facts)
+        return detect_pool_rules(facts) + detect_async_rules(facts)
     except RecursionError:
-        return {}  # _sites_of already reported the file
-    return {(f.path, f.line): f for f in found if f.rule == "CA104"}
+        return []  # _sites_of already reported the file
+    except Exception as exc:
+        errors.append(
+            ErrorEntry(display_path(facts.path), "internal", f"{type(exc).__name__}: {exc}")
+        )
+        return []
+
+
+def _measured_static(
+    findings: Iterable[Finding], profile: ProfileResult, main_s: float
+) -> list[Finding]:
+    """Static findings of the profiled files with the share of the run their lines took, so the
+    report ranks a blocking call in a hot coroutine beside the hot loops."""
+    return [
+        replace(f, evidence=lines_evidence(profile, f.path, f.line, f.end_line, main_s))
+        for f in findings
+        if f.rule not in _MEASURED_RULES
+    ]
+
+
+def _by_measured_impact(findings: list[Finding]) -> list[Finding]:
+    """Measured findings first, the largest share of the run first; unmeasured ones after, in
+    their order (stable)."""
+    return sorted(findings, key=lambda f: -(f.evidence.share_of_run if f.evidence else -1.0))
 
 
 def _not_silenced(
@@ -305,6 +335,7 @@ def advise_profile(
     sites: list[LoopSite] = []
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
+    static: list[Finding] = []
     suppressions: dict[str, Suppressions] = {}
     texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
     for path in user_files(profile) or [script]:
@@ -314,7 +345,9 @@ def advise_profile(
             loops, pools_here = _sites_of(facts, errors)
             sites += loops
             pools += pools_here
-            serial_awaits.update(_serial_awaits_of(facts))
+            found = _static_findings_of(facts, errors)
+            serial_awaits.update({(f.path, f.line): f for f in found if f.rule == "CA104"})
+            static += found
             suppressions[facts.path] = suppressed_lines(facts.source.text)
     if sites and not profile.counts_written:
         on_notice(
@@ -346,7 +379,8 @@ def advise_profile(
         settings,
         profile.imported,
     )
-    findings = _not_silenced(findings, find_config(script), suppressions)
+    findings += _measured_static(static, profile, main_thread_seconds(profile))
+    findings = _by_measured_impact(_not_silenced(findings, find_config(script), suppressions))
     findings, refused = _confirmed(_relative(findings), texts)
     findings, failed = attach_proposed_diffs(with_fingerprints(findings, texts), verifiable=True)
     errors += refused + failed
@@ -406,7 +440,7 @@ def apply_and_verify(
     command = python_command(request)
     verifications: list[Verification] = []
     errors = list(report.errors)
-    eligible = [(index, f) for index, f in enumerate(report.findings) if is_verifiable_fix(f)]
+    eligible = [(index, f) for index, f in enumerate(report.findings) if is_applied_by_profile(f)]
     eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
     # concadvise: ignore[CA101]: timed runs, one rewrite at a time on purpose
     for index, finding in eligible:

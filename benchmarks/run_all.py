@@ -83,7 +83,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from advisor.advice.decision import available_cores  # noqa: E402
-from advisor.codemods.apply import is_verifiable_fix  # noqa: E402
+from advisor.codemods.apply import is_applied_by_profile  # noqa: E402
 from advisor.codemods.fixers import RewriteError, fixer_for  # noqa: E402
 from advisor.model import Finding  # noqa: E402
 from advisor.profiling.runner import CompletedRun, run_in_process_group  # noqa: E402
@@ -338,7 +338,7 @@ def _not_applied(finding: Finding) -> str | None:
         return f"{where}: {finding.message}"
     if fixer_for(finding) is None:
         return f"{where}: no fixer for {finding.rule} yet"
-    if not is_verifiable_fix(finding):
+    if not is_applied_by_profile(finding):
         # what `profile --apply` tries: safe, or unsafe only for doubts a verified run settles
         # (pickling, an external effect, a callee concadvise cannot see); the rounds check that
         # the output is the same

@@ -42,6 +42,8 @@ RECORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pool_threads_over_cpu": ("pool_threads_over_cpu.py", ()),  # CA203
     "pool_processes_over_io": ("pool_processes_over_io.py", ()),  # CA204 (its demo server)
     "crashes_midway": ("crashes_midway.py", ()),  # a run that fails: a partial profile
+    # CA301 ranked by the share its line took, beside the loops; CA303 unmeasured
+    "async_build_watch": ("async_build_watch.py", ()),
 }
 
 

@@ -53,6 +53,25 @@ def test_blocking_calls_resolve_through_import_aliases(
     assert only(code).io_calls == expected
 
 
+def test_calling_an_async_def_blocks_only_where_its_coroutine_is_run() -> None:
+    code = """
+        import asyncio, time
+        async def watch(n):
+            time.sleep(n)
+        async def main(ns):
+            done = await asyncio.gather(*(watch(n) for n in ns))
+            for n in ns:
+                await watch(n)
+            return [asyncio.run(watch(n)) for n in ns]
+        """
+    # the generator only makes coroutines for gather; the awaited and the run ones block
+    assert [(s.line, s.io_calls) for s in sites(code)] == [
+        (6, ()),
+        (7, ("time.sleep",)),
+        (9, ("time.sleep",)),
+    ]
+
+
 def test_blocking_call_is_followed_through_same_module_functions() -> None:
     site = only(
         """

@@ -3,10 +3,11 @@ runs; a failure on one file is that file's error and the other files still go th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from advisor.check import CheckRequest, check_paths
-from advisor.model import ErrorEntry
+from advisor.model import ErrorEntry, Evidence
 from advisor.pipeline import ProfileRequest, apply_and_verify
 from conftest import SAFE_IO_LOOP
 
@@ -14,8 +15,13 @@ from conftest import SAFE_IO_LOOP
 def test_a_fixer_crash_on_one_file_is_its_error_and_the_other_file_is_verified(
     crash_tree: Path,
 ) -> None:
-    # the findings as the profile would give them (same rules, files, lines and safety)
-    report = check_paths(CheckRequest(paths=(".",), use_cache=False, jobs=1))
+    # the findings as the profile would give them (same rules, files, lines and safety, and
+    # measured: --apply tries only what the run measured)
+    checked = check_paths(CheckRequest(paths=(".",), use_cache=False, jobs=1))
+    measured = Evidence(wall_s=1.0, share_of_run=0.9, cpu_python=0.0, cpu_native=0.0, waiting=1.0)
+    report = replace(
+        checked, findings=tuple(replace(f, evidence=measured) for f in checked.findings)
+    )
     crashes = (crash_tree / "crashes.py").read_text()
     (crash_tree / "main.py").write_text("print('done')\n")
     applied = apply_and_verify(report, ProfileRequest(str(crash_tree / "main.py")), runs=1)
@@ -32,3 +38,13 @@ def test_a_fixer_crash_on_one_file_is_its_error_and_the_other_file_is_verified(
     fixed = (crash_tree / "fixes.py").read_text()
     assert (fixed != SAFE_IO_LOOP) is verified.kept
     assert verified.kept or verified.reason.startswith("not faster")
+
+
+def test_a_finding_the_run_did_not_measure_is_left_to_fix(crash_tree: Path) -> None:
+    """Timed runs can prove a rewrite faster only where the run spent its time."""
+    report = check_paths(CheckRequest(paths=("fixes.py",), use_cache=False, jobs=1))
+    assert [f.fix_safety for f in report.findings] == ["safe"]
+    (crash_tree / "main.py").write_text("print('done')\n")
+    applied = apply_and_verify(report, ProfileRequest(str(crash_tree / "main.py")), runs=1)
+    assert applied.verification == () and applied.errors == ()
+    assert (crash_tree / "fixes.py").read_text() == SAFE_IO_LOOP

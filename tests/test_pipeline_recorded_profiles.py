@@ -94,7 +94,32 @@ EXPECTED: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
             "(`time.sleep`): 10 threads would make the whole run ~5.3x faster"
         ],
     ),
+    # one report: the static finding of the profiled file whose line took most of the run ranks
+    # first, the unbounded gather that no sample saw comes last, unmeasured
+    "async_build_watch": (
+        [
+            ("CA301", 20, "io", "asyncio_sleep", "safe", None, None),
+            ("CA101", 19, "io", "none", "none", None, None),
+            ("CA303", 25, "io", "bounded_pool", "safe", None, None),
+        ],
+        [
+            "blocking call `time.sleep` inside `async def watch_job`: use "
+            "`await asyncio.sleep(...)`",
+            "serial loop (84% of the run, 3 items per run of the loop, 3 runs) has too few items "
+            "to be worth a pool (3 per run of the loop)",
+            "`asyncio.gather` starts `watch_job(...)` for every item of an iterable of unknown "
+            "size at once: bound how many run together with an `asyncio.Semaphore`",
+        ],
+    ),
 }
+
+
+def test_static_findings_carry_the_share_their_lines_took() -> None:
+    blocking, loop, gather = replayed("async_build_watch")
+    assert blocking.evidence is not None and loop.evidence is not None
+    assert blocking.evidence.share_of_run >= loop.evidence.share_of_run > 0.8
+    assert blocking.evidence.waiting > 0.9 and blocking.evidence.iterations is None
+    assert gather.evidence is None
 
 
 def test_every_recording_has_its_expected_findings() -> None:

@@ -159,12 +159,15 @@ def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
         "    for group in range(2):\n"
         "        for n in range(2):\n"  # an inner loop: not timed, but known to await
         "            got.append(await fetch(group))\n"
-        "    return got, doubled\n"
+        "    together = await asyncio.gather(*(fetch(n) for n in range(3)))\n"
+        "    return got, doubled, together\n"
         "print(asyncio.run(main()))\n"
     )
     counts = tmp_path / "counts.json"
     result = run([BOOTSTRAP, str(script)], tmp_path, counts)
-    assert result.stdout == "([0, 1, 2, 3, 0, 1, 2, 0, 0, 1, 1], [0, 2])\n", result.stderr
+    assert result.stdout == "([0, 1, 2, 3, 0, 1, 2, 0, 0, 1, 1], [0, 2], [0, 1, 2])\n", (
+        result.stderr
+    )
     loops = {c.line: c for c in read_counts(counts).loops}
     assert (loops[7].items, loops[7].timed, loops[7].suspends) == (4, 1, True)
     assert loops[7].seconds is not None and 0.2 <= loops[7].seconds < 5
@@ -172,6 +175,9 @@ def test_a_coroutine_loop_is_timed_with_its_awaits(tmp_path: Path) -> None:
     assert loops[9].seconds is not None and loops[9].seconds >= 0.1
     assert (loops[10].items, loops[10].timed, loops[10].suspends) == (3, 1, False)
     assert (loops[13].items, loops[13].timed, loops[13].suspends) == (4, 0, True)
+    # the loop only makes coroutines; the statement's time is the gather's: neither timed nor
+    # taken for serial awaits
+    assert (loops[15].items, loops[15].timed, loops[15].suspends) == (3, 0, False)
 
 
 def test_an_inner_loop_stops_counting_at_the_cap(tmp_path: Path) -> None:

@@ -82,9 +82,12 @@ class EffectAnalyzer:
         params = set(parameters(function.args, packed=False)) if function is not None else set()
         where = f" in `{function.name}()`" if function is not None else ""
         writes: set[str] = set()
-        for node in walk_scope(nodes):
+        nodes = list(walk_scope(nodes))
+        run = _coroutines_run(nodes)
+        for node in nodes:
             if isinstance(node, ast.Call):
-                effects = effects | self._call_effects(node)
+                if not self._makes_a_coroutine_only(node, run):
+                    effects = effects | self._call_effects(node)
                 if locals_ is not None:
                     writes |= _mutation_of(node, locals_, params, where)
             elif isinstance(node, ast.Global):
@@ -99,6 +102,17 @@ class EffectAnalyzer:
             effects = effects | Effects(shared_writes=frozenset(writes))
         return effects
 
+    def _makes_a_coroutine_only(self, node: ast.Call, run: set[int]) -> bool:
+        """Calling a same-module `async def` runs nothing: its body runs when the coroutine is
+        awaited or handed to a call (asyncio.run); one made in a generator for `gather` is not
+        this code's work."""
+        if not isinstance(node.func, ast.Name) or id(node) in run:
+            return False
+        function = self.functions.get(node.func.id)
+        return isinstance(function, ast.AsyncFunctionDef) and (
+            self.resolver.qualify(node.func) is None
+        )
+
     def _call_effects(self, node: ast.Call) -> Effects:
         qualified = self.resolver.qualify(node.func)
         if qualified is not None:
@@ -106,6 +120,19 @@ class EffectAnalyzer:
         if isinstance(node.func, ast.Name) and node.func.id in self.functions:
             return self.function_effects(node.func.id)
         return Effects()
+
+
+def _coroutines_run(nodes: list[ast.AST]) -> set[int]:
+    """The calls whose coroutine this code runs, as far as it can be seen: awaited, or passed
+    directly to another call."""
+    run: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            run.add(id(node.value))
+        elif isinstance(node, ast.Call):
+            run.update(id(arg) for arg in node.args if isinstance(arg, ast.Call))
+            run.update(id(k.value) for k in node.keywords if isinstance(k.value, ast.Call))
+    return run
 
 
 def _locals_and_globals(function: FunctionNode) -> set[str]:

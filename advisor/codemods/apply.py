@@ -44,6 +44,13 @@ def is_verifiable_fix(finding: Finding) -> bool:
     )
 
 
+def is_applied_by_profile(finding: Finding) -> bool:
+    """What `profile --apply` tries: a verifiable fix of lines the run measured. Timed runs can
+    prove a rewrite faster only where the run spent its time; a static finding no sample saw
+    (an unbounded gather that waited on nothing) is left to `concadvise fix`."""
+    return is_verifiable_fix(finding) and finding.evidence is not None
+
+
 def has_bom(source: Source) -> bool:
     return source.encoding == "utf-8-sig"
 

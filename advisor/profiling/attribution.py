@@ -50,14 +50,7 @@ def loop_evidence(
     main_s: float | None = None,
     count: LoopCount | None = None,
 ) -> Evidence:
-    python = native = waiting = 0.0
-    for stack in profile.stacks:
-        if runs_in_program(stack) and any(
-            path == site.path and site.line <= line <= site.end_line for path, line in stack.frames
-        ):
-            python += stack.cpu_python_s
-            native += stack.cpu_native_s
-            waiting += stack.waiting_s
+    python, native, waiting = _charged(profile, site.path, site.line, site.end_line)
     total = main_s if main_s else profile.wall_s
     program = program_seconds(profile)
     clocked = _clocked_seconds(count)
@@ -84,6 +77,41 @@ def loop_evidence(
         iterations=round(count.items_per_entry) if count else None,
         executions=count.entries if count else None,
         children_cpu_s=_children_cpu(count),
+    )
+
+
+def _charged(
+    profile: ProfileResult, path: str, first: int, last: int
+) -> tuple[float, float, float]:
+    """Python, native and waiting seconds of the program's stacks with a frame on these lines."""
+    python = native = waiting = 0.0
+    for stack in profile.stacks:
+        if runs_in_program(stack) and any(
+            frame_path == path and first <= line <= last for frame_path, line in stack.frames
+        ):
+            python += stack.cpu_python_s
+            native += stack.cpu_native_s
+            waiting += stack.waiting_s
+    return python, native, waiting
+
+
+def lines_evidence(
+    profile: ProfileResult, path: str, first: int, last: int, main_s: float | None = None
+) -> Evidence | None:
+    """What the run spent on lines ``first``..``last`` of ``path`` (and in what they called), for
+    a static finding in a profiled file; None when no sample saw them run."""
+    python, native, waiting = _charged(profile, path, first, last)
+    wall = python + native + waiting
+    total = main_s if main_s else profile.wall_s
+    if wall <= 0 or total <= 0:
+        return None
+    seconds = min(wall / total, 1.0) * program_seconds(profile)
+    return Evidence(
+        wall_s=seconds,
+        share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
+        cpu_python=python / wall,
+        cpu_native=native / wall,
+        waiting=waiting / wall,
     )
 
 

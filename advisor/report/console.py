@@ -22,7 +22,9 @@ _KIND_STYLE = {
 
 
 def _findings_table(report: Report, profiled: bool) -> Table:
-    table = Table(title="Hot serial loops" if profiled else "Findings", title_justify="left")
+    table = Table(
+        title="Findings by share of the run" if profiled else "Findings", title_justify="left"
+    )
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     # the location may fold over lines; the short columns never do
     table.add_column("Loop", overflow="fold", ratio=1)

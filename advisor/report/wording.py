@@ -75,4 +75,6 @@ def _apply_reason(finding: Finding, verification: Verification | None) -> str:
         return "with no automatic rewrite"
     if finding.fix_safety == "unsafe" and not finding.run_checkable:
         return "unsafe (a doubt no run can settle)"
+    if finding.evidence is None:
+        return "not measured in this run"
     return "not tried (see the errors)"

@@ -85,6 +85,9 @@ class LoopSite:
     # doubts a verified run can settle (an external effect, a callee concadvise cannot see):
     # unsafe for `fix`, tried by `profile --apply`, which keeps the rewrite only if the run agrees
     checkable_reasons: tuple[str, ...] = ()
+    # the call by which the loop starts or waits for concurrent work already there (`t.join()`):
+    # not a serial loop of work, whatever its time
+    coordinates: str | None = None
 
     def encloses(self, inner: LoopSite) -> bool:
         """Does this loop's source span strictly contain ``inner``'s?"""

@@ -343,7 +343,8 @@ def advise_profile(
         if facts is not None:
             texts[display_path(facts.path)] = facts.source.text
             loops, pools_here = _sites_of(facts, errors)
-            sites += loops
+            # a loop that starts or joins work already concurrent is not a serial loop of work
+            sites += [site for site in loops if site.coordinates is None]
             pools += pools_here
             found = _static_findings_of(facts, errors)
             serial_awaits.update({(f.path, f.line): f for f in found if f.rule == "CA104"})

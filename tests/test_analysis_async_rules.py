@@ -520,6 +520,21 @@ def test_asyncio_run_in_loops(code: str, expected: list[Row]) -> None:
             "    return await asyncio.gather(*(pending[k] for k in keys))\n",
             [],
         ),
+        (  # a name bound once to a literal has its size: three URLs are bounded
+            "import asyncio\nasync def f(c):\n    urls = ['a', 'b', 'c']\n"
+            "    return await asyncio.gather(*(c.get(u) for u in urls))\n",
+            [],
+        ),
+        (  # not once it grows: appended to, or bound again
+            "import asyncio\nasync def f(c, more):\n    urls = ['a', 'b']\n    urls.extend(more)\n"
+            "    return await asyncio.gather(*(c.get(u) for u in urls))\n",
+            [("CA303", 5, 5, "bounded_pool", "unsafe")],
+        ),
+        (
+            "import asyncio\nasync def f(c, more):\n    urls = ['a', 'b']\n    urls = more\n"
+            "    return await asyncio.gather(*(c.get(u) for u in urls))\n",
+            [("CA303", 5, 5, "bounded_pool", "unsafe")],
+        ),
         (  # a TaskGroup over a literal
             "import asyncio\nasync def f(c):\n    async with asyncio.TaskGroup() as tg:\n"
             "        for u in ('a', 'b', 'c'):\n            tg.create_task(c.get(u))\n",

@@ -147,3 +147,54 @@ def test_a_saved_run_advised_again_gives_the_same_report(fixture_copy, tmp_path)
     assert again.errors == live.errors == ()
     assert live.run is not None and again.run is not None
     assert again.run == replace(live.run, analysis_s=again.run.analysis_s)
+
+
+TEXTBOOK_CONCURRENCY = {
+    "threads_joined.py": (
+        "import threading, time\n"
+        "def work(n):\n"
+        "    time.sleep(0.2)\n"
+        "threads = []\n"
+        "for i in range(5):\n"
+        "    t = threading.Thread(target=work, args=(i,))\n"
+        "    t.start()\n"
+        "    threads.append(t)\n"
+        "for t in threads:\n"
+        "    t.join()\n"
+        "print('done')\n"
+    ),
+    "process_per_item.py": (
+        "import multiprocessing\n"
+        "def crunch(n):\n"
+        "    return sum(i % (n + 1) for i in range(1_500_000))\n"
+        "if __name__ == '__main__':\n"
+        "    procs = [multiprocessing.Process(target=crunch, args=(n,)) for n in range(2)]\n"
+        "    for p in procs:\n"
+        "        p.start()\n"
+        "    for p in procs:\n"
+        "        p.join()\n"
+    ),
+    "gather_three.py": (
+        "import asyncio\n"
+        "async def fetch(url):\n"
+        "    await asyncio.sleep(0.3)\n"
+        "    return url\n"
+        "async def main():\n"
+        "    urls = ['a', 'b', 'c']\n"
+        "    print(await asyncio.gather(*(fetch(u) for u in urls)))\n"
+        "asyncio.run(main())\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXTBOOK_CONCURRENCY))
+def test_concurrency_already_there_is_no_serial_loop(name: str, tmp_path) -> None:
+    """Joining started threads, waiting for started processes, gathering three coroutines:
+    their time is the concurrent work's, and nothing is to be made concurrent."""
+    script = tmp_path / name
+    script.write_text(TEXTBOOK_CONCURRENCY[name])
+    report = profile_script(
+        ProfileRequest(str(script), timeout=120, settings=AdviceSettings(cores=2, free_cores=2))
+    )
+    assert report.run is not None and report.run.exit_code == 0
+    assert [(f.rule, f.line) for f in report.findings] == []

@@ -41,7 +41,7 @@ from advisor.syntax.bindings import (
     parameters,
     walk_scope,
 )
-from advisor.syntax.item_flow import NameUse
+from advisor.syntax.item_flow import MUTATING_METHODS, NameUse
 from advisor.syntax.resolve import NameResolver
 from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
 from advisor.syntax.sites import node_shape, site_of
@@ -155,6 +155,47 @@ def known_size(iterable: ast.expr, scope: Scope) -> int | None:
             except (ValueError, OverflowError):
                 return None
     return None
+
+
+def once_bound_literal(name: str, function: ast.AST) -> ast.expr | None:
+    """The list, tuple, set or dict display ``name`` is bound to, when the function binds it
+    exactly once (a plain assignment), nothing in it (nested functions included) rebinds,
+    deletes or mutates it, and it is not a parameter nor declared global or nonlocal."""
+    literal: ast.expr | None = None
+    stores = 0
+    for node in ast.walk(function):
+        if _changes_in_place(node, name):
+            return None
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            stores += 1
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+            and _is_literal(node.value)
+        ):
+            literal = node.value
+    return literal if stores == 1 else None
+
+
+def _changes_in_place(node: ast.AST, name: str) -> bool:
+    """Does ``node`` make ``name`` a parameter or a global/nonlocal, call a mutating method on
+    it, or store into an item or attribute of it?"""
+    if isinstance(node, ast.arg):
+        return node.arg == name
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        receiver = node.func.value
+        return (
+            isinstance(receiver, ast.Name)
+            and receiver.id == name
+            and node.func.attr in MUTATING_METHODS
+        )
+    if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+        return isinstance(node.value, ast.Name) and node.value.id == name
+    return False
 
 
 def _is_literal(iterable: ast.expr) -> bool:
@@ -645,7 +686,7 @@ class _AsyncRulesVisitor:
             if not isinstance(argument, ast.Starred):
                 continue
             for element, iterable in self._gathered(argument.value):
-                if _is_bounded(iterable, scope):
+                if _is_bounded(self._literal_behind(iterable), scope):
                     continue
                 if not isinstance(element, ast.Call):
                     continue  # awaitables made elsewhere, not coroutines built per item
@@ -665,6 +706,14 @@ class _AsyncRulesVisitor:
         if coroutine is not None and self._limits_itself(coroutine):
             return
         self._report_unbounded(call, coroutine, False, "a TaskGroup")
+
+    def _literal_behind(self, iterable: ast.expr) -> ast.expr:
+        """The literal a local name holds when it is bound once to one and never changed
+        (``urls = [a, b, c]`` then ``gather(*(fetch(u) for u in urls))``: three, a known size),
+        else ``iterable`` itself."""
+        if not isinstance(iterable, ast.Name) or not isinstance(self.frame.node, _FUNCTIONS):
+            return iterable
+        return once_bound_literal(iterable.id, self.frame.node) or iterable
 
     def _gathered(self, value: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
         """(element, iterable) pairs of ``*value``: a comprehension, or a local list filled by a

@@ -91,7 +91,7 @@ def calls_text(site: LoopSite) -> str:
 
 def is_static_candidate(site: LoopSite) -> bool:
     """A loop worth the libcst pass: its per-item work reaches known blocking/native/CPU calls."""
-    if site.unsupported_reason == WHILE_LOOP:
+    if site.unsupported_reason == WHILE_LOOP or site.coordinates is not None:
         return False
     if site.literal_items is not None and site.literal_items < MIN_STATIC_ITEMS:
         return False

@@ -24,6 +24,7 @@ from advisor.syntax.item_flow import read_after_reasons
 from advisor.syntax.name_uses import ScopeNames, record_name
 from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.sites import site_of
+from advisor.syntax.started_work import coordinating_call, loop_targets
 
 if TYPE_CHECKING:
     from advisor.syntax.loop_shape import LoopAt
@@ -119,9 +120,11 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
+        coordinates = coordinating_call(loop_targets(node.target), node.body)
         shape = "for"
     elif isinstance(node, ast.While):
         target, unsupported = "", WHILE_LOOP
+        coordinates = None
         effects = analyzer.effects_of(node.body)
         shape = "while"
     else:
@@ -134,6 +137,8 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         ]
         effects = analyzer.effects_of(elements)
         literal = _literal_length(comprehension.generators[0].iter)  # type: ignore[attr-defined]
+        targets = [t for g in comprehension.generators for t in loop_targets(g.target)]  # type: ignore[attr-defined]
+        coordinates = coordinating_call(targets, elements)
         shape = "comprehension"
     return LoopSite(
         path=facts.path,
@@ -150,6 +155,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         enclosing_function=raw.function,
         literal_items=literal,
         site=site_of(facts.source, node, shape),
+        coordinates=coordinates,
     )
 
 

@@ -105,7 +105,8 @@ def _static_findings_of(facts: ModuleFacts, errors: list[ErrorEntry]) -> list[Fi
     """The pool and asyncio rules' findings of a profiled file (CA104's too, which the profile
     measures); a bug of ours on the file is its `internal` error, as in `check`."""
     try:
-        return detect_pool_rules(facts) + detect_async_rules(facts)
+        # CA104 down to two items: the run tells whether a few long awaits are worth gathering
+        return detect_pool_rules(facts) + detect_async_rules(facts, min_items=2)
     except RecursionError:
         return []  # _sites_of already reported the file
     except Exception as exc:

@@ -188,17 +188,29 @@ def test_a_loop_that_cannot_gain_enough_gets_no_suggestion() -> None:
     assert finding.predicted_speedup < 1.1
 
 
-def test_a_loop_of_too_few_items_gets_no_suggestion_however_slow() -> None:
+def test_a_loop_of_too_few_items_gets_no_suggestion_when_little_would_be_saved() -> None:
+    # two waits of 0.4 s: a pool saves ~0.4 s, under the second that makes a pair worth it
+    [finding] = profiled_findings(
+        {site(1, 2): ev(0.0, 0.0, 1.0, wall=0.8, share=0.8, items=2)},
+        run_wall_s=1.0,
+        settings=AdviceSettings(cores=2, overheads=OVERHEADS),
+    )
+    assert (finding.suggestion, finding.fix_safety, finding.workers) == ("none", "none", None)
+    assert finding.message == (
+        "serial loop (80% of the run, 2 items) has too few items to be worth a pool "
+        "(2 per run of the loop, ~0.40 s of the run to save)"
+    )
+
+
+def test_a_few_long_items_are_worth_a_pool_by_the_time_they_save() -> None:
+    # two waits of 4.5 s: threads save ~4.5 s of a 10 s run
     [finding] = profiled_findings(
         {site(1, 2): ev(0.0, 0.0, 1.0, wall=9.0, share=0.9, items=2)},
         run_wall_s=10.0,
         settings=AdviceSettings(cores=2, overheads=OVERHEADS),
     )
-    assert (finding.suggestion, finding.fix_safety, finding.workers) == ("none", "none", None)
-    assert finding.message == (
-        "serial loop (90% of the run, 2 items) has too few items to be worth a pool "
-        "(2 per run of the loop)"
-    )
+    assert (finding.suggestion, finding.workers) == ("thread_pool", 2)
+    assert finding.predicted_speedup is not None and 1.7 < finding.predicted_speedup < 1.9
 
 
 def test_the_prediction_uses_the_count_and_says_it() -> None:

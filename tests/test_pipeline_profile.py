@@ -198,3 +198,36 @@ def test_concurrency_already_there_is_no_serial_loop(name: str, tmp_path) -> Non
     )
     assert report.run is not None and report.run.exit_code == 0
     assert [(f.rule, f.line) for f in report.findings] == []
+
+
+def test_three_long_awaits_are_worth_gathering(tmp_path) -> None:
+    """Three awaits of 0.6 s: only three items, but gathering saves ~1.2 s of a 1.9 s run."""
+    script = tmp_path / "three_reports.py"
+    script.write_text(
+        "import asyncio\n"
+        "async def report(name):\n"
+        "    await asyncio.sleep(0.6)\n"
+        "    return name.upper()\n"
+        "async def main():\n"
+        "    done = []\n"
+        "    for name in ('sales', 'stock', 'staff'):\n"
+        "        done.append(await report(name))\n"
+        "    print(done)\n"
+        "asyncio.run(main())\n"
+    )
+    report = profile_script(
+        ProfileRequest(str(script), timeout=120, settings=AdviceSettings(cores=2, free_cores=2))
+    )
+    [finding] = report.findings
+    assert (finding.rule, finding.line, finding.suggestion, finding.workers) == (
+        "CA104",
+        7,
+        "asyncio_gather",
+        3,
+    )
+    assert finding.predicted_speedup is not None and finding.predicted_speedup > 2
+    # the gather rewrite is there for three items too (the static rule alone skips so few)
+    assert finding.fix_safety == "safe" and finding.diff is not None
+    assert "asyncio.gather(*(report(name) for name in ('sales', 'stock', 'staff')))" in (
+        finding.diff
+    )

@@ -35,8 +35,23 @@ from advisor.model import Evidence, Finding, LoopSite, PoolSite
 from advisor.profiling.bootstrap import ENTRY_CAP
 
 # Fewer items per execution than this are not worth a pool, as in the static rules: a pair or
-# three of jobs is usually different work, and a pool over them buys at most 2-3x on that loop.
+# three of jobs is usually different work, and a pool over them buys at most 2-3x on that loop...
 MIN_ITEMS = MIN_STATIC_ITEMS
+# ...unless the run says the few items are long: a pool that would save at least this many
+# seconds of the run is worth it whatever the count (three awaits of 2-3 s each: ~5 s saved).
+MIN_SECONDS_SAVED_FOR_FEW_ITEMS = 1.0
+
+
+def _too_few_items(ev: Evidence, new_loop_s: float) -> bool:
+    """Fewer than MIN_ITEMS items a run, and too little time saved to make up for it."""
+    if ev.iterations is None or ev.iterations >= MIN_ITEMS:
+        return False
+    return ev.wall_s - new_loop_s < MIN_SECONDS_SAVED_FOR_FEW_ITEMS
+
+
+def _few_items_text(ev: Evidence, new_loop_s: float) -> str:
+    saved = max(0.0, ev.wall_s - new_loop_s)
+    return f"({ev.iterations} per run of the loop, ~{saved:.2f} s of the run to save)"
 
 
 # An hour of a loop's time left even with a process per core: the point where users reach for a
@@ -145,23 +160,25 @@ def _finding_for(
             f"hot `while` loop ({share}); its iterations are not a list of independent items, "
             "so no pool applies: look inside it for a serial loop over items",
         )
-    if ev.iterations is not None and ev.iterations < MIN_ITEMS:
+
+    def too_few(new_loop_s: float) -> Finding:
         return _where_time_goes(
             site,
             ev,
             kind,
             rule,
             f"serial loop ({share}) has too few items to be worth a pool "
-            f"({ev.iterations} per run of the loop)",
+            + _few_items_text(ev, new_loop_s),
         )
+
     if kind in ("io", "native", "mixed"):
         workers = choose_io_workers(ev, cores, settings.max_io_workers)
-        speedup = predict_whole_run_speedup(
-            run_wall_s,
-            ev.wall_s,
-            predict_thread_pool_loop_time(ev, workers, settings.running_cores(), overheads)
-            + import_cost(THREAD_MODULE, imported, overheads),
-        )
+        new_loop_s = predict_thread_pool_loop_time(
+            ev, workers, settings.running_cores(), overheads
+        ) + import_cost(THREAD_MODULE, imported, overheads)
+        if _too_few_items(ev, new_loop_s):
+            return too_few(new_loop_s)
+        speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, rule, share, speedup)
         speedup = rounded(speedup, 2)  # the figure the message and table show
@@ -191,12 +208,12 @@ def _finding_for(
         )
     if kind == "cpu":
         workers = choose_process_workers(ev, cores)
-        speedup = predict_whole_run_speedup(
-            run_wall_s,
-            ev.wall_s,
-            predict_process_pool_loop_time(ev, workers, settings.running_cores(), overheads)
-            + import_cost(PROCESS_MODULE, imported, overheads),
-        )
+        new_loop_s = predict_process_pool_loop_time(
+            ev, workers, settings.running_cores(), overheads
+        ) + import_cost(PROCESS_MODULE, imported, overheads)
+        if _too_few_items(ev, new_loop_s):
+            return too_few(new_loop_s)
+        speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, "CA102", share, speedup)
         speedup = rounded(speedup, 2)  # the figure the message and table show
@@ -236,20 +253,19 @@ def _gather_finding(
     no thread starts and nothing is imported (the program runs asyncio already). Without the
     static finding (a shape CA104 does not rewrite) it is advice with no fix."""
     share = f"{ev.share_of_run:.0%} of the run{_items_text(ev)}"
-    if ev.iterations is not None and ev.iterations < MIN_ITEMS:
+    workers = choose_io_workers(ev, cores, settings.max_io_workers)
+    tasks = dataclasses.replace(settings.overheads, thread_start_s=0.0)
+    new_loop_s = predict_thread_pool_loop_time(ev, workers, 1, tasks)
+    if _too_few_items(ev, new_loop_s):
         return _where_time_goes(
             site,
             ev,
             kind,
             "CA104",
             f"serial awaits ({share}) are too few to be worth gathering "
-            f"({ev.iterations} per run of the loop)",
+            + _few_items_text(ev, new_loop_s),
         )
-    workers = choose_io_workers(ev, cores, settings.max_io_workers)
-    tasks = dataclasses.replace(settings.overheads, thread_start_s=0.0)
-    speedup = predict_whole_run_speedup(
-        run_wall_s, ev.wall_s, predict_thread_pool_loop_time(ev, workers, 1, tasks)
-    )
+    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
     if speedup < settings.min_speedup:
         return _no_gain(site, ev, kind, "CA104", share, speedup)
     speedup = rounded(speedup, 2)  # the figure the message and table show

@@ -101,12 +101,14 @@ _CREATED_TASKS_REASON = (
 )
 
 
-def detect_async_rules(facts: ModuleFacts) -> list[Finding]:
+def detect_async_rules(facts: ModuleFacts, min_items: int = MIN_STATIC_ITEMS) -> list[Finding]:
+    """The asyncio rules' findings. ``min_items``: CA104 skips loops over fewer items known
+    from source (a profile, which measures whether a few long awaits are worth it, passes 2)."""
     if "async" not in facts.source.text:
         # every rule here needs an `async def` or a name imported from asyncio: most modules
         # are skipped without walking their tree
         return []
-    visitor = _AsyncRulesVisitor(facts)
+    visitor = _AsyncRulesVisitor(facts, min_items)
     visitor.walk(facts.source.tree)
     return visitor.findings
 
@@ -240,8 +242,9 @@ def _located(source: Source, node: ast.AST) -> dict[str, Any]:
 
 
 class _AsyncRulesVisitor:
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, min_items: int = MIN_STATIC_ITEMS) -> None:
         self.facts = facts
+        self.min_items = min_items
         self.findings: list[Finding] = []
         module = Scope(facts.resolver, facts.effects.functions, module_constants(facts.source.tree))
         self.frame = _Frame(None, None, scope=module)
@@ -551,7 +554,7 @@ class _AsyncRulesVisitor:
 
     def _check_serial_await_loop(self, loop: ast.For) -> None:
         size = known_size(loop.iter, self.scope(self.frame))
-        if size is not None and size < MIN_STATIC_ITEMS:
+        if size is not None and size < self.min_items:
             return
         found = _loop_awaits(loop)
         if found is None:
@@ -592,7 +595,7 @@ class _AsyncRulesVisitor:
         if any(g.is_async for g in generators):
             return
         size = known_size(generators[0].iter, self.scope(self.frame))
-        if size is not None and size < MIN_STATIC_ITEMS:
+        if size is not None and size < self.min_items:
             return
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
         awaits = [n for n in _walk_expression(elements) if isinstance(n, ast.Await)]

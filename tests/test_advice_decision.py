@@ -178,6 +178,26 @@ def test_small_loops_are_not_suggested_and_inner_loops_of_a_safe_loop_are_droppe
     ]
 
 
+def test_an_inner_loop_that_suggests_nothing_is_part_of_the_loop_around_it() -> None:
+    # the outer loop is unsafe (its rewrite is not proven), its inner loop too small to gain: one
+    # row, the outer's; an inner loop that is worth a pool of its own stays beside an unsafe one
+    outer = site(10, 20, reasons=("`seen` is carried from one iteration to the next",))
+    small, worth = site(12, 13, items=200), site(15, 17)
+    findings = profiled_findings(
+        {
+            outer: ev(0.05, 0.0, 0.95, wall=8.0, share=0.8, items=20),
+            small: ev(0.9, 0.0, 0.1, wall=0.3, share=0.03, items=200),
+            worth: ev(0.05, 0.0, 0.95, wall=7.0, share=0.7, items=20),
+        },
+        run_wall_s=10.0,
+        settings=AdviceSettings(cores=2, min_share=0.01, overheads=OVERHEADS),
+    )
+    assert [(f.line, f.suggestion, f.fix_safety) for f in findings] == [
+        (10, "thread_pool", "unsafe"),
+        (15, "thread_pool", "safe"),
+    ]
+
+
 def test_a_loop_that_cannot_gain_enough_gets_no_suggestion() -> None:
     [finding] = profiled_findings(
         {site(1, 2): ev(0.05, 0.0, 0.95, wall=0.6, share=0.06)},

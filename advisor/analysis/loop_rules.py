@@ -66,7 +66,9 @@ def drop_nested_in_safe(
     findings: list[tuple[LoopSite, Finding]],
     encloses: Callable[[LoopSite, LoopSite], bool] | None = None,
 ) -> list[Finding]:
-    """An inner loop is noise when the loop around it can take the rewrite.
+    """An inner loop is noise when the loop around it can take the rewrite, and so is one that
+    suggests nothing (too small, too few items) inside a loop that suggests a pool: it is part
+    of that loop's per-item work, not a row of its own.
 
     ``encloses(outer, inner)`` defaults to the source spans; a profile also knows the loops a
     function's loop runs inside of through its callers.
@@ -75,7 +77,11 @@ def drop_nested_in_safe(
     kept = []
     for site, finding in findings:
         covered = any(
-            encloses(other_site, site) and other.fix_safety == "safe"
+            encloses(other_site, site)
+            and (
+                other.fix_safety == "safe"
+                or (finding.suggestion == "none" and other.suggestion != "none")
+            )
             for other_site, other in findings
         )
         if not covered:

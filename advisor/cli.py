@@ -6,6 +6,7 @@ import enum
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from advisor import __version__
+from advisor.advice.decision import available_cores
 from advisor.advice.findings import DASK_THRESHOLD_S, MIN_SHARE_OF_RUN
 from advisor.catalog import get_rule, load_catalog
 from advisor.check import CheckRequest, check_paths
@@ -105,6 +107,16 @@ def _emit(
         sys.stdout.write(render_text(report, output_format.value))
     else:
         write_atomically(output, render_text(report, output_format.value).encode("utf-8"))
+
+
+def _cores_asked(cores: int | None) -> int:
+    """The --cores count (0: the machine's); more than this machine has cannot be measured."""
+    if cores is None:
+        return 0
+    have = available_cores()
+    if cores > have:
+        raise UsageError(f"--cores {cores}: this machine lets the run use {have}")
+    return cores
 
 
 def _status_console(output_format: OutputFormat) -> Console:
@@ -253,6 +265,15 @@ def profile(
         ),
     ] = None,
     python: Annotated[str | None, _PYTHON_OPTION] = None,
+    cores: Annotated[
+        int | None,
+        typer.Option(
+            "--cores",
+            min=1,
+            help="Advise for this many cores, all free [default: all of this machine's, "
+            "whatever the load while profiling].",
+        ),
+    ] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
     if script is None and module is None:
@@ -268,8 +289,11 @@ def profile(
         script=script or "",
         args=args,
         timeout=timeout,
-        settings=advice_settings_for(
-            script or ".", min_share, fix_target(executor.value, None).executor, dask_threshold
+        settings=replace(
+            advice_settings_for(
+                script or ".", min_share, fix_target(executor.value, None).executor, dask_threshold
+            ),
+            cores=_cores_asked(cores),
         ),
         profiler=profiler.value,  # type: ignore[arg-type]
         module=module,

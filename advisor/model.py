@@ -323,6 +323,10 @@ class RunInfo:
     # the Python that ran the program (its sys.executable) and its version, e.g. "3.12.1"
     python: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     python_version: str | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the cores the advice is stated for (the machine's unless the user chose), and how many
+    # other programs left free while the run was measured (fewer: its timings ran contended)
+    cores: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    free_cores: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,10 @@ def _sites_of(
     return [], []
 
 
+# Fewer free cores than the machine's by more than this: another program competed for the run.
+CONTENDED_CORES = 0.5
+
+
 # The loop rules a profile judges by measuring the loops (profiled_findings), not from source.
 _MEASURED_RULES = frozenset({"CA101", "CA102", "CA103", "CA104"})
 
@@ -320,9 +324,17 @@ def advise_profile(
     script = profile.script
     knowledge = load_knowledge()
     machine = session.machine
-    settings = replace(
-        settings, cores=machine.cores, free_cores=machine.free_cores, overheads=machine.overheads
-    )
+    # The advice is for the machine's cores (all of them, or --cores when the run was recorded),
+    # all free, whatever the load was at the moment of profiling: a verdict that flipped with
+    # another program's work would not be one. A contended run is said, not priced in.
+    cores = machine.cores
+    settings = replace(settings, cores=cores, free_cores=float(cores), overheads=machine.overheads)
+    if machine.free_cores < machine.cores - CONTENDED_CORES:
+        on_notice(
+            f"the machine was busy while the script ran: about {machine.free_cores:.1f} of its "
+            f"{machine.cores} cores were free, so the measured times may be longer than on a "
+            f"quiet machine; the advice is for {cores} free cores (--cores sets the count)"
+        )
     started = time.perf_counter()
     errors: list[ErrorEntry] = []
     if session.failure:
@@ -398,6 +410,8 @@ def advise_profile(
             analysis_s=time.perf_counter() - started,
             python=session.python,
             python_version=session.python_version,
+            cores=cores,
+            free_cores=round(machine.free_cores, 1),
         ),
     )
 

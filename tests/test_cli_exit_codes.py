@@ -3,6 +3,7 @@ must never pass broken code (as ruff: a file that cannot be analysed fails like 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,12 @@ def test_report_of_a_file_that_is_not_a_report_is_one_line_and_exit_2(tree: Path
     assert result.returncode == 2
     assert result.stderr.startswith("concadvise: error: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_profile_for_more_cores_than_the_machine_has_is_a_usage_error(tree: Path) -> None:
+    have = len(os.sched_getaffinity(0))
+    result = run_cli("profile", "broken.py", "--cores", str(have + 1), cwd=tree)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"concadvise: error: --cores {have + 1}: this machine lets the run use {have}"
+    )

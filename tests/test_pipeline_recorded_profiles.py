@@ -180,6 +180,26 @@ def test_the_machine_in_the_profile_wins_over_the_one_advising() -> None:
     assert rows(more_cores.findings) == EXPECTED["hash_blocks"][0]
 
 
+def test_a_contended_run_gets_the_same_advice_and_says_it_was_contended() -> None:
+    """Another program held a core while the run was measured: the verdict stays the one for
+    the machine's two cores (four runs once flipped from 1.9x to 'too small'), and says so."""
+    session = load_session(PROFILES / "factorial_digits.json", FIXTURES / "factorial_digits.py")
+    busy = dataclasses.replace(
+        session, machine=dataclasses.replace(session.machine, free_cores=1.0)
+    )
+    notices: list[str] = []
+    report = advise_profile(busy, AdviceSettings(), notices.append)
+    assert rows(report.findings) == EXPECTED["factorial_digits"][0]
+    assert notices == [
+        "the machine was busy while the script ran: about 1.0 of its 2 cores were free, so the "
+        "measured times may be longer than on a quiet machine; the advice is for 2 free cores "
+        "(--cores sets the count)"
+    ]
+    assert report.run is not None and (report.run.cores, report.run.free_cores) == (2, 1.0)
+    quiet = advise_profile(session, AdviceSettings())
+    assert quiet.run is not None and (quiet.run.cores, quiet.run.free_cores) == (2, 2.0)
+
+
 def _notices_of(name: str, **changes: object) -> list[str]:
     fixture, _args = RECORDINGS[name]
     session = load_session(PROFILES / f"{name}.json", FIXTURES / fixture)

@@ -94,13 +94,26 @@ def _verification_table(report: Report) -> Table:
     return table
 
 
+def _cores_text(report: Report) -> str:
+    """ " for 2 cores", and how many were free when others used some while the run was measured."""
+    run = report.run
+    if run is None or not run.cores:
+        return ""
+    free = run.free_cores
+    busy = (
+        f" ({free:.1f} free while profiling)" if free is not None and free < run.cores - 0.5 else ""
+    )
+    return f" for {run.cores} cores{busy}"
+
+
 def render_console(report: Report, console: Console) -> None:
     profiled = report.run is not None
     if report.run is not None:
         python = report.run.python
         under = f" under {python} ({report.run.python_version})" if python else ""
         console.print(
-            f"Profiled with {report.run.profiler}{under}: {report.run.wall_s:.2f} s wall, "
+            f"Profiled with {report.run.profiler}{under}{_cores_text(report)}: "
+            f"{report.run.wall_s:.2f} s wall, "
             + (
                 "stopped at the timeout"
                 if report.run.timed_out

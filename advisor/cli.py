@@ -52,6 +52,28 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Find the hot serial loops of a Python program, advise threads, processes or asyncio,
+    rewrite them and prove the speedup."""
+
+
 class ProfilerOption(enum.StrEnum):
     auto = "auto"
     scalene = "scalene"

@@ -20,5 +20,6 @@ def test_a_directory_given_as_script_is_one_line(tmp_path) -> None:
 
 
 def test_version() -> None:
-    result = run_cli("version")
-    assert result.returncode == 0 and result.stdout.strip() == __version__
+    for asked in (("version",), ("--version",)):
+        result = run_cli(*asked)
+        assert result.returncode == 0 and result.stdout.strip() == __version__

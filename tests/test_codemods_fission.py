@@ -256,6 +256,78 @@ def test_a_call_the_tail_cannot_vouch_for_stays_in_the_work_which_is_then_unsafe
     assert "        for d in executor.map(_u_result, us):\n            print(d)\n" in after
 
 
-def test_processes_refuse_a_serial_tail_with_a_reason() -> None:
-    with pytest.raises(RewriteError, match="onto threads only"):
-        rewrite_loop(PRINTING, 12, 2, PROCESS_POOL)
+CRUNCHING = textwrap.dedent(
+    """\
+    import sys
+
+
+    def steps_of(n):
+        steps = 0
+        while n != 1:
+            n = n // 2 if n % 2 == 0 else 3 * n + 1
+            steps += 1
+        return steps
+
+
+    def main(blocks):
+        longest = 0
+        total = 0
+        for start in range(1, blocks + 1):
+            lo = start * 500
+            best = max(range(lo, lo + 500), key=steps_of)
+            steps = steps_of(best)
+            print(f"block {start}: {best} takes {steps} steps")
+            total += steps
+            if steps > longest:
+                longest = steps
+        print(f"{total} steps in all, longest {longest}")
+
+
+    if __name__ == "__main__":
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
+    """
+)
+
+
+def test_processes_run_the_work_and_the_tail_keeps_the_running_maximum(tmp_path: Path) -> None:
+    after = rewrite_loop(CRUNCHING, 15, 2, PROCESS_POOL)
+    assert after == textwrap.dedent(
+        """\
+        import sys
+        from concurrent.futures import ProcessPoolExecutor
+
+
+        def steps_of(n):
+            steps = 0
+            while n != 1:
+                n = n // 2 if n % 2 == 0 else 3 * n + 1
+                steps += 1
+            return steps
+
+
+        def _start_result(start):
+            lo = start * 500
+            best = max(range(lo, lo + 500), key=steps_of)
+            steps = steps_of(best)
+            return start, best, steps
+
+
+        def main(blocks):
+            longest = 0
+            total = 0
+            with ProcessPoolExecutor(max_workers=2) as executor:
+                for start, best, steps in executor.map(_start_result, range(1, blocks + 1)):
+                    print(f"block {start}: {best} takes {steps} steps")
+                    total += steps
+                    if steps > longest:
+                        longest = steps
+            print(f"{total} steps in all, longest {longest}")
+
+
+        if __name__ == "__main__":
+            main(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        CRUNCHING, tmp_path, "before.py"
+    )

@@ -26,6 +26,7 @@ from advisor.syntax.item_flow import filtered_body
 from advisor.syntax.loop_shape import LoopAt
 from advisor.syntax.region import render_statements
 from advisor.syntax.script_guard import main_guard_branch
+from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.source import Source
 from advisor.syntax.statements import statements_in
 
@@ -113,8 +114,13 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
     of ``for k, v in pairs``, which the item function unpacks from its one argument)."""
     node = at.located.node
     if isinstance(node, ast.For):
-        *prelude, last = filtered_body(node)  # a filter stays in the parent, serial
         item_names = bound_names(node.target) | {at.shape.target}
+        if at.shape.form == "for_tail":
+            split = serial_tail(node)  # the work goes to the workers; the tail stays here
+            if split is None:
+                raise RewriteError("unexpected code shape: no serial tail")
+            return list(split.work), [], item_names
+        *prelude, last = filtered_body(node)  # a filter stays in the parent, serial
         if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
             return prelude, list(last.value.args), item_names
         if not isinstance(last, ast.Assign | ast.AugAssign):

@@ -9,8 +9,8 @@ of the tail runs exactly as before, serially and in order; what moves is only th
 items' work may happen before an earlier item's tail. That is invisible when the work cannot see
 what the tail does, so the tail is held to statements whose only effects are ones the work does
 not read: ordered output (``print``, a logger, ``sys.stdout.write``), accumulation into names
-the work never mentions (``acc.append(v)``, ``n += 1``, ``d[k] = v``), and ``if`` blocks of
-those, with arguments and tests that call nothing but pure builtins and methods.
+the work never mentions (``acc.append(v)``, ``n += 1``, ``d[k] = v``, ``best = v``), and ``if``
+blocks of those, with arguments and tests that call nothing but pure builtins and methods.
 
 Both the analysis (which judges only the work as concurrent) and the rewrite ask here.
 """
@@ -72,6 +72,10 @@ def serial_tail(loop: ast.For) -> SerialTail | None:
     start = len(body)
     while start > 0 and _tail_statement(body[start - 1]):
         start -= 1
+    for index in range(len(body) - 1, start - 1, -1):
+        if _computes_a_fresh_name(body[index], body[start:]):
+            start = index + 1  # `size = len(page)`: computing is the work's, in parallel
+            break
     work, tail = list(body[:start]), list(body[start:])
     if not work or (len(tail) <= 1 and loop_accumulator(loop) is not None):
         return None  # nothing to split, or the one collecting statement of the plain forms
@@ -126,6 +130,8 @@ def _tail_statement(statement: ast.stmt) -> bool:
         return isinstance(statement.target, ast.Name) and _pure(statement.value)
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         target = statement.targets[0]
+        if isinstance(target, ast.Name):  # `longest = steps` under `if steps > longest:`
+            return _pure(statement.value)
         return (
             isinstance(target, ast.Subscript)
             and isinstance(target.value, ast.Name)
@@ -133,6 +139,29 @@ def _tail_statement(statement: ast.stmt) -> bool:
             and _pure(statement.value)
         )
     return False
+
+
+def _computes_a_fresh_name(statement: ast.stmt, tail: Sequence[ast.stmt]) -> bool:
+    """Does ``statement`` assign a name the tail does not carry from item to item? Only a
+    carried one (``if steps > longest: longest = steps``, read before it is set) must stay
+    serial; a fresh one (``size = len(page)``, set before it is read) belongs to the work."""
+    occurrences = sorted(
+        (node.lineno, node.col_offset, node.id, isinstance(node.ctx, ast.Load))
+        for part in tail
+        for node in ast.walk(part)
+        if isinstance(node, ast.Name)
+    )
+    first_is_read: dict[str, bool] = {}
+    for _line, _column, name, read in occurrences:
+        first_is_read.setdefault(name, read)
+    assigned = {
+        target.id
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    return any(not first_is_read.get(name, False) for name in assigned)
 
 
 def _output(call: ast.Call) -> bool:

@@ -377,10 +377,40 @@ def test_serial_await_unsafe_reasons_name_the_problem() -> None:
         """,
         "CA104",
     )
+    # the print stays serial after the gather, in order; what a gather changes is a failure:
+    # it raises before any item's output
     assert finding.reasons == (
-        "per-item work produces ordered output (`builtins.print`): concurrent items would "
-        "interleave it",
+        "the body prints after the await: if an item fails, the gather raises before any "
+        "item's output, where the loop printed every item before the failing one",
     )
+
+
+def test_serial_awaits_with_a_running_total_or_a_filter_after_them_are_gathered() -> None:
+    code = """
+        import asyncio
+
+
+        async def price(item):
+            await asyncio.sleep(0.01)
+            return len(item)
+
+
+        async def main(items):
+            total = 0
+            for item in items:
+                total += await price(item)
+            found = []
+            for item in items:
+                p = await price(item)
+                if p > 3:
+                    found.append(p)
+            return total, found
+        """
+    findings = [f for f in find(code) if f.rule == "CA104"]
+    assert [(f.line, f.fix_safety, f.reasons) for f in findings] == [
+        (12, "safe", ()),
+        (15, "safe", ()),
+    ]
 
 
 @pytest.mark.parametrize(

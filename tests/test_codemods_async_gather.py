@@ -797,3 +797,90 @@ def test_generated_loops_print_the_same_or_are_refused(
     except RewriteError:
         return
     assert _exec_output(rewritten) == _exec_output(source), rewritten
+
+
+SERIAL_TAILS = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    async def price(item):
+        await asyncio.sleep(0.01)
+        return len(item)
+
+
+    async def main(items):
+        total = 0
+        for item in items:
+            total += await price(item)
+        longest = 0
+        found = []
+        for name in items:
+            p = await price(name)
+            if p > longest:
+                longest = p
+            if p > 3:
+                found.append(p)
+        return total, longest, found
+
+
+    print(asyncio.run(main(["apple", "fig", "kiwi", "melon", "plum", "pear"])))
+    """
+)
+
+
+def test_a_running_total_after_the_await_is_added_in_order(tmp_path: Path) -> None:
+    after = _fix(SERIAL_TAILS, "CA104", "for item")
+    assert (
+        "    total = 0\n"
+        "    limit = asyncio.Semaphore(20)  # at most 20 at once: a default, tune it\n"
+        "\n"
+        "    async def price_one(item):\n"
+        "        async with limit:\n"
+        "            return await price(item)\n"
+        "\n"
+        "    for result in await asyncio.gather(*(price_one(item) for item in items)):\n"
+        "        total += result\n"
+        "    longest = 0\n"
+    ) in after
+    assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", SERIAL_TAILS)
+
+
+def test_ifs_that_keep_a_maximum_and_filter_run_after_the_gather(tmp_path: Path) -> None:
+    after = _fix(SERIAL_TAILS, "CA104", "for name")
+    assert (
+        "    async def price_one(name):\n"
+        "        async with limit:\n"
+        "            p = await price(name)\n"
+        "            return p\n"
+        "\n"
+        "    for p in await asyncio.gather(*(price_one(name) for name in items)):\n"
+        "        if p > longest:\n"
+        "            longest = p\n"
+        "        if p > 3:\n"
+        "            found.append(p)\n"
+    ) in after
+    assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", SERIAL_TAILS)
+    both = _fix(after, "CA104", "for item")
+    assert _findings(both, "CA104") == []
+    assert _run(tmp_path, "both.py", both) == _run(tmp_path, "before.py", SERIAL_TAILS)
+
+
+def test_a_name_set_after_the_await_and_read_before_it_is_refused() -> None:
+    source = textwrap.dedent(
+        """\
+        async def main(items, fetch):
+            total = 0
+            for item in items:
+                total += await fetch(item, total)
+            last = None
+            for key in items:
+                page = await fetch(key, after=last)
+                last = page
+        """
+    )
+    assert _refusal(source, "CA104", "for item") == (
+        "`total` is set after the await and read before it: the items would all start before "
+        "the first one sets it"
+    )
+    assert _refusal(source, "CA104", "for key") == "`last` is carried from one item to the next"

@@ -44,6 +44,7 @@ from advisor.syntax.bindings import (
 from advisor.syntax.item_flow import MUTATING_METHODS, NameUse
 from advisor.syntax.resolve import NameResolver
 from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
+from advisor.syntax.serial_tail import serial_tail, writes_output
 from advisor.syntax.sites import node_shape, site_of
 from advisor.syntax.source import Source
 from advisor.syntax.statements import FUNCTIONS
@@ -198,6 +199,16 @@ def _changes_in_place(node: ast.AST, name: str) -> bool:
     if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
         return isinstance(node.value, ast.Name) and node.value.id == name
     return False
+
+
+def _reduces_the_result(loop: ast.For) -> bool:
+    """``total += await f(x)`` last: the gather's results are added in order, serially."""
+    last = loop.body[-1]
+    return (
+        isinstance(last, ast.AugAssign)
+        and isinstance(last.target, ast.Name)
+        and isinstance(last.value, ast.Await)
+    )
 
 
 def _is_literal(iterable: ast.expr) -> bool:
@@ -563,14 +574,18 @@ class _AsyncRulesVisitor:
         awaited = self._serial_await(awaits, collected)
         if awaited is None:
             return
+        # what follows the await and only prints or collects (a serial tail) runs after the
+        # gather, in order, and may carry its own totals; the rest runs per item, concurrently
+        tail = serial_tail(loop)
+        work = loop.body if tail is None else list(tail.work)
         use = NameUse()
-        for statement in loop.body:
+        for statement in work:
             use.visit(statement)
         if use.carried() - bound_names(loop.target):
             return  # the next call needs the previous result (pagination, a running version)
         doubts = [
             doubt
-            for doubt in for_loop_doubts(loop, self.facts, cooperative=True)
+            for doubt in for_loop_doubts(loop, self.facts, cooperative=True, split=True)
             # every loop here awaits (a thread pool could not run it; gather can)
             if not doubt.reason.startswith("`await` inside the loop")
         ]
@@ -578,7 +593,15 @@ class _AsyncRulesVisitor:
         checkable = [d.reason for d in doubts if d.checkable]
         function = self.frame.node
         assert isinstance(function, ast.AsyncFunctionDef)
-        if not doubts and not _is_collection_form(loop, function):
+        if tail is not None and writes_output(tail.tail):
+            # a pool's map hands results over in order, so earlier items print before a
+            # failure surfaces; a gather raises before any item's output
+            reasons.append(
+                "the body prints after the await: if an item fails, the gather raises before "
+                "any item's output, where the loop printed every item before the failing one"
+            )
+        reduced = _reduces_the_result(loop)
+        if not doubts and tail is None and not reduced and not _is_collection_form(loop, function):
             reasons.append(
                 "the body does more than await one call and collect its result into a local "
                 "list or dict: the rest would interleave between items once they run concurrently"

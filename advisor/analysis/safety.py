@@ -49,7 +49,9 @@ def effect_reasons(effects: Effects) -> list[str]:
     return reasons
 
 
-def for_loop_doubts(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = False) -> list[Doubt]:
+def for_loop_doubts(
+    loop: ast.For, facts: ModuleFacts, *, cooperative: bool = False, split: bool | None = None
+) -> list[Doubt]:
     """Why a `for` loop's iterations may not be independent: its shape (an early exit, a value
     carried from one iteration to the next, an `else`) and every operation of its per-item work
     the independence proof cannot vouch for.
@@ -63,7 +65,9 @@ def for_loop_doubts(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = Fa
     reasons += _early_exits(loop.body)
     # With a serial tail (output, counters, several results after the work: loop fission) only
     # the work runs concurrently; the tail keeps its order and may carry its own totals.
-    tail = serial_tail(loop) if not cooperative else None
+    # ``split``: does the rule's rewrite split the loop so (pools and CA104's gather do; CA302's
+    # one asyncio.run does not): by default, unless cooperative.
+    tail = serial_tail(loop) if (not cooperative if split is None else split) else None
     work = loop.body if tail is None else loop.body[: len(loop.body) - len(tail.tail)]
     use = NameUse()
     for statement in work:

@@ -265,17 +265,19 @@ class _LoopRewrite:
         if loop.orelse is not None:
             raise RewriteError("the loop has an `else` clause")
         targets = _target_names(parsed, loop.target)
-        lines = _simple_lines(loop.body)
+        lines = _body_statements(loop.body)
         facts = _Facts.of(*lines)
         awaited = _one_await(facts, "loop body")
         shared = self._bound(lines, targets) & (declared(parsed, function).keys())
         if shared:
             raise RewriteError(f"the loop binds `{sorted(shared)[0]}`, a global or nonlocal")
-        self._check_carried(lines, targets)
         if _changed_roots(lines) & _lazily_iterated(loop.iter):
             # the loop would see the items it adds; the gather takes the items up front
             raise RewriteError("the loop changes the collection it iterates over")
         index = next(i for i, line in enumerate(lines) if parsed.inside(awaited, line))
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines[: index + 1]):
+            raise RewriteError("the await is inside a compound statement (if, with, try, ...)")
+        self._check_carried(lines, index, awaited, targets)
         bounded = not _small_literal(loop.iter, self.limit)
         limit_name = self._name("limit") if bounded else None
         prelude = [semaphore(limit_name, self.workers)] if limit_name is not None else []
@@ -322,6 +324,8 @@ class _LoopRewrite:
     ) -> _Collect | None:
         """The collecting statement, when the body is ``[...;] acc.append(<await>)`` or
         ``[...;] r = await ...; acc.append(<r, no call>)`` (or ``d[key] = ...`` on a dict)."""
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            return None  # an `if` after the await: the split form runs it in order
         collect = _collect_form(lines[-1])
         if collect is None:
             return None
@@ -500,16 +504,40 @@ class _LoopRewrite:
                 "other: once the items run together, they would see it in another state"
             )
 
-    def _check_carried(self, lines: Sequence[cst.SimpleStatementLine], targets: list[str]) -> None:
-        """A name read before the body writes it comes from the previous item."""
+    def _check_carried(
+        self,
+        lines: Sequence[cst.BaseStatement],
+        index: int,
+        awaited: cst.Await,
+        targets: list[str],
+    ) -> None:
+        """What runs per item, concurrently (the statements before the await's, that one too
+        when it assigns the result to names, else the awaited call alone), must not read a name
+        from the previous item. What runs after the gather, in order, may: a running total or
+        maximum there is as serial as before (``total += await f(x)``; ``if p > best: best =
+        p``), as long as the concurrent part never reads it."""
+        line = lines[index]
+        whole = isinstance(line, cst.SimpleStatementLine) and _assigns_names(
+            self.parsed, line.body[0]
+        )
+        concurrent = list(lines[: index + 1] if whole else lines[:index])
         bound = self._bound(lines, targets)
         written = set(targets)
-        for line in lines:
-            for small in line.body:
+        for part in concurrent:
+            for small in part.body:  # type: ignore[attr-defined]  # simple lines, checked above
                 for name in self.parsed.reads(small):
                     if name.value in bound and name.value not in written:
                         raise RewriteError(f"`{name.value}` is carried from one item to the next")
                 written |= {name.value for name in self.parsed.writes(small)}
+        serial = [*lines[index + 1 :], *([] if whole else [line])]
+        later = {name.value for part in serial for name in self.parsed.writes(part)}
+        read_early = {n.value for n in self.parsed.reads_in([*concurrent, awaited])}
+        fed_back = (later & read_early) - written
+        if fed_back:
+            raise RewriteError(
+                f"`{sorted(fed_back)[0]}` is set after the await and read before it: the items "
+                "would all start before the first one sets it"
+            )
 
     def _check_closures(self, lines: Sequence[cst.SimpleStatementLine], targets: list[str]) -> None:
         # a lambda made in the loop sees the loop's last values, one made per item its own
@@ -646,18 +674,18 @@ class _Collect:
     key: cst.BaseExpression | None = None
 
 
-def _simple_lines(body: cst.BaseSuite) -> list[cst.SimpleStatementLine]:
+def _body_statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """The loop body's statements, one small statement per simple line. Compound statements
+    (``if``, ``with``...) may follow the await's line: they run after the gather, in order."""
     if isinstance(body, cst.SimpleStatementSuite):  # `for x in xs: out.append(await f(x))`
         smalls = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body.body]
-        lines = [cst.SimpleStatementLine(body=[s]) for s in smalls]
-        return [*lines[:-1], lines[-1].with_changes(trailing_whitespace=body.trailing_whitespace)]
+        simple = [cst.SimpleStatementLine(body=[s]) for s in smalls]
+        return [*simple[:-1], simple[-1].with_changes(trailing_whitespace=body.trailing_whitespace)]
     if not isinstance(body, cst.IndentedBlock):
         raise RewriteError("unexpected code shape: `body` is not an IndentedBlock")
-    lines: list[cst.SimpleStatementLine] = []
+    lines: list[cst.BaseStatement] = []
     for line in body.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            raise RewriteError("the loop body holds a compound statement (if, with, try, ...)")
-        if len(line.body) != 1:
+        if isinstance(line, cst.SimpleStatementLine) and len(line.body) != 1:
             raise RewriteError("the loop body has several statements on one line")
         lines.append(line)
     return lines

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from advisor.syntax.bindings import bound_in, bound_names, dotted_name
 from advisor.syntax.item_flow import ACCUMULATING_METHODS, filtered_body, loop_accumulator
 
-__all__ = ["SerialTail", "serial_tail"]
+__all__ = ["SerialTail", "serial_tail", "writes_output"]
 
 # Names a logger usually has; `logging.info(...)` and `logging.getLogger(...).info(...)` too.
 _LOGGER_NAMES = frozenset({"logging", "logger", "log", "LOGGER", "LOG", "_log", "_logger"})
@@ -162,6 +162,15 @@ def _computes_a_fresh_name(statement: ast.stmt, tail: Sequence[ast.stmt]) -> boo
         if isinstance(target, ast.Name)
     }
     return any(not first_is_read.get(name, False) for name in assigned)
+
+
+def writes_output(statements: Sequence[ast.stmt]) -> bool:
+    """Does a tail print, log or write to a standard stream?"""
+    return any(
+        isinstance(node, ast.Call) and _output(node)
+        for statement in statements
+        for node in ast.walk(statement)
+    )
 
 
 def _output(call: ast.Call) -> bool:

@@ -39,7 +39,7 @@ from advisor.report.fix_console import render_fix_summary
 from advisor.report.formats import render_text
 from advisor.report.load import load_report
 from advisor.report.rules_doc import render_rule, render_rule_list
-from advisor.report.wording import apply_summary
+from advisor.report.wording import apply_summary, plan_measured_text
 from advisor.verify.bench import BenchRequest, bench_scripts
 from advisor.verify.equivalence import OutputRule
 
@@ -125,6 +125,9 @@ def _emit(
         render_console(report, console)
         if applied:
             console.print(apply_summary(report), highlight=False)
+            measured = plan_measured_text(report)
+            if measured is not None:
+                console.print(measured, highlight=False)
     elif output is None:
         sys.stdout.write(render_text(report, output_format.value))
     else:

@@ -369,12 +369,29 @@ class Verification:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanStep:
+    finding: int  # index into Report.findings
+    predicted_speedup: float  # on the run the earlier steps leave, not on the original run
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The measured loops worth fixing together, largest gain first, each judged on the run the
+    earlier ones leave: a loop too small to matter beside a slow download may be most of what
+    remains once the download is concurrent."""
+
+    steps: tuple[PlanStep, ...]
+    predicted_speedup: float  # the whole run, every step applied
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     tool_version: str
     findings: tuple[Finding, ...] = ()
     errors: tuple[ErrorEntry, ...] = ()
     run: RunInfo | None = None
     verification: tuple[Verification, ...] = ()
+    plan: Plan | None = None  # a profile's, when two or more loops are worth fixing
 
     def count(self, fix_safety: FixSafety) -> int:
         """How many findings have this fix safety (the summary every format shows)."""
@@ -496,4 +513,6 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         out["run"] = plain(report.run)
     if report.verification:
         out["verification"] = [plain(v) for v in report.verification]
+    if report.plan is not None:
+        out["plan"] = plain(report.plan)
     return out

@@ -21,6 +21,7 @@ from advisor.advice.findings import (
     pool_findings,
     profiled_findings,
 )
+from advisor.advice.plan import indexed_plan, plan_findings
 from advisor.analysis.async_rules import detect_async_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
@@ -35,6 +36,7 @@ from advisor.codemods.apply import (
 )
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.judgement import confirmed_by_fixers
+from advisor.codemods.moved import moved_finding
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -42,6 +44,7 @@ from advisor.errors import ScriptFailed, SourceError, UsageError
 from advisor.fingerprint import with_fingerprints
 from advisor.model import (
     ErrorEntry,
+    Evidence,
     Finding,
     LoopSite,
     Machine,
@@ -375,17 +378,24 @@ def advise_profile(
             "time as divisible among the workers"
         )
     evidence = evidence_by_site(profile, sites)
-    findings = profiled_findings(
+    outer = enclosing_loops(profile, sites)
+    coroutine_loops = {
+        (count.path, count.line): serial_awaits.get((count.path, count.line))
+        for count in profile.loop_counts
+        if count.suspends
+    }
+
+    def judge(loops: Mapping[LoopSite, Evidence], run_wall_s: float) -> list[Finding]:
+        return profiled_findings(
+            dict(loops), run_wall_s, settings, outer, profile.imported, coroutine_loops
+        )
+
+    findings, planned = plan_findings(
+        judge(evidence, profile.wall_s),
         evidence,
         profile.wall_s,
-        settings,
-        enclosing_loops(profile, sites),
-        profile.imported,
-        {
-            (count.path, count.line): serial_awaits.get((count.path, count.line))
-            for count in profile.loop_counts
-            if count.suspends
-        },
+        judge,
+        lambda o, i: o in outer.get(i, ()) or o.encloses(i),
     )
     findings += pool_findings(
         pool_evidence(profile, pools, settings.core_count()),
@@ -398,10 +408,15 @@ def advise_profile(
     findings, refused = _confirmed(_relative(findings), texts)
     findings, failed = attach_proposed_diffs(with_fingerprints(findings, texts), verifiable=True)
     errors += refused + failed
+    if planned is not None:
+        planned = replace(
+            planned, steps=tuple((display_path(p), line, x) for p, line, x in planned.steps)
+        )
     return Report(
         tool_version=__version__,
         findings=tuple(findings),
         errors=tuple(errors),
+        plan=indexed_plan(planned, findings),
         run=RunInfo(
             wall_s=profile.wall_s,
             profiler=profile.profiler,
@@ -451,30 +466,46 @@ def apply_and_verify(
     """Rewrite each finding with a safe fix (its rule's fixer), verify it by timed runs, keep it
     only if it wins.
 
-    Findings are rewritten bottom-up within a file so a kept rewrite never moves a later target.
+    The plan's steps go first, in its order: a loop worth it only once another is concurrent is
+    timed after that one is kept. The other findings follow bottom-up within a file, so a kept
+    rewrite seldom moves a later target; when one did, the target is found again by its
+    unchanged lines (advisor/codemods/moved.py).
     """
     command = python_command(request)
     verifications: list[Verification] = []
     errors = list(report.errors)
+    planned = [step.finding for step in report.plan.steps] if report.plan else []
     eligible = [(index, f) for index, f in enumerate(report.findings) if is_applied_by_profile(f)]
-    eligible.sort(key=lambda pair: (pair[1].path, -pair[1].line))
+    eligible.sort(
+        key=lambda pair: (
+            (0, planned.index(pair[0]), "", 0)
+            if pair[0] in planned
+            else (1, 0, pair[1].path, -pair[1].line)
+        )
+    )
+    profiled: dict[str, str] = {}  # each file's text as the profile saw it
     # concadvise: ignore[CA101]: timed runs, one rewrite at a time on purpose
-    for index, finding in eligible:
+    for index, located in eligible:
         # a failure on one finding's file is that file's error entry; the others still run
         try:
-            original = Path(finding.path).read_bytes()
+            original = Path(located.path).read_bytes()
+            now = original.decode("utf-8", "surrogateescape")
+            before = profiled.setdefault(located.path, now)
+            finding = moved_finding(located, before, now)
+            if finding is None:
+                raise RewriteError("an earlier rewrite changed its lines")
             rewritten = fixed_file_bytes(finding.path, original, finding)
         except (RewriteError, SyntaxError) as exc:
-            errors.append(ErrorEntry(finding.path, "internal", f"rewrite failed: {exc}"))
+            errors.append(ErrorEntry(located.path, "internal", f"rewrite failed: {exc}"))
             continue
         except SourceError as exc:
-            errors.append(ErrorEntry(finding.path, exc.kind, exc.detail))  # type: ignore[arg-type]
+            errors.append(ErrorEntry(located.path, exc.kind, exc.detail))  # type: ignore[arg-type]
             continue
         except OSError as exc:
-            errors.append(ErrorEntry(finding.path, "io", f"not rewritten: {exc.strerror or exc}"))
+            errors.append(ErrorEntry(located.path, "io", f"not rewritten: {exc.strerror or exc}"))
             continue
         except Exception as exc:
-            errors.append(ErrorEntry(finding.path, "internal", fixer_crash(finding, exc)))
+            errors.append(ErrorEntry(located.path, "internal", fixer_crash(located, exc)))
             continue
         try:
             outcome = verify_rewrite(

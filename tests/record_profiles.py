@@ -44,6 +44,8 @@ RECORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "crashes_midway": ("crashes_midway.py", ()),  # a run that fails: a partial profile
     # CA301 ranked by the share its line took, beside the loops; CA303 unmeasured
     "async_build_watch": ("async_build_watch.py", ()),
+    # the plan: the scoring loop is worth a process pool only once the downloads are threaded
+    "fetch_and_score": ("fetch_and_score.py", ()),
 }
 
 

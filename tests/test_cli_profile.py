@@ -204,3 +204,20 @@ def test_save_profile_then_load_profile_reports_the_same(fixture_copy, tmp_path:
     assert replayed["findings"] == live_report["findings"] != []
     assert replayed["errors"] == live_report["errors"] != []
     assert json.loads(saved.read_text())["format"] == "concadvise-profile"
+
+
+def test_apply_follows_the_plan_and_measures_it(fixture_copy) -> None:
+    """The scoring loop is worth a process pool only once the downloads are threaded: --apply
+    times it after the download rewrite is kept, on the file that rewrite left."""
+    script = fixture_copy("fetch_and_score.py")
+    serial = run_script(script).stdout
+    result = run_cli("profile", str(script), "--apply", "--runs", "1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [step["finding"] for step in report["plan"]["steps"]] == [0, 1]
+    lines = {v["finding"]: v for v in report["verification"]}
+    assert lines[0]["kept"] and lines[0]["same_output"]
+    # the second step was timed on the threaded file: its "before" is the first one's "after"
+    assert max(lines[1]["before_s"]) < min(lines[0]["before_s"]) / 2
+    assert "ThreadPoolExecutor(max_workers=20)" in script.read_text()
+    assert run_script(script).stdout == serial

@@ -34,6 +34,7 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         # the inner generator is not a loop over items; the outer loop's items must pickle
         ("CA102", "fixtures/factorial_digits.py", 21, "none"),
         ("CA102", "fixtures/factorial_digits.py", 29, "unsafe"),
+        ("CA101", "fixtures/fetch_and_score.py", 52, "safe"),
         ("CA101", "fixtures/fetch_records.py", 48, "safe"),
         ("CA103", "fixtures/hash_blocks.py", 38, "safe"),
         # sha256 per row: native work statically (only a profile can tell it is too small)

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from advisor.advice.findings import AdviceSettings
-from advisor.model import Finding, Report, UncountedFile, plain
+from advisor.model import Finding, Report, UncountedFile, plain, report_to_dict
 from advisor.pipeline import ProfileRequest, advise_profile, profile_script
 from advisor.profiling.session import load_session
+from advisor.report.load import report_from_dict
 from conftest import FIXTURES
 from record_profiles import PINNED, PROFILES, RECORDINGS
 
@@ -107,7 +108,35 @@ EXPECTED: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
             "size at once: bound how many run together with an `asyncio.Semaphore`",
         ],
     ),
+    # the plan: the scoring loop alone is not worth a pool (1.07x); on what the threaded
+    # downloads leave, it is, and the two fixes are worth more together
+    "fetch_and_score": (
+        [
+            ("CA101", 52, "io", "thread_pool", "safe", 20, 3.63),
+            ("CA102", 55, "cpu", "process_pool", "unsafe", 2, 1.32),
+        ],
+        [
+            "serial loop (78% of the run, 20 items) waits on I/O 99% of its time "
+            "(`urllib.request.urlopen`): 20 threads would make the whole run ~3.6x faster",
+            "serial loop (18% of the run, 20 items) runs Python 100% of its time: threads "
+            "cannot help under the GIL; 2 processes would make the whole run ~1.3x faster once "
+            "plan step 1 is applied; alone, ~1.07x",
+        ],
+    ),
 }
+
+
+def test_the_plan_orders_the_fixes_and_predicts_them_together() -> None:
+    report = replayed_report("fetch_and_score")
+    assert report.plan is not None
+    assert [(s.finding, s.predicted_speedup) for s in report.plan.steps] == [(0, 3.63), (1, 1.32)]
+    assert report.plan.predicted_speedup == 4.79  # 3.63 x 1.32: each on what the last left
+    # the JSON report keeps it, and reads back
+    assert report_from_dict(report_to_dict(report)).plan == report.plan
+
+
+def test_no_plan_for_a_single_fix() -> None:
+    assert replayed_report("download_pages").plan is None
 
 
 def test_static_findings_carry_the_share_their_lines_took() -> None:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from advisor.display import speedup_text
 from advisor.model import Finding, Report, TimingStats
-from advisor.report.wording import SUGGESTION_TEXT, concurrency_text
+from advisor.report.wording import SUGGESTION_TEXT, concurrency_text, plan_text
 
 _SAFETY_STYLE = {"safe": "green", "unsafe": "red", "none": "dim"}
 _KIND_STYLE = {
@@ -124,6 +124,8 @@ def render_console(report: Report, console: Console) -> None:
     if report.findings:
         console.print(_findings_table(report, profiled))
         _details(console, report.findings)
+        if report.plan is not None:
+            console.print(plan_text(report.plan), highlight=False)
     elif profiled:
         console.print("No hot serial loops found.")
     elif report.errors:

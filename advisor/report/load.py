@@ -16,6 +16,7 @@ from advisor.model import (
     ErrorEntry,
     Finding,
     PlainDataError,
+    Plan,
     Report,
     RunInfo,
     Verification,
@@ -51,6 +52,7 @@ def _report(data: Any) -> Report:
         errors=_entries(data, "errors", ErrorEntry),
         run=from_plain(RunInfo | None, run, "run"),
         verification=verification,
+        plan=from_plain(Plan | None, data.get("plan"), "plan"),
     )
 
 

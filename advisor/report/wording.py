@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from advisor.model import Finding, Report, Verification
+from advisor.model import Finding, Plan, Report, Verification
 
 SUGGESTION_TEXT = {
     "thread_pool": "ThreadPoolExecutor",
@@ -78,3 +78,31 @@ def _apply_reason(finding: Finding, verification: Verification | None) -> str:
     if finding.evidence is None:
         return "not measured in this run"
     return "not tried (see the errors)"
+
+
+def plan_text(plan: Plan) -> str:
+    """ "Plan: fix #0 (~4.2x), then #2 (~1.5x on what is left): the whole run ~6.3x faster"."""
+    steps = [f"#{plan.steps[0].finding} (~{plan.steps[0].predicted_speedup:.1f}x)"]
+    steps += [f"#{s.finding} (~{s.predicted_speedup:.1f}x on what is left)" for s in plan.steps[1:]]
+    return f"Plan: fix {', then '.join(steps)}: the whole run ~{plan.predicted_speedup:.1f}x faster"
+
+
+def plan_measured_text(report: Report) -> str | None:
+    """After `--apply`: the plan's whole measured effect, when every step was kept: the first
+    step's "before" against the last step's "after" (each step was timed on the file the
+    earlier ones left)."""
+    if report.plan is None:
+        return None
+    verified = {v.finding: v for v in report.verification}
+    steps = [verified.get(step.finding) for step in report.plan.steps]
+    if not all(v is not None and v.kept for v in steps):
+        return None
+    first, last = steps[0], steps[-1]
+    assert first is not None and last is not None  # every step is verified (above)
+    if first.before_stats is None or last.after_stats is None or last.after_stats.median_s <= 0:
+        return None
+    before, after = first.before_stats.median_s, last.after_stats.median_s
+    return (
+        f"Plan measured: {before:.2f} s -> {after:.2f} s, {before / after:.1f}x "
+        f"(predicted {report.plan.predicted_speedup:.1f}x)"
+    )

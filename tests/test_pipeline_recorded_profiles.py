@@ -13,6 +13,7 @@ from advisor.advice.findings import AdviceSettings
 from advisor.model import Finding, Report, UncountedFile, plain, report_to_dict
 from advisor.pipeline import ProfileRequest, advise_profile, profile_script
 from advisor.profiling.session import load_session
+from advisor.report.formats import render_text
 from advisor.report.load import report_from_dict
 from conftest import FIXTURES
 from record_profiles import PINNED, PROFILES, RECORDINGS
@@ -133,6 +134,9 @@ def test_the_plan_orders_the_fixes_and_predicts_them_together() -> None:
     assert report.plan.predicted_speedup == 4.79  # 3.63 x 1.32: each on what the last left
     # the JSON report keeps it, and reads back
     assert report_from_dict(report_to_dict(report)).plan == report.plan
+    line = "Plan: fix #0 (~3.6x), then #1 (~1.3x on what is left): the whole run ~4.8x faster"
+    assert f"**{line}**" in render_text(report, "markdown")
+    assert f'<p class="plan" data-plan><strong>{line}</strong></p>' in render_text(report, "html")
 
 
 def test_no_plan_for_a_single_fix() -> None:

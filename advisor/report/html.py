@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
-from advisor.report.wording import suggestion_with_concurrency
+from advisor.report.wording import plan_text, suggestion_with_concurrency
 
 TEMPLATE = "report.html.j2"
 
@@ -182,5 +182,6 @@ def render_html(
             title=title,
             report=report,
             loops=views,
+            plan=plan_text(report.plan) if report.plan is not None else None,
         )
     )

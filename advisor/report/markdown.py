@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
-from advisor.report.wording import suggestion_with_concurrency
+from advisor.report.wording import plan_text, suggestion_with_concurrency
 
 _SAFETY_TEXT = {"safe": "✅ safe", "unsafe": "⚠️ unsafe", "none": "— no rewrite"}
 
@@ -142,6 +142,8 @@ def render_markdown(report: Report, catalog: Mapping[str, Rule] | None = None) -
     if report.findings:
         blocks.append("\n".join(_table(report, catalog)))
         blocks.append("\n".join(_details(report)))
+        if report.plan is not None:
+            blocks.append(f"**{plan_text(report.plan)}**")
     if report.verification:
         blocks.append("### Before / after\n\n" + "\n".join(_timings(report)))
     proposed = [

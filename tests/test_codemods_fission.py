@@ -331,3 +331,85 @@ def test_processes_run_the_work_and_the_tail_keeps_the_running_maximum(tmp_path:
     assert script_stdout(after, tmp_path, "after.py") == script_stdout(
         CRUNCHING, tmp_path, "before.py"
     )
+
+
+WITH_BODY = textwrap.dedent(
+    """\
+    import urllib.request
+
+
+    def fetch_all(urls):
+        pages = []
+        for url in urls:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                pages.append(response.read())
+        return pages
+
+
+    def sizes_of(paths):
+        sizes = {}
+        for path in paths:
+            with open(path, "rb") as f:
+                data = f.read()
+                sizes[path] = len(data)
+        return sizes
+    """
+)
+
+
+def test_a_body_inside_a_with_block_enters_it_per_item(tmp_path: Path) -> None:
+    after = rewrite_loops_to_thread_pool(WITH_BODY, {6: 4, 14: 4})
+    compile(after, "<rewritten>", "exec", dont_inherit=True)
+    assert rewrite_loops_to_thread_pool(after, {}) == after
+    assert after == textwrap.dedent(
+        """\
+        import urllib.request
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch_all(urls):
+            pages = []
+
+            def _url_result(url):
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    return response.read()
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                pages.extend(executor.map(_url_result, urls))
+            return pages
+
+
+        def sizes_of(paths):
+            sizes = {}
+
+            def _path_result(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                    return path, len(data)
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                sizes.update(executor.map(_path_result, paths))
+            return sizes
+        """
+    )
+    files = []
+    for n in range(3):
+        (tmp_path / f"f{n}").write_bytes(b"x" * (n + 1))
+        files.append(str(tmp_path / f"f{n}"))
+    call = f"\nprint(sizes_of({files!r}))\n"
+    assert script_stdout(after + call, tmp_path, "a.py") == script_stdout(
+        WITH_BODY + call, tmp_path, "b.py"
+    )
+
+
+def test_the_analysis_sees_the_accumulator_inside_the_with_and_calls_it_safe() -> None:
+    findings = rule_findings(WITH_BODY, "CA101")
+    assert [(f.line, f.fix_safety, f.reasons) for f in findings] == [
+        (6, "safe", ()),
+        (14, "safe", ()),
+    ]
+
+
+def test_processes_refuse_a_with_block_with_a_reason() -> None:
+    with pytest.raises(RewriteError, match="inside a `with` block"):
+        rewrite_loop(WITH_BODY, 6, 2, PROCESS_POOL)

@@ -31,7 +31,7 @@ def direct_callable(shape: LoopShape) -> cst.BaseExpression | None:
     """``F`` (a name or ``a.b.F``) when each item's value is ``F(item)``, so ``map`` can call F
     itself."""
     value = shape.value
-    if shape.key is not None or shape.prelude or not isinstance(value, cst.Call):
+    if shape.key is not None or shape.prelude or shape.wrapper or not isinstance(value, cst.Call):
         return None
     if len(value.args) != 1:
         return None
@@ -95,5 +95,12 @@ def item_function(
             star_arg=cst.ParamStar() if keywords else cst.MaybeSentinel.DEFAULT,
             kwonly_params=keywords,
         ),
-        body=cst.IndentedBlock([*shape.prelude, *ending]),
+        body=cst.IndentedBlock(_entered(shape, [*shape.prelude, *ending])),
     )
+
+
+def _entered(shape: LoopShape, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """``body`` inside the loop's `with` block, when the whole loop body was one."""
+    if shape.wrapper is None:
+        return body
+    return [shape.wrapper.with_changes(body=cst.IndentedBlock(body), leading_lines=[])]

@@ -206,7 +206,11 @@ def _rewrite_for(
             pool, names.executor, [serial], loop.leading_lines, block.header, block.footer
         )
     if isinstance(loop.body, cst.IndentedBlock):
-        line = loop.body.body[-1]
+        # inside a `with` that is the whole body, the collecting line is the block's last
+        items = shape.wrapper.body if shape.wrapper is not None else loop.body
+        if not isinstance(items, cst.IndentedBlock):
+            raise RewriteError("unexpected code shape: the `with` body is not a block")
+        line = items.body[-1]
         if not isinstance(line, cst.SimpleStatementLine):
             raise RewriteError("unexpected code shape: `line` is not a SimpleStatementLine")
         header: cst.TrailingWhitespace | None = loop.body.header
@@ -482,6 +486,8 @@ def _plan_loop(
     before: list[cst.BaseStatement] = []  # statements that go right before the `with`
     helper = ""  # a module-level function that goes before the code holding the loop
     guard: GuardPlan | None = None
+    if factory.crosses_processes and shape.wrapper is not None:
+        return "a loop body inside a `with` block is rewritten onto threads only (yet)"
     if factory.crosses_processes:
         need = _guard_need(at, module)
         if isinstance(need, str):
@@ -501,7 +507,7 @@ def _plan_loop(
                 return hidden
         mapped, helper, guard = lifted.mapped, lifted.helper_text, need
         imports += lifted.imports
-    elif shape.prelude:
+    elif shape.prelude or shape.wrapper is not None:
         # Threads share the loop's scope: a function defined next to the loop reads the
         # enclosing variables it needs as a closure.
         name = context.helper_name(shape)

@@ -160,11 +160,22 @@ def filtered_body(loop: ast.For) -> list[ast.stmt]:
     return body
 
 
+def _last_statement(loop: ast.For) -> ast.stmt:
+    """The statement each item ends with: the last of :func:`filtered_body`, or of a plain
+    `with` block that is the whole body (``with urlopen(u) as r: pages.append(r.read())``, the
+    shape advisor.syntax.loop_shape takes apart the same way)."""
+    body = filtered_body(loop)
+    if len(body) == 1 and isinstance(body[0], ast.With) and body is loop.body:
+        return body[0].body[-1]
+    return body[-1]
+
+
 def loop_accumulator(loop: ast.For) -> str | None:
     """The name the loop's last statement accumulates into, when it is a recognised form:
     ``acc.append(v)``, ``s.add(v)``, ``acc.extend(v)``, ``d[<loop variable>] = v``,
-    ``acc += v`` (behind a filter too: see :func:`filtered_body`)."""
-    last = filtered_body(loop)[-1]
+    ``acc += v`` (behind a filter too: see :func:`filtered_body`; inside a `with` block that
+    is the whole body too: see :func:`_last_statement`)."""
+    last = _last_statement(loop)
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
         func = last.value.func
         if (
@@ -181,7 +192,7 @@ def loop_accumulator(loop: ast.For) -> str | None:
 def dict_item_base(loop: ast.For) -> str | None:
     """``d`` when the body ends with ``d[<loop variable>] = value`` (the recognised dict form;
     with ``for k, v in pairs`` either name is a loop variable)."""
-    last = filtered_body(loop)[-1]
+    last = _last_statement(loop)
     if not isinstance(last, ast.Assign) or len(last.targets) != 1:
         return None
     target = last.targets[0]

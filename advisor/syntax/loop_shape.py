@@ -58,6 +58,9 @@ class LoopShape:
     # of the work they read (what the pool's function returns; ``value`` is their expression)
     tail: tuple[cst.BaseStatement, ...] = ()
     returned: tuple[str, ...] = ()
+    # `with urlopen(u) as r: pages.append(r.read())`: the `with` the whole body was in; the
+    # item's function enters it and returns the value from inside it
+    wrapper: cst.With | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,9 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
     tail = _tail_shape(loop, target.value)
     if tail is not None:
         return tail
+    wrapped = _only_with(loop.body)
+    if wrapped is not None:
+        return _inside_with(loop, wrapped, unpacked)
     split = _split_body(loop.body)
     if isinstance(split, str):
         return split
@@ -192,6 +198,31 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         accumulator=shape.accumulator,
         prelude=prelude,
     )
+
+
+# The forms whose value a function can return from inside a `with`.
+_WRAPPABLE = frozenset({"for_append", "for_set_add", "for_dict_item", "for_extend"})
+
+
+def _only_with(body: cst.BaseSuite) -> cst.With | None:
+    """The body's one statement when it is a plain (not async) `with` block."""
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return None
+    statement = body.body[0]
+    if isinstance(statement, cst.With) and statement.asynchronous is None:
+        return statement
+    return None
+
+
+def _inside_with(loop: cst.For, wrapped: cst.With, unpacked: frozenset[str]) -> LoopShape | str:
+    """The shape of the `with` block's body as the loop's, entered per item: the resource is
+    the item's own, opened and closed around its work as before."""
+    inner = _recognise_for(loop.with_changes(body=wrapped.body), unpacked)
+    if isinstance(inner, str):
+        return inner
+    if inner.form not in _WRAPPABLE or inner.conditions:
+        return "the body is a `with` block whose end is not one collecting statement"
+    return dataclasses.replace(inner, wrapper=wrapped)
 
 
 def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:

@@ -413,3 +413,46 @@ def test_the_analysis_sees_the_accumulator_inside_the_with_and_calls_it_safe() -
 def test_processes_refuse_a_with_block_with_a_reason() -> None:
     with pytest.raises(RewriteError, match="inside a `with` block"):
         rewrite_loop(WITH_BODY, 6, 2, PROCESS_POOL)
+
+
+FILTERED_TAIL = textwrap.dedent(
+    """\
+    import time
+
+
+    def fetch(u):
+        time.sleep(0.01)
+        return u * 3
+
+
+    def main(urls):
+        total = 0
+        for u in urls:
+            if not u.startswith("#"):
+                page = fetch(u)
+                print(u, len(page))
+                total += len(page)
+        print("total", total)
+
+
+    main(["a", "#b", "cc", "d", "#e", "ff"])
+    """
+)
+
+
+def test_a_whole_body_if_is_the_filter_and_its_block_is_split(tmp_path: Path) -> None:
+    after = _rewrite(FILTERED_TAIL, 11)
+    assert (
+        "    def _u_result(u):\n"
+        "        page = fetch(u)\n"
+        "        return u, page\n"
+        "\n"
+        "    with ThreadPoolExecutor(max_workers=4) as executor:\n"
+        "        for u, page in executor.map("
+        '_u_result, [u for u in urls if not u.startswith("#")]):\n'
+        "            print(u, len(page))\n"
+        "            total += len(page)\n"
+    ) in after
+    assert script_stdout(after, tmp_path, "a.py") == script_stdout(FILTERED_TAIL, tmp_path, "b.py")
+    [finding] = rule_findings(FILTERED_TAIL, "CA101")
+    assert (finding.line, finding.fix_safety, finding.reasons) == (11, "safe", ())

@@ -15,7 +15,7 @@ from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.independence import Doubt
 from advisor.syntax.bindings import SCOPE_NODES, bound_names
 from advisor.syntax.item_flow import NameUse, loop_accumulator
-from advisor.syntax.serial_tail import serial_tail
+from advisor.syntax.serial_tail import SerialTail, serial_tail
 
 
 def _early_exits(body: list[ast.stmt]) -> list[str]:
@@ -68,7 +68,7 @@ def for_loop_doubts(
     # ``split``: does the rule's rewrite split the loop so (pools and CA104's gather do; CA302's
     # one asyncio.run does not): by default, unless cooperative.
     tail = serial_tail(loop) if (not cooperative if split is None else split) else None
-    work = loop.body if tail is None else loop.body[: len(loop.body) - len(tail.tail)]
+    work = loop.body if tail is None else _work_with_its_filter(loop, tail)
     use = NameUse()
     for statement in work:
         use.visit(statement)
@@ -79,6 +79,17 @@ def for_loop_doubts(
     accumulator = loop_accumulator(loop) if tail is None else None
     doubts = proof.loop_doubts(loop, work, functions, accumulator, cls)
     return [*(Doubt(reason) for reason in reasons), *doubts]
+
+
+def _work_with_its_filter(loop: ast.For, tail: SerialTail) -> list[ast.stmt]:
+    """What runs ahead of the serial tail: the work, behind the loop's filter if it has one
+    (its condition is judged with the work: it runs for every item before the pool)."""
+    first = loop.body[0]
+    if isinstance(first, ast.If) and list(tail.work) == first.body[: len(tail.work)]:
+        return [ast.If(test=first.test, body=list(tail.work), orelse=[])]
+    if isinstance(first, ast.If) and loop.body[1:] and tail.work[0] is loop.body[1]:
+        return [first, *tail.work]  # `if COND: continue` then the work
+    return list(tail.work)
 
 
 def for_loop_reasons(loop: ast.For, facts: ModuleFacts, *, cooperative: bool = False) -> list[str]:

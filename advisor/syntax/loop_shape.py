@@ -160,11 +160,7 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
         return _recognise_for(one_name, frozenset(n.value for n in _target_names(loop.target)))
     filtered = filtered_loop(loop)
     if filtered is not None:
-        shape = _with_filter(*filtered, unpacked)
-        whole = isinstance(loop.body, cst.IndentedBlock) and len(loop.body.body) == 1
-        if isinstance(shape, LoopShape) and shape.form == "for_tail" and whole:
-            return "the body is one `if` block with output or several results in it"
-        return shape
+        return _with_filter(*filtered, unpacked)
     exits = _EarlyExitFinder()
     loop.body.visit(exits)
     if exits.found is not None:

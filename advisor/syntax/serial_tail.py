@@ -67,8 +67,9 @@ def serial_tail(loop: ast.For) -> SerialTail | None:
     nothing to split, for the plain forms (the body ends with its one collecting statement),
     and for a loop whose body is one ``if`` block (its filter goes in front of the pool)."""
     body = filtered_body(loop)
-    if body is not loop.body and body != loop.body[1:]:
-        return None
+    # a filter stays serial in front of the pool: `if COND: continue` first, or `if COND:` as
+    # the whole body (its block is then split as a body would be)
+    condition = loop.body[0].test if body is not loop.body else None  # type: ignore[attr-defined]
     start = len(body)
     while start > 0 and _tail_statement(body[start - 1]):
         start -= 1
@@ -84,7 +85,7 @@ def serial_tail(loop: ast.For) -> SerialTail | None:
     if not target & {n.id for node in work for n in ast.walk(node) if isinstance(n, ast.Name)}:
         return None  # the same work repeated (polling, pacing, retries): not independent items
     # the work with its filter, and the iterable: what runs ahead of the tail once split
-    ahead = [loop.iter, *loop.body[: len(loop.body) - len(tail)]]
+    ahead = [loop.iter, *([condition] if condition is not None else []), *work]
     worked = {n.id for node in ahead for n in ast.walk(node) if isinstance(n, ast.Name)}
     if written & (worked | target):
         return None  # the tail feeds the work (or rebinds the item): it cannot lag behind it

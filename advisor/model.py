@@ -303,6 +303,9 @@ class Finding:
     # callee concadvise cannot see): `profile --apply` tries it and keeps it only if the run
     # behaves the same; `fix` applies it only with --unsafe-fixes
     run_checkable: bool | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # items a process pool sends a worker at a time (executor.map's chunksize) when the items
+    # are too many and too small for one task each
+    chunksize: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import pytest
 from advisor.advice.decision import (
     MAX_IO_WORKERS,
     Overheads,
+    choose_chunksize,
     choose_io_workers,
     choose_process_workers,
     classify_loop,
@@ -279,3 +280,26 @@ def test_a_cpu_loop_gets_processes_and_a_prediction() -> None:
     assert (finding.rule, finding.suggestion, finding.workers) == ("CA102", "process_pool", 2)
     new_loop = 4 * 0.5 + 0.05 + 8 * 0.002
     assert finding.predicted_speedup == round(5.0 / (1.0 + new_loop), 2)
+
+
+def test_many_small_items_go_to_processes_in_chunks_and_tiny_ones_not_at_all() -> None:
+    # 300,000 items of ~5 us: one task each would cost 0.3 ms apiece (90 s); in chunks of
+    # about four tasks per worker the pool pays per chunk, and the parent ~0.35 us per item
+    many = ev(1.0, 0.0, 0.0, wall=1.5, share=0.95, items=300_000)
+    assert choose_chunksize(many, 2) == 37_500
+    [finding] = profiled_findings(
+        {site(1, 2): many}, run_wall_s=1.6, settings=AdviceSettings(cores=2, overheads=OVERHEADS)
+    )
+    assert (finding.suggestion, finding.workers, finding.chunksize) == ("process_pool", 2, 37_500)
+    assert "2 processes (37500 items per task) would make the whole run" in finding.message
+    assert finding.predicted_speedup is not None and finding.predicted_speedup > 1.5
+    # items of 0.4 us: the parent's share of a chunked map is as long as the work itself
+    tiny = ev(1.0, 0.0, 0.0, wall=0.6, share=0.95, items=1_500_000)
+    [small] = profiled_findings(
+        {site(1, 2): tiny}, run_wall_s=0.65, settings=AdviceSettings(cores=2, overheads=OVERHEADS)
+    )
+    assert small.suggestion == "none"
+    # a few items per worker, or long ones (48 of 20 ms: chunks would only unbalance): one
+    # task each
+    assert choose_chunksize(ev(1.0, 0.0, 0.0, items=20), 2) is None
+    assert choose_chunksize(ev(1.0, 0.0, 0.0, wall=0.96, items=48), 2) is None

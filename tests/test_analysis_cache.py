@@ -34,6 +34,7 @@ def finding(path: str, **changes: object) -> Finding:
         "edits": (TextEdit(1, 1, 2, 1, "b\n"),),
         "fingerprint": "0" * 64,
         "run_checkable": True,
+        "chunksize": 37500,
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -587,3 +588,25 @@ def test_a_filtered_loop_keeps_its_filter_in_the_parent_under_spawn(tmp_path: Pa
     (tmp_path / "after.py").write_text(fixed)
     expected = _stdout("before.py", cwd=tmp_path)
     assert _stdout("-c", _RUNNER, "spawn", "after.py", cwd=tmp_path) == expected
+
+
+def test_the_measured_chunksize_goes_to_the_map() -> None:
+    before = textwrap.dedent(
+        """\
+        def steps(n):
+            return n % 7
+
+
+        def main():
+            out = []
+            for n in range(300_000):
+                out.append(steps(n))
+            return out
+        """
+    )
+    finding = replace(_finding(_line(before, "for n"), 2), chunksize=37_500)
+    after = fix_process_pool_loop(before, finding)
+    assert (
+        "    with ProcessPoolExecutor(max_workers=2) as executor:\n"
+        "        out.extend(executor.map(steps, range(300_000), chunksize=37500))\n"
+    ) in after

@@ -12,6 +12,7 @@ from advisor.advice.decision import (
     DOMINANT_SHARE,
     Overheads,
     available_cores,
+    choose_chunksize,
     choose_io_workers,
     choose_process_workers,
     classify_loop,
@@ -208,8 +209,9 @@ def _finding_for(
         )
     if kind == "cpu":
         workers = choose_process_workers(ev, cores)
+        chunksize = choose_chunksize(ev, workers, overheads)
         new_loop_s = predict_process_pool_loop_time(
-            ev, workers, settings.running_cores(), overheads
+            ev, workers, settings.running_cores(), overheads, chunksize or 1
         ) + import_cost(PROCESS_MODULE, imported, overheads)
         if _too_few_items(ev, new_loop_s):
             return too_few(new_loop_s)
@@ -217,9 +219,10 @@ def _finding_for(
         if speedup < settings.min_speedup:
             return _no_gain(site, ev, kind, "CA102", share, speedup)
         speedup = rounded(speedup, 2)  # the figure the message and table show
+        chunks = f" ({chunksize} items per task)" if chunksize else ""
         message = (
             f"serial loop ({share}) runs Python {ev.cpu_python:.0%} of its time: threads "
-            f"cannot help under the GIL; {workers} processes would make the whole run "
+            f"cannot help under the GIL; {workers} processes{chunks} would make the whole run "
             f"~{speedup_text(speedup)} faster"
         )
         return Finding(
@@ -235,6 +238,7 @@ def _finding_for(
             workers=workers,
             predicted_speedup=speedup,
             evidence=ev,
+            chunksize=chunksize,
         )
     return None
 

@@ -19,4 +19,10 @@ __all__ = ["fix_process_pool_loop"]
 def fix_process_pool_loop(source: str, finding: Finding) -> str:
     """CA102: the loop on a ProcessPoolExecutor, order kept by ``executor.map``. Without a
     measured worker count the pool's default (one worker per CPU) is used."""
-    return rewrite_loop(source, finding.site or finding.line, finding.workers, PROCESS_POOL)
+    return rewrite_loop(
+        source,
+        finding.site or finding.line,
+        finding.workers,
+        PROCESS_POOL,
+        chunksize=finding.chunksize,
+    )

@@ -68,6 +68,18 @@ def loop_evidence(
     if clocked is not None:
         # the bootstrap timed every execution: a clock beats a share of ~100 samples a second
         seconds = min(clocked, program)
+    return _evidence(profile, seconds, (python, native, waiting), count)
+
+
+def _evidence(
+    profile: ProfileResult,
+    seconds: float,
+    split: tuple[float, float, float],
+    count: LoopCount | None = None,
+) -> Evidence:
+    """``seconds`` of the run, split as the samples' (python, native, waiting) seconds are."""
+    python, native, waiting = split
+    wall = python + native + waiting
     return Evidence(
         wall_s=seconds,
         share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
@@ -100,19 +112,12 @@ def lines_evidence(
 ) -> Evidence | None:
     """What the run spent on lines ``first``..``last`` of ``path`` (and in what they called), for
     a static finding in a profiled file; None when no sample saw them run."""
-    python, native, waiting = _charged(profile, path, first, last)
-    wall = python + native + waiting
+    split = _charged(profile, path, first, last)
+    wall = sum(split)
     total = main_s if main_s else profile.wall_s
     if wall <= 0 or total <= 0:
         return None
-    seconds = min(wall / total, 1.0) * program_seconds(profile)
-    return Evidence(
-        wall_s=seconds,
-        share_of_run=seconds / profile.wall_s if profile.wall_s > 0 else 0.0,
-        cpu_python=python / wall,
-        cpu_native=native / wall,
-        waiting=waiting / wall,
-    )
+    return _evidence(profile, min(wall / total, 1.0) * program_seconds(profile), split)
 
 
 def _clocked_seconds(count: LoopCount | None) -> float | None:

@@ -396,7 +396,8 @@ def test_a_body_inside_a_with_block_enters_it_per_item(tmp_path: Path) -> None:
     for n in range(3):
         (tmp_path / f"f{n}").write_bytes(b"x" * (n + 1))
         files.append(str(tmp_path / f"f{n}"))
-    call = f"\nprint(sizes_of({files!r}))\n"
+    urls = [Path(f).as_uri() for f in files]  # urlopen reads file:// URLs too
+    call = f"\nprint(sizes_of({files!r}))\nprint(fetch_all({urls!r}))\n"
     assert script_stdout(after + call, tmp_path, "a.py") == script_stdout(
         WITH_BODY + call, tmp_path, "b.py"
     )

@@ -10,14 +10,15 @@ import pytest
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
+from advisor.syntax.bindings import bound_names
 from advisor.syntax.source import Source
-from advisor.syntax.started_work import coordinating_call, loop_targets
+from advisor.syntax.started_work import coordinating_call
 
 
 def coordinates(code: str) -> str | None:
     loop = ast.parse(textwrap.dedent(code)).body[0]
     assert isinstance(loop, ast.For)
-    return coordinating_call(loop_targets(loop.target), loop.body)
+    return coordinating_call(bound_names(loop.target), loop.body)
 
 
 @pytest.mark.parametrize(

@@ -56,8 +56,11 @@ def plan_findings(
     pending = dict(evidence)
     remaining = run_wall_s
     chosen: list[Finding] = []  # each as the plan judged it, on the run left before it
+    judged = findings  # the first step's candidates are the loops judged alone
     while len(chosen) < MAX_STEPS and remaining > 0:
-        candidates = [f for f in judge(pending, remaining) if _actionable(f)]
+        if chosen:
+            judged = judge(pending, remaining)
+        candidates = [f for f in judged if _actionable(f)]
         if not candidates:
             break
         best = max(candidates, key=lambda f: _saved_s(f, remaining))

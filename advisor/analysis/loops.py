@@ -19,12 +19,12 @@ from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.independence import Doubt
 from advisor.analysis.safety import comprehension_doubts, for_loop_doubts
 from advisor.model import LoopSite
-from advisor.syntax.bindings import EXPRESSION_SCOPES
+from advisor.syntax.bindings import EXPRESSION_SCOPES, bound_names
 from advisor.syntax.item_flow import read_after_reasons
 from advisor.syntax.name_uses import ScopeNames, record_name
 from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.sites import site_of
-from advisor.syntax.started_work import coordinating_call, loop_targets
+from advisor.syntax.started_work import coordinating_call
 
 if TYPE_CHECKING:
     from advisor.syntax.loop_shape import LoopAt
@@ -120,7 +120,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
-        coordinates = coordinating_call(loop_targets(node.target), node.body)
+        coordinates = coordinating_call(bound_names(node.target), node.body)
         shape = "for"
     elif isinstance(node, ast.While):
         target, unsupported = "", WHILE_LOOP
@@ -137,7 +137,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         ]
         effects = analyzer.effects_of(elements)
         literal = _literal_length(comprehension.generators[0].iter)  # type: ignore[attr-defined]
-        targets = [t for g in comprehension.generators for t in loop_targets(g.target)]  # type: ignore[attr-defined]
+        targets = {t for g in comprehension.generators for t in bound_names(g.target)}  # type: ignore[attr-defined]
         coordinates = coordinating_call(targets, elements)
         shape = "comprehension"
     return LoopSite(

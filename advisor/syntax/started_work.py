@@ -59,8 +59,3 @@ def _bound_to_calls(nodes: list[ast.AST]) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-
-
-def loop_targets(target: ast.expr) -> list[str]:
-    """The names a loop target binds (``t``, ``i, t``)."""
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]

@@ -22,11 +22,10 @@ from advisor.advice.findings import (
     profiled_findings,
 )
 from advisor.advice.plan import indexed_plan, plan_findings
-from advisor.analysis.async_rules import detect_async_rules
+from advisor.analysis.detectors import detect_async_rules, detect_pool_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
-from advisor.analysis.pool_rules import detect_pool_rules
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
 from advisor.codemods.apply import (
     attach_proposed_diffs,

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from advisor.analysis.checks import RuleCheck, rule_checks
 from advisor.analysis.detectors import implemented_rules
 from advisor.catalog import Rule, load_catalog
 from advisor.codemods.fixers import FIXERS
 
-_DETECTORS = "advisor/analysis/detectors.py DETECTORS"
+_DETECTORS = "advisor/analysis/checks/ (or detectors.py LOOP_RULES)"
 _FIXERS = "advisor/codemods/fixers.py FIXERS"
 
 
@@ -46,9 +47,27 @@ def registry_problems(
     return problems
 
 
+def module_problems(catalog: Mapping[str, Rule], checks: Collection[RuleCheck]) -> list[str]:
+    """Rule modules not named after their rule, or more than one module for a rule."""
+    problems = []
+    seen: dict[str, str] = {}
+    for check in checks:
+        where = f"advisor/analysis/checks/{check.module}.py"
+        rule = catalog.get(check.rule)
+        expected = rule.name.replace("-", "_") if rule is not None else None
+        if expected is not None and check.module != expected:
+            problems.append(f"{where} reports {check.rule}, so it must be named {expected}.py")
+        if check.rule in seen:
+            problems.append(f"{where} and {seen[check.rule]} both report {check.rule}")
+        seen[check.rule] = where
+    return problems
+
+
 def check_registry() -> None:
     """Raise RegistryError naming every disagreement between the rule files and the code."""
-    problems = registry_problems(load_catalog(), implemented_rules(), FIXERS)
+    catalog = load_catalog()
+    problems = registry_problems(catalog, implemented_rules(), FIXERS)
+    problems += module_problems(catalog, rule_checks())
     if problems:
         raise RegistryError("the rule registry is inconsistent: " + "; ".join(problems))
 

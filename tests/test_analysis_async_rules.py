@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.analysis.async_rules import detect_async_rules
+from advisor.analysis.detectors import detect_async_rules
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.catalog import get_rule

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.analysis.detectors import analyse_content
+from advisor.analysis.detectors import analyse_content, detect_pool_rules
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
-from advisor.analysis.pool_rules import detect_pool_rules
 from advisor.catalog import get_rule, load_catalog
 from advisor.model import Finding
 from advisor.syntax.source import Source

@@ -7,10 +7,11 @@ import dataclasses
 import subprocess
 import sys
 
+from advisor.analysis.checks import RuleCheck, rule_checks
 from advisor.analysis.detectors import implemented_rules
 from advisor.catalog import load_catalog
 from advisor.codemods.fixers import FIXERS
-from advisor.registry import check_registry, registry_problems
+from advisor.registry import check_registry, module_problems, registry_problems
 
 
 def test_the_shipped_rules_agree_with_the_code() -> None:
@@ -22,14 +23,14 @@ def test_a_static_rule_without_a_detector_is_named() -> None:
     detected = implemented_rules() - {"CA205"}
     assert registry_problems(load_catalog(), detected, FIXERS) == [
         "rules/CA205.toml says static = true, but no detector in "
-        "advisor/analysis/detectors.py DETECTORS reports it"
+        "advisor/analysis/checks/ (or detectors.py LOOP_RULES) reports it"
     ]
 
 
 def test_a_profile_rule_with_a_detector_is_named() -> None:
     assert registry_problems(load_catalog(), implemented_rules() | {"CA203"}, FIXERS) == [
         "rules/CA203.toml says static = false, but a detector in "
-        "advisor/analysis/detectors.py DETECTORS reports it"
+        "advisor/analysis/checks/ (or detectors.py LOOP_RULES) reports it"
     ]
 
 
@@ -50,8 +51,35 @@ def test_code_for_a_rule_without_a_file_is_named() -> None:
         load_catalog(), implemented_rules() | {"CA999"}, set(FIXERS) | {"CA998"}
     )
     assert problems == [
-        "advisor/analysis/detectors.py DETECTORS reports CA999, which has no rules/CA999.toml",
+        "advisor/analysis/checks/ (or detectors.py LOOP_RULES) reports CA999, which has no "
+        "rules/CA999.toml",
         "advisor/codemods/fixers.py FIXERS fixes CA998, which has no rules/CA998.toml",
+    ]
+
+
+def test_every_rule_module_is_named_after_its_rule_and_has_hooks() -> None:
+    catalog = load_catalog()
+    checks = rule_checks()
+    assert module_problems(catalog, checks) == []
+    # every static rule outside the loop family is one module, found without being listed
+    assert {c.rule for c in checks} == {rule.id for rule in catalog.values() if rule.static} - {
+        "CA101",
+        "CA102",
+        "CA103",
+    }
+    assert all(check.hooks for check in checks)
+
+
+def test_a_misnamed_or_repeated_rule_module_is_named() -> None:
+    checks = [
+        RuleCheck("CA206", "pool_in_loop", ()),
+        RuleCheck("CA206", "pool_created_in_loop", ()),
+    ]
+    assert module_problems(load_catalog(), checks) == [
+        "advisor/analysis/checks/pool_in_loop.py reports CA206, so it must be named "
+        "pool_created_in_loop.py",
+        "advisor/analysis/checks/pool_created_in_loop.py and "
+        "advisor/analysis/checks/pool_in_loop.py both report CA206",
     ]
 
 

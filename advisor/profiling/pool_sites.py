@@ -14,7 +14,7 @@ import ast
 from collections.abc import Iterator
 
 from advisor.analysis.facts import ModuleFacts
-from advisor.analysis.pool_rules import (
+from advisor.analysis.pool_checker import (
     MP_PROCESS_POOLS,
     MP_THREAD_POOLS,
     OTHER_EXECUTORS,

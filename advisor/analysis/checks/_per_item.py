@@ -1,0 +1,185 @@
+"""What CA201 (a Thread per item) and CA202 (a Process per item) share: finding the loop that
+makes a worker per item, and why running its items in a pool could behave differently."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from advisor.analysis.effects import Effects
+from advisor.analysis.pool_checker import (
+    COMPREHENSIONS,
+    EnclosingLoop,
+    PoolChecker,
+    canonical,
+    kind_of,
+    safety_of,
+)
+from advisor.analysis.pool_shapes import (
+    appended_to,
+    assigned_name,
+    is_method_call,
+    parameter_names,
+    read_names,
+)
+from advisor.model import FixSafety, Kind
+from advisor.syntax.bindings import dotted_name, walk_scope
+
+# Process-wide state a fresh process discards at exit but a reused pool worker keeps (CA202).
+_PROCESS_STATE = frozenset(
+    {"os.chdir", "os.fchdir", "os.putenv", "os.unsetenv", "os.environ.update",
+     "os.environ.setdefault", "os.environ.pop", "os.environ.clear", "os.setsid", "os.setpgrp",
+     "os.nice", "os.umask", "os.setuid", "os.setgid", "signal.signal", "sys.setrecursionlimit",
+     "sys.path.append", "sys.path.insert", "resource.setrlimit"}
+)  # fmt: skip
+# Methods by which a thread's target waits on, or signals, other threads: argument-free forms of
+# ambiguous names only (`q.get()` is a queue, `d.get(k)` a dict).
+_SYNC_METHODS = frozenset(
+    {"wait", "wait_for", "acquire", "release", "put", "put_nowait", "get_nowait", "task_done",
+     "notify", "notify_all", "abort"}
+)  # fmt: skip
+_SYNC_IF_NO_ARGUMENTS = frozenset({"get", "set", "join"})
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerPerItem:
+    """A worker made and started for every item of ``loop``, and what a pool fix would risk."""
+
+    loop: EnclosingLoop
+    kind: Kind  # what the target does
+    fix_safety: FixSafety
+    reasons: tuple[str, ...]
+
+
+def worker_per_item(
+    checker: PoolChecker, call: ast.Call, kind: str, *, subclass: bool
+) -> WorkerPerItem | None:
+    """``call`` makes a Thread or Process (``kind``) that is started for every item of a loop
+    over data (not a fixed count): the loop and why a pool would differ; None otherwise (and
+    when the same iteration also joins it, which is CA205's)."""
+    if not checker.loops:
+        return None
+    loop = checker.loops[-1]
+    parent = checker.parents[-1]
+    grand = checker.parents[-2] if len(checker.parents) > 1 else None
+    started = is_method_call(parent, grand, ("start",))
+    collection = appended_to(parent, call)
+    if collection is None and parent is loop.node and isinstance(loop.node, COMPREHENSIONS):
+        collection = assigned_name(checker.parents[loop.depth - 1], loop.node)
+    _name, uses = checker.worker_uses(call)
+    if uses.called("start") and uses.called("join"):
+        return None  # started and joined in one iteration: CA205
+    collection = collection or uses.appended_to
+    started = started or uses.called("start")
+    lists = checker.collections()
+    if not started and collection not in lists.started:
+        return None  # never started where we can see: no thread runs here
+    per_item = _per_item_loop(checker, call)
+    if per_item is None:
+        return None
+    reasons = list(checker.loop_reasons(per_item))
+    target_reasons, effects = _target_reasons(checker, call, kind, subclass=subclass)
+    reasons += target_reasons
+    noun, nouns = kind, f"{kind}{'es' if kind == 'process' else 's'}"
+    if uses.other:
+        reasons.append(f"the {noun} object is used other than to be started and joined")
+    if collection is not None and collection in lists.other:
+        reasons.append(f"`{collection}` is used other than to start and join the {nouns}")
+    if collection not in lists.joined:
+        reasons.append(
+            f"the {nouns} are not joined here: the caller goes on while they run, and a "
+            "pool's `map` would make it wait"
+        )
+    for keyword in call.keywords:
+        if keyword.arg not in ("target", "args", "kwargs"):
+            setting = f"`{keyword.arg}=`" if keyword.arg else "`**` arguments"
+            reasons.append(f"each {noun} is created with {setting}, which pool workers lack")
+    # Always true, so the fix is never safe: a bare worker reports its exception and the
+    # others go on, a pool raises it in the caller.
+    reasons.append(
+        f"an exception in the target, which a bare {kind} reports while the others go on, "
+        "is raised by the pool in the caller"
+    )
+    safety, why = safety_of(reasons)
+    return WorkerPerItem(per_item, kind_of(effects), safety, why)
+
+
+def _per_item_loop(checker: PoolChecker, call: ast.Call) -> EnclosingLoop | None:
+    """The loop that makes a new worker per item: the innermost one not over a fixed count;
+    none when a `while` loop comes first (a server's accept loop is not a list of items).
+
+    ``for _ in range(n)`` whose workers take nothing from the loop makes ``n`` identical
+    workers (a hand-made pool reading a queue): ``n`` is a worker count, not an item count.
+    """
+    arguments = read_names([*call.args, *call.keywords])
+    for loop in reversed(checker.loops):
+        if isinstance(loop.node, ast.While):
+            return None
+        fixed, _items, over_range = checker.loop_count(loop)
+        if fixed or (over_range and not arguments & loop.bound_names()):
+            continue
+        return loop
+    return None
+
+
+def _target_reasons(
+    checker: PoolChecker, call: ast.Call, kind: str, *, subclass: bool
+) -> tuple[list[str], Effects | None]:
+    """Why running a Thread/Process target in a pool could behave differently."""
+    noun = kind.capitalize()
+    target = next((kw.value for kw in call.keywords if kw.arg == "target"), None)
+    if target is None and len(call.args) > 1:
+        target = call.args[1]
+    if subclass:
+        return [f"a `{noun}` subclass: its `run()` must first become a function"], None
+    if target is None:
+        return [f"the {kind} has no `target=`"], None
+    function = checker.module_function(checker.qualify(target))
+    if function is None:
+        return [
+            f"the target `{checker.text(target)}` is not a function of this module: nothing "
+            "proves it only uses its arguments and returns a value"
+        ], None
+    # what the target does is judged with the loop's per-item work (it runs the target)
+    effects = checker.facts.effects.function_effects(function.name)
+    reasons = _synchronisation(checker, function)
+    if kind == "process":
+        reasons += _process_state(checker, function)
+    return reasons, effects
+
+
+def _synchronisation(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:
+    """Targets that wait on or signal other items can deadlock when fewer run at once."""
+    parameters = set(parameter_names(function))
+    found: list[str] = []
+    for node in walk_scope(function.body):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method = node.func.attr
+        if method not in _SYNC_METHODS and not (method in _SYNC_IF_NO_ARGUMENTS and not node.args):
+            continue
+        receiver = dotted_name(node.func.value)
+        qualified = canonical(checker.qualify(node.func.value, checker.module) or "")
+        shared = qualified.split(".")[0] in ("threading", "queue", "multiprocessing")
+        if receiver is not None and (receiver.split(".")[0] in parameters or shared):
+            found.append(
+                f"`{function.name}()` waits on or signals `{receiver}` (`.{method}()`): "
+                "items that wait on each other can deadlock when fewer run at once"
+            )
+    return found
+
+
+def _process_state(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:
+    calls = sorted(
+        {
+            qualified
+            for node in walk_scope(function.body)
+            if isinstance(node, ast.Call)
+            and (qualified := checker.qualify(node.func, checker.module)) in _PROCESS_STATE
+        }
+    )
+    return [
+        f"`{function.name}()` sets process-wide state (`{c}`) that a fresh process discards "
+        "at exit but a reused pool worker keeps"
+        for c in calls
+    ]

@@ -457,3 +457,204 @@ def test_a_whole_body_if_is_the_filter_and_its_block_is_split(tmp_path: Path) ->
     assert script_stdout(after, tmp_path, "a.py") == script_stdout(FILTERED_TAIL, tmp_path, "b.py")
     [finding] = rule_findings(FILTERED_TAIL, "CA101")
     assert (finding.line, finding.fix_safety, finding.reasons) == (11, "safe", ())
+
+
+HEADED = textwrap.dedent(
+    """\
+    import time
+
+
+    def load(n):
+        time.sleep(0.01)
+        if n == 4:
+            raise ValueError(n)
+        return n * n
+
+
+    def run(count):
+        squares = []
+        for n in range(count):
+            print(f"loading {n}")
+            value = load(n)
+            squares.append(value)
+            print(f"  got {value}")
+        return squares
+
+
+    print(run(4))
+    try:
+        run(6)
+    except ValueError as error:
+        print("failed at", error)
+    """
+)
+
+
+def test_output_before_the_work_runs_just_before_each_result_is_taken(tmp_path: Path) -> None:
+    after = _rewrite(HEADED, 13)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def load(n):
+            time.sleep(0.01)
+            if n == 4:
+                raise ValueError(n)
+            return n * n
+
+
+        def run(count):
+            squares = []
+
+            def _n_result(n):
+                value = load(n)
+                return value
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                items = list(range(count))
+                results = executor.map(_n_result, items)
+                for n in items:
+                    print(f"loading {n}")
+                    value = next(results)
+                    squares.append(value)
+                    print(f"  got {value}")
+            return squares
+
+
+        print(run(4))
+        try:
+            run(6)
+        except ValueError as error:
+            print("failed at", error)
+        """
+    )
+    # the failing item's head prints, then its exception: byte-identical, failure included
+    expected = script_stdout(HEADED, tmp_path, "before.py")
+    assert expected.endswith("  got 9\nloading 4\nfailed at 4\n")
+    assert script_stdout(after, tmp_path, "after.py") == expected
+    (finding,) = rule_findings(HEADED, "CA101")
+    assert (finding.line, finding.fix_safety, finding.site and finding.site.shape) == (
+        13,
+        "safe",
+        "for_tail",
+    )
+
+
+def test_a_head_behind_a_filter_lists_only_the_kept_items(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import subprocess
+        import sys
+
+        names = ["a", "", "b", "c"]
+        for name in names:
+            if not name:
+                continue
+            print("running", name)
+            subprocess.run([sys.executable, "-c", f"print({name!r})"], capture_output=True)
+        print("done")
+        """
+    )
+    after = _rewrite(before, 5)
+    assert after == textwrap.dedent(
+        """\
+        import subprocess
+        import sys
+        from concurrent.futures import ThreadPoolExecutor
+
+        names = ["a", "", "b", "c"]
+
+
+        def _name_result(name):
+            subprocess.run([sys.executable, "-c", f"print({name!r})"], capture_output=True)
+
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            items = [name for name in names if name]
+            results = executor.map(_name_result, items)
+            for name in items:
+                print("running", name)
+                next(results)
+        print("done")
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+
+
+def test_processes_take_the_head_serially_too(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        def collatz(n):
+            steps = 0
+            while n != 1:
+                n = n // 2 if n % 2 == 0 else 3 * n + 1
+                steps += 1
+            return steps
+
+
+        def main():
+            for start in range(1, 5):
+                print(f"block {start}")
+                best = max(range(start * 100, start * 100 + 100), key=collatz)
+                print(best)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    )
+    after = rewrite_loop(before, 10, 2, PROCESS_POOL)
+    compile(after, "<after>", "exec", dont_inherit=True)
+    assert "        items = list(range(1, 5))\n" in after
+    assert "        results = executor.map(_start_result, items)\n" in after
+    assert '            print(f"block {start}")\n            best = next(results)\n' in after
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+
+
+def test_a_head_that_reads_what_the_work_binds_stays_in_the_work() -> None:
+    source = textwrap.dedent(
+        """\
+        import time
+
+        def run(urls):
+            sizes = []
+            page = ""
+            for url in urls:
+                print("previous", len(page))
+                time.sleep(0.01)
+                page = url * 2
+                sizes.append(len(page))
+            return sizes
+        """
+    )
+    (finding,) = rule_findings(source, "CA101")
+    assert finding.fix_safety == "none"
+    assert "`page` is carried from one iteration to the next" in finding.reasons
+    assert any("ordered output" in reason for reason in finding.reasons)
+
+
+def test_a_gather_keeps_refusing_output_before_the_await() -> None:
+    source = textwrap.dedent(
+        """\
+        import asyncio
+
+        async def fetch(n):
+            await asyncio.sleep(0.01)
+            return n
+
+        async def main():
+            values = []
+            for n in range(30):
+                print("fetching", n)
+                values.append(await fetch(n))
+            return values
+        """
+    )
+    (finding,) = rule_findings(source, "CA104")
+    assert finding.fix_safety == "unsafe"

@@ -114,8 +114,10 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
     doubts: list[Doubt] = []
     if isinstance(node, ast.For):
         doubts = for_loop_doubts(node, facts)
-        tail = serial_tail(node)
+        tail = serial_tail(node, head=True)
         kept = frozenset() if tail is None else tail.written | frozenset(tail.returned)
+        if tail is not None and tail.head:  # the serial loop binds the item itself
+            kept |= bound_names(node.target)
         doubts += [Doubt(r) for r in read_after_reasons(node, raw.scope, raw.outer_loop, kept)]
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)

@@ -67,7 +67,10 @@ def for_loop_doubts(
     # the work runs concurrently; the tail keeps its order and may carry its own totals.
     # ``split``: does the rule's rewrite split the loop so (pools and CA104's gather do; CA302's
     # one asyncio.run does not): by default, unless cooperative.
-    tail = serial_tail(loop) if (not cooperative if split is None else split) else None
+    splits = not cooperative if split is None else split
+    # a pool takes each result after its item's head (output before the work) ran; a gather
+    # cannot: it raises before any output
+    tail = serial_tail(loop, head=not cooperative) if splits else None
     work = loop.body if tail is None else _work_with_its_filter(loop, tail)
     use = NameUse()
     for statement in work:
@@ -85,9 +88,10 @@ def _work_with_its_filter(loop: ast.For, tail: SerialTail) -> list[ast.stmt]:
     """What runs ahead of the serial tail: the work, behind the loop's filter if it has one
     (its condition is judged with the work: it runs for every item before the pool)."""
     first = loop.body[0]
-    if isinstance(first, ast.If) and list(tail.work) == first.body[: len(tail.work)]:
+    lead = len(tail.head)
+    if isinstance(first, ast.If) and list(tail.work) == first.body[lead : lead + len(tail.work)]:
         return [ast.If(test=first.test, body=list(tail.work), orelse=[])]
-    if isinstance(first, ast.If) and loop.body[1:] and tail.work[0] is loop.body[1]:
+    if isinstance(first, ast.If) and loop.body[1 + lead :] and tail.work[0] is loop.body[1 + lead]:
         return [first, *tail.work]  # `if COND: continue` then the work
     return list(tail.work)
 

@@ -116,7 +116,7 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
     if isinstance(node, ast.For):
         item_names = bound_names(node.target) | {at.shape.target}
         if at.shape.form == "for_tail":
-            split = serial_tail(node)  # the work goes to the workers; the tail stays here
+            split = serial_tail(node, head=True)  # the work goes to the workers; the rest stays
             if split is None:
                 raise RewriteError("unexpected code shape: no serial tail")
             return list(split.work), [], item_names

@@ -31,7 +31,7 @@ from advisor.codemods.main_guard import (
 )
 from advisor.errors import RewriteError
 from advisor.model import Site
-from advisor.syntax.bindings import bound_in, declarations, global_reads
+from advisor.syntax.bindings import bound_in, bound_names, declarations, global_reads
 from advisor.syntax.comments import keep_comments
 from advisor.syntax.containers import built_collection
 from advisor.syntax.edits import (
@@ -176,6 +176,8 @@ def _pool_with(
 class _Names:
     executor: str
     result: str
+    items: str = "items"  # the serial head form's list of items and iterator of results
+    results: str = "results"
 
 
 # The method that takes all the mapped results at once, by form; the other forms loop over them.
@@ -200,10 +202,14 @@ def _rewrite_for(
     if filtered is not None:  # the filter went into the map's iterable
         loop = filtered[0]
     if shape.form == "for_tail" and isinstance(loop.body, cst.IndentedBlock):
-        serial = _serial_tail_loop(shape, map_call, names)
+        serial = (
+            _serial_head_loop(shape, map_call, names)
+            if shape.head
+            else [_serial_tail_loop(shape, map_call, names)]
+        )
         block = loop.body
         return _pool_with(
-            pool, names.executor, [serial], loop.leading_lines, block.header, block.footer
+            pool, names.executor, serial, loop.leading_lines, block.header, block.footer
         )
     if isinstance(loop.body, cst.IndentedBlock):
         # inside a `with` that is the whole body, the collecting line is the block's last
@@ -274,6 +280,57 @@ def _serial_tail_loop(shape: LoopShape, map_call: cst.Call, names: _Names) -> cs
     target = shape.value if shape.returned else cst.Name(names.result)
     body = list(shape.tail) or [cst.SimpleStatementLine([cst.Pass()])]
     return cst.For(target=target, iter=map_call, body=cst.IndentedBlock(body))
+
+
+def _serial_head_loop(
+    shape: LoopShape, map_call: cst.Call, names: _Names
+) -> list[cst.BaseStatement]:
+    """The items listed, mapped, then a serial loop over them that runs each item's head (its
+    output before the work), then takes its result, then runs its tail::
+
+        items = list(urls)
+        results = executor.map(work, items)
+        for url in items:
+            print(f"Downloading {url}")
+            size = next(results)
+            ...
+
+    Taking each result only after the item's head ran keeps the output byte-identical, a
+    failure included: the failing item's head prints, then its exception is raised from
+    ``next`` where the loop raised it. ``map`` lists its iterable upfront as well."""
+    if len(map_call.args) < 2:
+        raise RewriteError("unexpected code shape: the map call has no iterable")
+    iterable = map_call.args[1].value
+    listed = iterable if isinstance(iterable, cst.ListComp) else _call_of("list", iterable)
+    mapped = map_call.with_changes(
+        args=[
+            map_call.args[0],
+            map_call.args[1].with_changes(value=cst.Name(names.items)),
+            *map_call.args[2:],
+        ]
+    )
+    taken = _call_of("next", cst.Name(names.results))
+    take: cst.BaseSmallStatement = (
+        cst.Assign([cst.AssignTarget(shape.value)], taken) if shape.returned else cst.Expr(taken)
+    )
+    body = [*shape.head, cst.SimpleStatementLine([take]), *shape.tail]
+    return [
+        _assign(names.items, listed),
+        _assign(names.results, mapped),
+        cst.For(
+            target=cst.Name(shape.target),
+            iter=cst.Name(names.items),
+            body=cst.IndentedBlock(body),
+        ),
+    ]
+
+
+def _call_of(function: str, argument: cst.BaseExpression) -> cst.Call:
+    return cst.Call(func=cst.Name(function), args=[cst.Arg(argument)])
+
+
+def _assign(name: str, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], value)])
 
 
 # The built-in collection the compact form of each collecting form needs.
@@ -415,8 +472,10 @@ def _context_reason(at: LoopAt, context: _Context) -> str | None:
     )
     start = outer.lineno if outer is not None else node.lineno
     later = [s for s in scope_body if (s.end_lineno or s.lineno) >= start]
-    tail = serial_tail(node)
+    tail = serial_tail(node, head=True)
     kept = frozenset() if tail is None else tail.written | frozenset(tail.returned)
+    if tail is not None and tail.head:  # the serial loop binds the item itself
+        kept |= bound_names(node.target)
     reasons = read_after_reasons(node, scope_names(later), outer, kept)
     if reasons:
         return reasons[0]
@@ -579,7 +638,12 @@ def rewrite_loops(
         module,
         factory,
         names,
-        _Names(fresh_name("executor", names.uses), fresh_name("result", names.uses)),
+        _Names(
+            fresh_name("executor", names.uses),
+            fresh_name("result", names.uses),
+            fresh_name("items", names.uses),
+            fresh_name("results", names.uses),
+        ),
     )
     problems: dict[int, str] = {}
     plans: list[_Plan] = []

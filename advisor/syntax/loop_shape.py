@@ -58,6 +58,8 @@ class LoopShape:
     # of the work they read (what the pool's function returns; ``value`` is their expression)
     tail: tuple[cst.BaseStatement, ...] = ()
     returned: tuple[str, ...] = ()
+    # for_tail: output before the work, run serially just before each item's result is taken
+    head: tuple[cst.BaseStatement, ...] = ()
     # `with urlopen(u) as r: pages.append(r.read())`: the `with` the whole body was in; the
     # item's function enters it and returns the value from inside it
     wrapper: cst.With | None = None
@@ -233,10 +235,11 @@ def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
     parsed = ast.parse(code).body[0]
     if not isinstance(parsed, ast.For):
         return None
-    split = serial_tail(parsed)
-    if split is None or work_reason(code, target, len(split.tail)) is not None:
+    split = serial_tail(parsed, head=True)
+    if split is None or work_reason(code, target, len(split.tail), len(split.head)) is not None:
         return None
     cut = len(block.body) - len(split.tail)
+    lead = len(split.head)
     names = [cst.Name(n) for n in split.returned]
     value: cst.BaseExpression
     if len(names) == 1:
@@ -250,9 +253,10 @@ def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
         target,
         loop.iter,
         value,
-        prelude=tuple(block.body[:cut]),
+        prelude=tuple(block.body[lead:cut]),
         tail=tuple(block.body[cut:]),
         returned=split.returned,
+        head=tuple(block.body[:lead]),
     )
 
 
@@ -332,7 +336,7 @@ def _with_filter(
     if not isinstance(body, ast.For):
         return "the loop does not parse as a `for` loop on its own"
     changed = bound_in(body.body) | {shape.accumulator or ""}
-    split = serial_tail(body) if shape.form == "for_tail" else None
+    split = serial_tail(body, head=True) if shape.form == "for_tail" else None
     if split is not None:
         changed |= split.written  # the filter runs ahead of every tail
     stale = sorted((facts.names & changed) - {shape.target})

@@ -58,27 +58,72 @@ class SerialTail:
     tail: tuple[ast.stmt, ...]
     returned: tuple[str, ...]
     written: frozenset[str]
+    # output before the work (``print(f"Downloading {url}")``), asked for with ``head=True``:
+    # it stays serial too, each item's run just before its result is taken, so its output comes
+    # before the item's failure as it did; the serial loop then binds the item itself, and
+    # ``returned`` holds only the work's names
+    head: tuple[ast.stmt, ...] = ()
 
 
-def serial_tail(loop: ast.For) -> SerialTail | None:
+def serial_tail(loop: ast.For, *, head: bool = False) -> SerialTail | None:
     """The split of ``loop`` into pooled work and a serial tail, when it has one: at least one
     statement of work, and a tail the work does not read (an empty tail: a body of effects
     only, whose results are consumed in order so exceptions surface). None for a loop with
     nothing to split, for the plain forms (the body ends with its one collecting statement),
-    and for a loop whose body is one ``if`` block (its filter goes in front of the pool)."""
+    and for a loop whose body is one ``if`` block (its filter goes in front of the pool).
+
+    ``head``: also keep the output statements that open the body serial (the thread and process
+    pool rewrites can: they take each result after its item's head has run; a gather cannot, it
+    raises before any output), when the loop variable is one name and the head reads nothing
+    the work binds."""
+    if head:
+        split = _with_head(loop)
+        if split is not None:
+            return split
+    return _split(loop, 0)
+
+
+def _with_head(loop: ast.For) -> SerialTail | None:
+    if not isinstance(loop.target, ast.Name):
+        return None
+    body = filtered_body(loop)
+    lead = 0
+    while lead < len(body) and _output_statement(body[lead]):
+        lead += 1
+    if lead == 0:
+        return None
+    split = _split(loop, lead)
+    if split is None or (not split.tail and loop_accumulator(loop) is not None):
+        return None  # `print(u); out.append(fetch(u))`: the collecting would go to the pool
+    read = {n.id for s in split.head for n in ast.walk(s) if isinstance(n, ast.Name)}
+    return None if read & bound_in(split.work) else split
+
+
+def _output_statement(statement: ast.stmt) -> bool:
+    """``print(...)``, a logger's call or a standard stream's write, with pure arguments."""
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and _output(statement.value)
+        and _pure_arguments(statement.value)
+    )
+
+
+def _split(loop: ast.For, lead: int) -> SerialTail | None:
+    """The split after the first ``lead`` statements of the (filtered) body, a serial head."""
     body = filtered_body(loop)
     # a filter stays serial in front of the pool: `if COND: continue` first, or `if COND:` as
     # the whole body (its block is then split as a body would be)
     condition = loop.body[0].test if body is not loop.body else None  # type: ignore[attr-defined]
     start = len(body)
-    while start > 0 and _tail_statement(body[start - 1]):
+    while start > lead and _tail_statement(body[start - 1]):
         start -= 1
     for index in range(len(body) - 1, start - 1, -1):
         if _computes_a_fresh_name(body[index], body[start:]):
             start = index + 1  # `size = len(page)`: computing is the work's, in parallel
             break
-    work, tail = list(body[:start]), list(body[start:])
-    if not work or (len(tail) <= 1 and loop_accumulator(loop) is not None):
+    work, tail = list(body[lead:start]), list(body[start:])
+    if not work or (not lead and len(tail) <= 1 and loop_accumulator(loop) is not None):
         return None  # nothing to split, or the one collecting statement of the plain forms
     written = _written(tail)
     target = bound_names(loop.target)
@@ -89,7 +134,7 @@ def serial_tail(loop: ast.For) -> SerialTail | None:
     worked = {n.id for node in ahead for n in ast.walk(node) if isinstance(n, ast.Name)}
     if written & (worked | target):
         return None  # the tail feeds the work (or rebinds the item): it cannot lag behind it
-    bound = bound_in(work) | target
+    bound = bound_in(work) | (set() if lead else target)  # a head's serial loop binds the item
     reads = sorted(
         (name.id not in target, name.lineno, name.col_offset, name.id)
         for node in tail
@@ -97,7 +142,9 @@ def serial_tail(loop: ast.For) -> SerialTail | None:
         if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in bound
     )  # the item first, then the work's names in the order the tail reads them
     returned = tuple(dict.fromkeys(name for *_, name in reads))
-    return SerialTail(tuple(work), tuple(tail), returned, frozenset(written))
+    return SerialTail(
+        tuple(work), tuple(tail), returned, frozenset(written), head=tuple(body[:lead])
+    )
 
 
 def _written(tail: Sequence[ast.stmt]) -> set[str]:

@@ -658,3 +658,104 @@ def test_a_gather_keeps_refusing_output_before_the_await() -> None:
     )
     (finding,) = rule_findings(source, "CA104")
     assert finding.fix_safety == "unsafe"
+
+
+def test_a_tuple_target_is_unpacked_by_the_serial_loop_and_by_the_work(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return url.upper()
+
+
+        for number, url in enumerate(["a", "b", "c"]):
+            print(f"[{number}] fetching {url}")
+            page = fetch(url)
+            print(number, page)
+        """
+    )
+    after = _rewrite(before, 9)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return url.upper()
+
+
+        def _item_result(item):
+            number, url = item
+            page = fetch(url)
+            return page
+
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            items = list(enumerate(["a", "b", "c"]))
+            results = executor.map(_item_result, items)
+            for number, url in items:
+                print(f"[{number}] fetching {url}")
+                page = next(results)
+                print(number, page)
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+
+
+def test_processes_unpack_a_tuple_target_with_a_head(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        def collatz(n):
+            steps = 0
+            while n != 1:
+                n = n // 2 if n % 2 == 0 else 3 * n + 1
+                steps += 1
+            return steps
+
+
+        def main():
+            for index, start in enumerate(range(1, 900, 300)):
+                print(f"block {index}")
+                best = max(range(start, start + 300), key=collatz)
+                print(best)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    )
+    after = rewrite_loop(before, 10, 2, PROCESS_POOL)
+    assert after.endswith(
+        textwrap.dedent(
+            """\
+            def _item_result(item):
+                index, start = item
+                best = max(range(start, start + 300), key=collatz)
+                return best
+
+
+            def main():
+                with ProcessPoolExecutor(max_workers=2) as executor:
+                    items = list(enumerate(range(1, 900, 300)))
+                    results = executor.map(_item_result, items)
+                    for index, start in items:
+                        print(f"block {index}")
+                        best = next(results)
+                        print(best)
+
+
+            if __name__ == "__main__":
+                main()
+            """
+        )
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )

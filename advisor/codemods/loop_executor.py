@@ -313,16 +313,33 @@ def _serial_head_loop(
     take: cst.BaseSmallStatement = (
         cst.Assign([cst.AssignTarget(shape.value)], taken) if shape.returned else cst.Expr(taken)
     )
-    body = [*shape.head, cst.SimpleStatementLine([take]), *shape.tail]
+    head = list(shape.head)
+    target: cst.BaseAssignTargetExpression = cst.Name(shape.target)
+    unpacked = _unpacking_target(head[0], shape.target) if head else None
+    if unpacked is not None:  # `for item in items: k, v = item` is `for k, v in items:`
+        target, head = unpacked.with_changes(lpar=[], rpar=[]), head[1:]
+    body = [*head, cst.SimpleStatementLine([take]), *shape.tail]
     return [
         _assign(names.items, listed),
         _assign(names.results, mapped),
-        cst.For(
-            target=cst.Name(shape.target),
-            iter=cst.Name(names.items),
-            body=cst.IndentedBlock(body),
-        ),
+        cst.For(target=target, iter=cst.Name(names.items), body=cst.IndentedBlock(body)),
     ]
+
+
+def _unpacking_target(
+    statement: cst.BaseStatement, item: str
+) -> cst.BaseAssignTargetExpression | None:
+    """``k, v`` of ``k, v = item``, the unpacking a tuple target of the loop became."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    assign = statement.body[0]
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+        return None
+    value = assign.value
+    if not (isinstance(value, cst.Name) and value.value == item):
+        return None
+    target = assign.targets[0].target
+    return target if isinstance(target, cst.Tuple | cst.List) else None
 
 
 def _call_of(function: str, argument: cst.BaseExpression) -> cst.Call:

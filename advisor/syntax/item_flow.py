@@ -222,15 +222,19 @@ def prelude_reason(loop_code: str, target: str, accumulator: str | None) -> str 
     return _function_body_reason(prelude, [last], target, bound_in(parsed.body) - {accumulator})
 
 
-def work_reason(loop_code: str, target: str, tail_length: int, head_length: int = 0) -> str | None:
+def work_reason(
+    loop_code: str, target: str, tail_length: int, head_length: int = 0, unpack: int = 0
+) -> str | None:
     """Why the statements of the loop between its first ``head_length`` and its last
-    ``tail_length`` ones (a serial head and tail, see advisor/syntax/serial_tail.py) could not
-    become the body of a function that returns what the tail reads, else None."""
+    ``tail_length`` ones (a serial head and tail, see advisor/syntax/serial_tail.py), after the
+    first ``unpack`` ones (the item unpacked, which opens both), could not become the body of a
+    function that returns what the tail reads, else None."""
     parsed = ast.parse(loop_code).body[0]
     if not isinstance(parsed, ast.For):
         return "the loop does not parse as a `for` loop on its own"
     split = len(parsed.body) - tail_length
-    work, tail = parsed.body[head_length:split], parsed.body[split:]
+    work = [*parsed.body[:unpack], *parsed.body[head_length:split]]
+    tail = parsed.body[split:]
     return _function_body_reason(work, tail, target, bound_in(work))
 
 

@@ -236,10 +236,14 @@ def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
     if not isinstance(parsed, ast.For):
         return None
     split = serial_tail(parsed, head=True)
-    if split is None or work_reason(code, target, len(split.tail), len(split.head)) is not None:
+    if split is None:
+        return None
+    lead = len(split.head)
+    # the item's unpacking (`k, v = item`) opens the head and the work alike
+    unpack = 1 if split.head and split.work and split.head[0] is split.work[0] else 0
+    if work_reason(code, target, len(split.tail), lead, unpack) is not None:
         return None
     cut = len(block.body) - len(split.tail)
-    lead = len(split.head)
     names = [cst.Name(n) for n in split.returned]
     value: cst.BaseExpression
     if len(names) == 1:
@@ -253,7 +257,7 @@ def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
         target,
         loop.iter,
         value,
-        prelude=tuple(block.body[lead:cut]),
+        prelude=(*block.body[:unpack], *block.body[lead:cut]),
         tail=tuple(block.body[cut:]),
         returned=split.returned,
         head=tuple(block.body[:lead]),

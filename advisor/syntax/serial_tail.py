@@ -84,19 +84,43 @@ def serial_tail(loop: ast.For, *, head: bool = False) -> SerialTail | None:
 
 
 def _with_head(loop: ast.For) -> SerialTail | None:
-    if not isinstance(loop.target, ast.Name):
+    if not _names_only(loop.target):
         return None
     body = filtered_body(loop)
-    lead = 0
+    # `for item in pairs: k, v = item; ...` (a tuple target made one name, by the rewrite): the
+    # unpacking opens the head and the work alike, each needs the names
+    unpack = 1 if body and _unpacks(body[0], loop.target) else 0
+    lead = unpack
     while lead < len(body) and _output_statement(body[lead]):
         lead += 1
-    if lead == 0:
+    if lead == unpack:
         return None
-    split = _split(loop, lead)
+    split = _split(loop, lead, unpack)
     if split is None or (not split.tail and loop_accumulator(loop) is not None):
         return None  # `print(u); out.append(fetch(u))`: the collecting would go to the pool
-    read = {n.id for s in split.head for n in ast.walk(s) if isinstance(n, ast.Name)}
-    return None if read & bound_in(split.work) else split
+    read = {n.id for s in split.head[unpack:] for n in ast.walk(s) if isinstance(n, ast.Name)}
+    return None if read & bound_in(split.work[unpack:]) else split
+
+
+def _names_only(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, ast.Tuple | ast.List):
+        return bool(target.elts) and all(_names_only(e) for e in target.elts)
+    return False
+
+
+def _unpacks(statement: ast.stmt, target: ast.expr) -> bool:
+    """``k, v = item`` where ``item`` is the loop variable."""
+    return (
+        isinstance(target, ast.Name)
+        and isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Tuple | ast.List)
+        and _names_only(statement.targets[0])
+        and isinstance(statement.value, ast.Name)
+        and statement.value.id == target.id
+    )
 
 
 def _output_statement(statement: ast.stmt) -> bool:
@@ -109,8 +133,9 @@ def _output_statement(statement: ast.stmt) -> bool:
     )
 
 
-def _split(loop: ast.For, lead: int) -> SerialTail | None:
-    """The split after the first ``lead`` statements of the (filtered) body, a serial head."""
+def _split(loop: ast.For, lead: int, unpack: int = 0) -> SerialTail | None:
+    """The split after the first ``lead`` statements of the (filtered) body, a serial head
+    whose first ``unpack`` statements (the item unpacked) open the work too."""
     body = filtered_body(loop)
     # a filter stays serial in front of the pool: `if COND: continue` first, or `if COND:` as
     # the whole body (its block is then split as a body would be)
@@ -122,21 +147,23 @@ def _split(loop: ast.For, lead: int) -> SerialTail | None:
         if _computes_a_fresh_name(body[index], body[start:]):
             start = index + 1  # `size = len(page)`: computing is the work's, in parallel
             break
-    work, tail = list(body[lead:start]), list(body[start:])
-    if not work or (not lead and len(tail) <= 1 and loop_accumulator(loop) is not None):
+    own, tail = list(body[lead:start]), list(body[start:])
+    work = [*body[:unpack], *own]
+    if not own or (not lead and len(tail) <= 1 and loop_accumulator(loop) is not None):
         return None  # nothing to split, or the one collecting statement of the plain forms
     written = _written(tail)
     target = bound_names(loop.target)
-    if not target & {n.id for node in work for n in ast.walk(node) if isinstance(n, ast.Name)}:
+    item = target | bound_in(body[:unpack])
+    if not item & {n.id for node in own for n in ast.walk(node) if isinstance(n, ast.Name)}:
         return None  # the same work repeated (polling, pacing, retries): not independent items
     # the work with its filter, and the iterable: what runs ahead of the tail once split
     ahead = [loop.iter, *([condition] if condition is not None else []), *work]
     worked = {n.id for node in ahead for n in ast.walk(node) if isinstance(n, ast.Name)}
     if written & (worked | target):
         return None  # the tail feeds the work (or rebinds the item): it cannot lag behind it
-    bound = bound_in(work) | (set() if lead else target)  # a head's serial loop binds the item
+    bound = bound_in(own) | (set() if lead else target)  # a head's serial loop binds the item
     reads = sorted(
-        (name.id not in target, name.lineno, name.col_offset, name.id)
+        (name.id not in item, name.lineno, name.col_offset, name.id)
         for node in tail
         for name in ast.walk(node)
         if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in bound

@@ -88,6 +88,9 @@ class LoopSite:
     # the call by which the loop starts or waits for concurrent work already there (`t.join()`):
     # not a serial loop of work, whatever its time
     coordinates: str | None = None
+    # blocking calls that wait for a person at the terminal (`input()`): one person answers one
+    # prompt at a time, so no pool makes such a loop faster
+    interactive_calls: tuple[str, ...] = ()
 
     def encloses(self, inner: LoopSite) -> bool:
         """Does this loop's source span strictly contain ``inner``'s?"""

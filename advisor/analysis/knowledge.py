@@ -90,6 +90,7 @@ class PoolKnowledge:
 class CallKnowledge:
     blocking_io: CallSet = field(default_factory=CallSet)
     ordered_output: CallSet = field(default_factory=CallSet)
+    interactive: CallSet = field(default_factory=CallSet)  # waits for a person at the terminal
     releases_gil: CallSet = field(default_factory=CallSet)
     cpu_bound: CallSet = field(default_factory=CallSet)
     blocks_event_loop: CallSet = field(default_factory=CallSet)
@@ -160,6 +161,7 @@ def load_knowledge() -> CallKnowledge:
     return CallKnowledge(
         blocking_io=_call_set(sets.get("blocking_io", {})),
         ordered_output=_call_set(sets.get("ordered_output", {})),
+        interactive=_call_set(sets.get("interactive", {})),
         releases_gil=_call_set(sets.get("releases_gil", {})),
         cpu_bound=_call_set(sets.get("cpu_bound", {})),
         blocks_event_loop=_call_set(sets.get("blocks_event_loop", {})),

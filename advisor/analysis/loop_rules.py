@@ -99,6 +99,8 @@ def is_static_candidate(site: LoopSite) -> bool:
     """A loop worth the libcst pass: its per-item work reaches known blocking/native/CPU calls."""
     if site.unsupported_reason == WHILE_LOOP or site.coordinates is not None:
         return False
+    if site.interactive_calls:
+        return False  # waits for a person: one prompt at a time, whatever the pool
     if site.literal_items is not None and site.literal_items < MIN_STATIC_ITEMS:
         return False
     return bool(site.io_calls or site.native_calls or site.cpu_calls)

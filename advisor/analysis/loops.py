@@ -158,6 +158,9 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         literal_items=literal,
         site=site_of(facts.source, node, shape),
         coordinates=coordinates,
+        interactive_calls=tuple(
+            sorted(c for c in effects.blocking if facts.knowledge.interactive.matches(c))
+        ),
     )
 
 

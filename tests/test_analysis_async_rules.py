@@ -380,8 +380,8 @@ def test_serial_await_unsafe_reasons_name_the_problem() -> None:
     # the print stays serial after the gather, in order; what a gather changes is a failure:
     # it raises before any item's output
     assert finding.reasons == (
-        "the body prints after the await: if an item fails, the gather raises before any "
-        "item's output, where the loop printed every item before the failing one",
+        "the body prints or writes after the await: if an item fails, the gather raises "
+        "before any item's output, where the loop wrote every item's before the failing one",
     )
 
 

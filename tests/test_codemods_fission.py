@@ -759,3 +759,90 @@ def test_processes_unpack_a_tuple_target_with_a_head(tmp_path: Path) -> None:
     assert script_stdout(after, tmp_path, "after.py") == script_stdout(
         before, tmp_path, "before.py"
     )
+
+
+def test_writes_to_an_open_file_stay_in_the_serial_tail(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return url * 3
+
+
+        with open("sizes.txt", "w") as out:
+            for url in ["a", "bb", "ccc", "dddd"] * 3:
+                page = fetch(url)
+                out.write(f"{url},{len(page)}\\n")
+        print(open("sizes.txt").read(), end="")
+        """
+    )
+    after = _rewrite(before, 10)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return url * 3
+
+
+        with open("sizes.txt", "w") as out:
+            def _url_result(url):
+                page = fetch(url)
+                return url, page
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                for url, page in executor.map(_url_result, ["a", "bb", "ccc", "dddd"] * 3):
+                    out.write(f"{url},{len(page)}\\n")
+        print(open("sizes.txt").read(), end="")
+        """
+    )
+    (finding,) = rule_findings(before, "CA101")
+    assert finding.fix_safety == "safe"
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    assert script_stdout(after, tmp_path / "after", "after.py") == script_stdout(
+        before, tmp_path / "before", "before.py"
+    )
+
+
+def test_a_file_the_work_also_writes_to_keeps_the_write_in_the_work() -> None:
+    source = textwrap.dedent(
+        """\
+        import subprocess
+
+        def ping_all(servers, f):
+            for server in servers:
+                ret = subprocess.call(["ping", "-c", "1", server], stdout=f)
+                if ret == 0:
+                    f.write(server + " is alive\\n")
+        """
+    )
+    (finding,) = rule_findings(source, "CA101")
+    assert finding.fix_safety != "safe"
+    assert any("`f`" in reason for reason in finding.reasons)
+
+
+def test_a_gather_refuses_a_file_write_after_the_await() -> None:
+    source = textwrap.dedent(
+        """\
+        import asyncio
+
+        async def fetch(n):
+            await asyncio.sleep(0.01)
+            return n
+
+        async def main(out):
+            for n in range(30):
+                value = await fetch(n)
+                out.write(f"{value}\\n")
+        """
+    )
+    (finding,) = rule_findings(source, "CA104")
+    assert finding.fix_safety == "unsafe"
+    assert any("the gather raises" in reason for reason in finding.reasons)

@@ -32,6 +32,10 @@ _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 )
 _STREAM_WRITES = frozenset({"sys.stdout.write", "sys.stderr.write"})
+# Methods that write in order to what a name holds: an open file, a csv writer. In the tail they
+# run serially and in order, as before; the name then counts as written, so the work must not
+# mention it (a child process given `stdout=f` writes to it too).
+_WRITE_METHODS = frozenset({"write", "writelines", "writerow", "writerows"})
 # Builtins that only compute a value from their arguments.
 _PURE_BUILTINS = frozenset(
     {"len", "str", "repr", "int", "float", "bool", "round", "abs", "format", "min", "max",
@@ -180,7 +184,8 @@ def _written(tail: Sequence[ast.stmt]) -> set[str]:
     for node in ast.walk(ast.Module(body=list(tail), type_ignores=[])):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             receiver = node.func.value
-            if node.func.attr in ACCUMULATING_METHODS and isinstance(receiver, ast.Name):
+            methods = ACCUMULATING_METHODS | _WRITE_METHODS
+            if node.func.attr in methods and isinstance(receiver, ast.Name):
                 written.add(receiver.id)
         elif (
             isinstance(node, ast.Subscript)
@@ -200,7 +205,8 @@ def _tail_statement(statement: ast.stmt) -> bool:
         )
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
         call = statement.value
-        return (_output(call) or _accumulation(call)) and _pure_arguments(call)
+        written = _output(call) or _accumulation(call) or _ordered_write(call)
+        return written and _pure_arguments(call)
     if isinstance(statement, ast.AugAssign):
         return isinstance(statement.target, ast.Name) and _pure(statement.value)
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
@@ -240,9 +246,9 @@ def _computes_a_fresh_name(statement: ast.stmt, tail: Sequence[ast.stmt]) -> boo
 
 
 def writes_output(statements: Sequence[ast.stmt]) -> bool:
-    """Does a tail print, log or write to a standard stream?"""
+    """Does a tail print, log, or write to a standard stream, a file or a csv writer?"""
     return any(
-        isinstance(node, ast.Call) and _output(node)
+        isinstance(node, ast.Call) and (_output(node) or _ordered_write(node))
         for statement in statements
         for node in ast.walk(statement)
     )
@@ -262,6 +268,16 @@ def _output(call: ast.Call) -> bool:
         isinstance(receiver, ast.Call)
         and dotted_name(receiver.func) == "logging.getLogger"
         and _pure_arguments(receiver)
+    )
+
+
+def _ordered_write(call: ast.Call) -> bool:
+    """``out.write(line)``, ``writer.writerow(row)``: a write to what a name holds."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in _WRITE_METHODS
+        and isinstance(func.value, ast.Name)
     )
 
 

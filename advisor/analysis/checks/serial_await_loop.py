@@ -80,8 +80,8 @@ def on_for_in_async(checker: AsyncChecker, loop: ast.For) -> None:
         # a pool's map hands results over in order, so earlier items print before a
         # failure surfaces; a gather raises before any item's output
         reasons.append(
-            "the body prints after the await: if an item fails, the gather raises before "
-            "any item's output, where the loop printed every item before the failing one"
+            "the body prints or writes after the await: if an item fails, the gather raises "
+            "before any item's output, where the loop wrote every item's before the failing one"
         )
     reduced = _reduces_the_result(loop)
     if not doubts and tail is None and not reduced and not _is_collection_form(loop, function):

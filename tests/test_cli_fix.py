@@ -80,6 +80,38 @@ def test_a_loop_that_prints_as_it_goes_is_split_and_prints_the_same(tmp_path: Pa
     assert serial.stdout.endswith("20 pages, 65515 bytes, largest 4020\n"), serial.stdout
 
 
+def test_a_progress_line_before_the_work_and_a_csv_row_after_it_stay_in_order(
+    tmp_path: Path,
+) -> None:
+    """The progress line runs just before each page's result is taken, the CSV row after it:
+    the fixed script prints the same lines and writes the same file."""
+    for name in ("export_sizes.py", "latency_server.py"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    serial = subprocess.run(
+        [sys.executable, "export_sizes.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    written = (tmp_path / "sizes.csv").read_text()
+    (tmp_path / "sizes.csv").unlink()
+    result = run_cli("fix", "export_sizes.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    fixed = (tmp_path / "export_sizes.py").read_text()
+    assert (
+        "        with ThreadPoolExecutor(max_workers=8) as executor:\n"
+        "            items = list(enumerate(urls, start=1))\n"
+        "            results = executor.map(_item_result, items)\n"
+        "            for number, url in items:\n"
+        "                print(f\"[{number}/{len(urls)}] fetching {url.rsplit('/', 1)[-1]}\")\n"
+        "                page = next(results)\n"
+        "                writer.writerow([number, len(page)])\n"
+    ) in fixed
+    rerun = subprocess.run(
+        [sys.executable, "export_sizes.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (rerun.returncode, rerun.stdout) == (0, serial.stdout)
+    assert (tmp_path / "sizes.csv").read_text() == written
+    assert serial.stdout.startswith("[1/20] fetching 1\n[2/20] fetching 2\n"), serial.stdout
+
+
 def test_a_loop_of_commands_is_left_to_a_verified_run(tmp_path: Path) -> None:
     """Each item runs a command: an external effect that source cannot prove independent (a
     later command may read an earlier one's files), so `fix` leaves it and says why."""

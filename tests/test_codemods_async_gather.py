@@ -415,6 +415,15 @@ def test_comprehension_used_as_a_receiver_gets_parentheses() -> None:
         ),
         ("for u in urls:\n        out.append(await f(u))\n        break", "contains `break`"),
         (
+            "for u in urls:\n        if not u:\n            continue\n"
+            "        out.append(await f(u))",
+            "compound statement",
+        ),
+        (
+            "for u in urls:\n        continue\n        out.append(await f(u))",
+            "contains `continue` before its await",
+        ),
+        (
             "for u in urls:\n        out.append(await f(u))\n        await log(u)",
             "awaits 2 times: the order of its awaits matters",
         ),
@@ -884,3 +893,46 @@ def test_a_name_set_after_the_await_and_read_before_it_is_refused() -> None:
         "the first one sets it"
     )
     assert _refusal(source, "CA104", "for key") == "`last` is carried from one item to the next"
+
+
+def test_a_continue_after_the_await_skips_the_rest_of_the_item_after_the_gather(
+    tmp_path: Path,
+) -> None:
+    before = _code(
+        """
+        import asyncio
+
+
+        async def fetch(n):
+            await asyncio.sleep(0.01)
+            return n % 3
+
+
+        async def main():
+            total = 0
+            for n in range(30):
+                value = await fetch(n)
+                if not value:
+                    print("nothing for", n)
+                    continue
+                total += value
+            return total
+
+
+        print(asyncio.run(main()))
+        """
+    )
+    after = _fix(before, "CA104", "for n")
+    assert (
+        "    async def fetch_one(n):\n"
+        "        async with limit:\n"
+        "            value = await fetch(n)\n"
+        "            return n, value\n"
+        "\n"
+        "    for n, value in await asyncio.gather(*(fetch_one(n) for n in range(30))):\n"
+        "        if not value:\n"
+        '            print("nothing for", n)\n'
+        "            continue\n"
+        "        total += value\n"
+    ) in after
+    assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", before)

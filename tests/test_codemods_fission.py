@@ -846,3 +846,87 @@ def test_a_gather_refuses_a_file_write_after_the_await() -> None:
     (finding,) = rule_findings(source, "CA104")
     assert finding.fix_safety == "unsafe"
     assert any("the gather raises" in reason for reason in finding.reasons)
+
+
+def test_a_continue_after_the_work_skips_the_rest_of_the_serial_tail(tmp_path: Path) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return "" if url == "bb" else url * 3
+
+
+        pages = []
+        for url in ["a", "bb", "ccc", "dddd"] * 3:
+            page = fetch(url)
+            if not page:
+                print(f"{url}: empty")
+                continue
+            pages.append(page)
+            print(f"{url}: {len(page)}")
+        print(len(pages))
+        """
+    )
+    after = _rewrite(before, 10)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return "" if url == "bb" else url * 3
+
+
+        pages = []
+
+
+        def _url_result(url):
+            page = fetch(url)
+            return url, page
+
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            for url, page in executor.map(_url_result, ["a", "bb", "ccc", "dddd"] * 3):
+                if not page:
+                    print(f"{url}: empty")
+                    continue
+                pages.append(page)
+                print(f"{url}: {len(page)}")
+        print(len(pages))
+        """
+    )
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+    (finding,) = rule_findings(before, "CA101")
+    assert finding.fix_safety == "safe"
+
+
+def test_a_continue_inside_the_work_is_still_no_rewrite() -> None:
+    source = textwrap.dedent(
+        """\
+        import time
+
+        def parse(page):
+            return page.upper()
+
+        def run(urls):
+            out = []
+            for url in urls:
+                time.sleep(0.01)
+                page = url * 2
+                if not page:
+                    continue
+                data = parse(page)
+                out.append(data)
+            return out
+        """
+    )
+    (finding,) = rule_findings(source, "CA101")
+    assert finding.fix_safety == "none"
+    assert finding.reasons[0] == "no automatic rewrite for this shape: body contains continue"

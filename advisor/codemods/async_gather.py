@@ -181,12 +181,14 @@ def _awaits(node: cst.CSTNode) -> bool:
     return bool(_Facts.of(node).awaits)
 
 
-def _one_await(facts: _Facts, where: str) -> cst.Await:
-    """The single await of a body or element, or why there is not exactly one."""
+def _one_await(facts: _Facts, where: str, allowed_exits: Sequence[str] = ()) -> cst.Await:
+    """The single await of a body or element, or why there is not exactly one (``allowed_exits``:
+    the exits the caller checks itself)."""
     if facts.problems:
         raise RewriteError(f"the {where} cannot run per item: {facts.problems[0]}")
-    if facts.exits:
-        raise RewriteError(f"the {where} contains `{facts.exits[0]}`")
+    exits = [e for e in facts.exits if e not in allowed_exits]
+    if exits:
+        raise RewriteError(f"the {where} contains `{exits[0]}`")
     if facts.nested_awaits:
         raise RewriteError(f"the {where} awaits inside a nested comprehension or lambda")
     if len(facts.awaits) != 1:
@@ -267,7 +269,7 @@ class _LoopRewrite:
         targets = _target_names(parsed, loop.target)
         lines = _body_statements(loop.body)
         facts = _Facts.of(*lines)
-        awaited = _one_await(facts, "loop body")
+        awaited = _one_await(facts, "loop body", allowed_exits=("continue",))
         shared = self._bound(lines, targets) & (declared(parsed, function).keys())
         if shared:
             raise RewriteError(f"the loop binds `{sorted(shared)[0]}`, a global or nonlocal")
@@ -277,6 +279,9 @@ class _LoopRewrite:
         index = next(i for i, line in enumerate(lines) if parsed.inside(awaited, line))
         if not all(isinstance(line, cst.SimpleStatementLine) for line in lines[: index + 1]):
             raise RewriteError("the await is inside a compound statement (if, with, try, ...)")
+        if _Facts.of(*lines[: index + 1]).exits:
+            # after the await, `continue` skips the rest of an item's serial part, as it did
+            raise RewriteError("the loop body contains `continue` before its await")
         self._check_carried(lines, index, awaited, targets)
         bounded = not _small_literal(loop.iter, self.limit)
         limit_name = self._name("limit") if bounded else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
@@ -163,15 +163,15 @@ def _recognise_for(loop: cst.For, unpacked: frozenset[str] = frozenset()) -> Loo
     filtered = filtered_loop(loop)
     if filtered is not None:
         return _with_filter(*filtered, unpacked)
-    exits = _EarlyExitFinder()
-    loop.body.visit(exits)
-    if exits.found is not None:
-        return f"body contains {exits.found}"
     # Output or several results after the work: split the loop (fission) rather than send the
-    # output into the pool with the work.
+    # output into the pool with the work. The tail stays a loop body, so its `continue` (`if not
+    # page: continue` after the work) skips the rest of the item's tail as it did.
     tail = _tail_shape(loop, target.value)
-    if tail is not None:
+    if tail is not None and _exit_in([*tail.head, *tail.prelude]) is None:
         return tail
+    found = _exit_in([loop.body])
+    if found is not None:
+        return f"body contains {found}"
     wrapped = _only_with(loop.body)
     if wrapped is not None:
         return _inside_with(loop, wrapped, unpacked)
@@ -657,6 +657,14 @@ class _ExpressionFacts(cst.CSTVisitor):
 def names_read(expression: cst.CSTNode) -> set[str]:
     """Every variable name an expression mentions (attribute and keyword names excluded)."""
     return _ExpressionFacts.of(expression, "").names
+
+
+def _exit_in(nodes: Sequence[cst.CSTNode]) -> str | None:
+    """The first break/continue/return/yield in ``nodes`` that leaves or suspends the loop."""
+    exits = _EarlyExitFinder()
+    for node in nodes:
+        node.visit(exits)
+    return exits.found
 
 
 class _EarlyExitFinder(cst.CSTVisitor):

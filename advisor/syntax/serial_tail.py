@@ -197,6 +197,8 @@ def _written(tail: Sequence[ast.stmt]) -> set[str]:
 
 
 def _tail_statement(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Continue | ast.Pass):
+        return True  # `if not page: continue` after the work: the serial loop skips the same
     if isinstance(statement, ast.If):
         return (
             _pure(statement.test)

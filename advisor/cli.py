@@ -6,42 +6,25 @@ import enum
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from advisor import __version__
-from advisor.advice.decision import available_cores
-from advisor.advice.findings import DASK_THRESHOLD_S, MIN_SHARE_OF_RUN
-from advisor.catalog import get_rule, load_catalog
-from advisor.check import CheckRequest, check_paths
-from advisor.codemods.apply import is_applied_by_profile
-from advisor.codemods.fixers import FixTarget
-from advisor.codemods.writing import write_atomically
+from advisor.config import DASK_THRESHOLD_S, MIN_SHARE_OF_RUN
 from advisor.errors import ConcadviseError, UsageError
-from advisor.fix import FixRequest, fix_paths
 from advisor.interruption import Interrupted, interrupt_on_stop_signals
-from advisor.model import Report
-from advisor.pipeline import (
-    ProfileRequest,
-    advice_settings_for,
-    apply_and_verify,
-    profile_script,
-)
-from advisor.profiling.exits import signal_name
-from advisor.report.bench_console import LiveBenchProgress, render_bench, render_bench_json
-from advisor.report.console import render_console
-from advisor.report.fix_console import render_fix_summary
-from advisor.report.formats import render_text
-from advisor.report.load import load_report
-from advisor.report.rules_doc import render_rule, render_rule_list
-from advisor.report.wording import apply_summary, plan_measured_text
-from advisor.verify.bench import BenchRequest, bench_scripts
-from advisor.verify.equivalence import OutputRule
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from advisor.codemods.fixers import FixTarget
+    from advisor.model import Report
+
+# Every other import is made by the command that needs it: `concadvise --help`, `--version` and
+# `rules` start in about the time Python takes to import typer and rich, and `check` never loads
+# the codemods, the profiler or the verifier (benchmarks/startup.py).
 
 app = typer.Typer(
     add_completion=False,
@@ -91,6 +74,7 @@ def fix_target(executor: str, dask_address: str | None) -> FixTarget:
     if dask_address is not None and executor != "dask":
         raise UsageError("--dask-address needs --executor dask")
     from advisor.codemods.dask_executor import dask_available  # imports libcst.codemod
+    from advisor.codemods.fixers import FixTarget
 
     if executor == "dask" and not dask_available():
         raise UsageError(
@@ -118,6 +102,11 @@ def _emit(
     report: Report, output_format: OutputFormat, output: Path | None = None, applied: bool = False
 ) -> None:
     if output_format is OutputFormat.table:
+        from rich.console import Console
+
+        from advisor.report.console import render_console
+        from advisor.report.wording import apply_summary, plan_measured_text
+
         if output is not None:
             raise UsageError("--output needs --format json, sarif, markdown, github or html")
         # Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the table.
@@ -128,14 +117,21 @@ def _emit(
             measured = plan_measured_text(report)
             if measured is not None:
                 console.print(measured, highlight=False)
-    elif output is None:
+        return
+    from advisor.report.formats import render_text
+
+    if output is None:
         sys.stdout.write(render_text(report, output_format.value))
     else:
+        from advisor.codemods.writing import write_atomically
+
         write_atomically(output, render_text(report, output_format.value).encode("utf-8"))
 
 
 def _cores_asked(cores: int | None) -> int:
     """The --cores count (0: the machine's); more than this machine has cannot be measured."""
+    from advisor.advice.decision import available_cores
+
     if cores is None:
         return 0
     have = available_cores()
@@ -146,6 +142,8 @@ def _cores_asked(cores: int | None) -> int:
 
 def _status_console(output_format: OutputFormat) -> Console:
     """Progress goes to stderr, and only on a terminal, so stdout stays parseable."""
+    from rich.console import Console
+
     return Console(stderr=True, quiet=not sys.stderr.isatty())
 
 
@@ -156,6 +154,8 @@ def _over_files(
     verb: str, status: Console, work: Callable[[Callable[[int, int], None]], _Result]
 ) -> _Result:
     """Run ``work`` with a files progress bar on ``status``; it reports (done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     with Progress(
         TextColumn(verb),
         BarColumn(),
@@ -170,7 +170,7 @@ def _over_files(
 
 _PYTHON_OPTION = typer.Option(
     "--python",
-    help="The Python that runs the program [default: the active virtual environment's "
+    help="The Python that runs the program \\[default: the active virtual environment's "
     "(VIRTUAL_ENV), else the first python on PATH].",
     show_default=False,
 )
@@ -242,8 +242,8 @@ def profile(
             "--min-share",
             min=0.0,
             max=1.0,
-            help="Ignore loops under this share of the run [default: min-share of "
-            f"[tool.concadvise], else {MIN_SHARE_OF_RUN}].",
+            help="Ignore loops under this share of the run \\[default: min-share of "
+            f"\\[tool.concadvise], else {MIN_SHARE_OF_RUN}].",
         ),
     ] = None,
     executor: Annotated[
@@ -295,12 +295,30 @@ def profile(
         typer.Option(
             "--cores",
             min=1,
-            help="Advise for this many cores, all free [default: all of this machine's, "
+            help="Advise for this many cores, all free \\[default: all of this machine's, "
             "whatever the load while profiling].",
         ),
     ] = None,
 ) -> None:
     """Run SCRIPT under a profiler, find its hot serial loops and advise what would speed it up."""
+    from dataclasses import replace
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+    )
+
+    from advisor.codemods.apply import is_applied_by_profile
+    from advisor.pipeline import (
+        ProfileRequest,
+        advice_settings_for,
+        apply_and_verify,
+        profile_script,
+    )
+
     if script is None and module is None:
         raise UsageError("give a script to profile, or -m MODULE")
     if load_profile is not None:
@@ -377,6 +395,8 @@ def check(
 
     Exit 1 when something is found or a file cannot be analysed (each is listed), 2 on usage errors.
     """
+    from advisor.check import CheckRequest, check_paths
+
     _check_rule_registry()
     request = CheckRequest(
         paths=tuple(paths),
@@ -421,7 +441,7 @@ def fix(
         typer.Option(
             "--executor",
             help="Where loop fixes send the work: a local pool chosen by rule, or a Dask "
-            "cluster (distributed.Client; needs `pip install 'concadvise[dask]'`).",
+            "cluster (distributed.Client; needs `pip install 'concadvise\\[dask]'`).",
         ),
     ] = ExecutorOption.local,
     dask_address: Annotated[
@@ -440,6 +460,11 @@ def fix(
     be parsed (or, with --diff, when there is something to fix), 2 when a file could not be read
     or written.
     """
+    from rich.console import Console
+
+    from advisor.fix import FixRequest, fix_paths
+    from advisor.report.fix_console import render_fix_summary
+
     _check_rule_registry()
     request = FixRequest(
         paths=tuple(paths),
@@ -480,6 +505,8 @@ def report_command(
     ] = None,
 ) -> None:
     """Render a saved JSON report again, in any format; nothing is run."""
+    from advisor.report.load import load_report
+
     _emit(load_report(path), output_format, output)
 
 
@@ -488,6 +515,11 @@ def rules(
     code: Annotated[str | None, typer.Argument(help="A rule code, e.g. CA101.")] = None,
 ) -> None:
     """List the rule catalog, or explain one rule."""
+    from rich.console import Console
+
+    from advisor.catalog import get_rule, load_catalog
+    from advisor.report.rules_doc import render_rule, render_rule_list
+
     console = Console() if sys.stdout.isatty() else Console(width=100)
     if code is None:
         render_rule_list(load_catalog(), console)
@@ -539,6 +571,16 @@ def bench(
     Exit 0 when the output is the same, 1 when it differs, 2 on errors (both versions failing
     included).
     """
+    from rich.console import Console
+
+    from advisor.report.bench_console import (
+        LiveBenchProgress,
+        render_bench,
+        render_bench_json,
+    )
+    from advisor.verify.bench import BenchRequest, bench_scripts
+    from advisor.verify.equivalence import OutputRule
+
     request = BenchRequest(
         before=before,
         after=after,
@@ -583,6 +625,8 @@ def main() -> None:
         print(f"concadvise: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Interrupted) as exc:
+        from advisor.profiling.exits import signal_name
+
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         stopped = "interrupted" if signum == signal.SIGINT else f"stopped by {signal_name(signum)}"
         print(f"concadvise: {stopped}", file=sys.stderr)

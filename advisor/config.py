@@ -48,6 +48,9 @@ from advisor.errors import UsageError
 MIN_SHARE_OF_RUN = 0.05
 # A suggestion must promise at least this whole-run speedup to be worth a code change.
 MIN_SPEEDUP = 1.1
+# An hour of a loop's time left even with a process per core: the point where users reach for a
+# cluster rather than wait (CA401).
+DASK_THRESHOLD_S = 3600.0
 # A cap on suggested I/O threads. ThreadPoolExecutor's default, min(32, cores + 4), is sized for
 # work of unknown kind; a loop the profile measured waiting most of its time gains a whole round
 # per extra batch of items (40 downloads: one round on 40 threads, two on 32), and 64 threads

@@ -23,3 +23,12 @@ def test_version() -> None:
     for asked in (("version",), ("--version",)):
         result = run_cli(*asked)
         assert result.returncode == 0 and result.stdout.strip() == __version__
+
+
+def test_help_shows_bracketed_text_rich_would_take_for_markup() -> None:
+    """`[dask]` and `[tool.concadvise]` are escaped, not swallowed as rich markup."""
+    fix_help = " ".join(run_cli("fix", "--help").stdout.split())
+    assert "pip install 'concadvise[dask]'" in fix_help
+    profile_help = " ".join(run_cli("profile", "--help").stdout.split())
+    assert "[default: min-share of [tool.concadvise], else 0.05]" in profile_help
+    assert "all free [default: all of this machine's" in profile_help

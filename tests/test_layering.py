@@ -150,3 +150,25 @@ def test_the_cli_starts_without_libcst(argv: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "LOADED []"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["profile", "--help"], ["--version"], ["rules"]])
+def test_help_version_and_rules_load_no_engine(argv: list[str]) -> None:
+    """Start-up (benchmarks/startup.py): the commands that only print load none of the engine's
+    packages; each command imports what it needs when it runs."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['concadvise', *{argv!r}]\n"
+        "from advisor.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "engine = ('analysis', 'codemods', 'profiling', 'advice', 'verify', 'syntax')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[:2][-1] in engine\n"
+        "                and m.startswith('advisor.'))\n"
+        "print('LOADED', loaded[:3])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "LOADED []"

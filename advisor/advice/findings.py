@@ -30,7 +30,7 @@ from advisor.analysis.loop_rules import (
     fix_safety_of,
 )
 from advisor.analysis.loops import WHILE_LOOP
-from advisor.config import MAX_IO_WORKERS, MIN_SHARE_OF_RUN, MIN_SPEEDUP
+from advisor.config import DASK_THRESHOLD_S, MAX_IO_WORKERS, MIN_SHARE_OF_RUN, MIN_SPEEDUP
 from advisor.display import rounded, speedup_text
 from advisor.model import Evidence, Finding, LoopSite, PoolSite
 from advisor.profiling.bootstrap import ENTRY_CAP
@@ -53,11 +53,6 @@ def _too_few_items(ev: Evidence, new_loop_s: float) -> bool:
 def _few_items_text(ev: Evidence, new_loop_s: float) -> str:
     saved = max(0.0, ev.wall_s - new_loop_s)
     return f"({ev.iterations} per run of the loop, ~{saved:.2f} s of the run to save)"
-
-
-# An hour of a loop's time left even with a process per core: the point where users reach for a
-# cluster rather than wait (CA401).
-DASK_THRESHOLD_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)

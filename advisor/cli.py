@@ -176,6 +176,16 @@ _PYTHON_OPTION = typer.Option(
 )
 
 
+_IGNORE_OUTPUT_OPTION = typer.Option(
+    "--ignore-output",
+    metavar="REGEX",
+    help="Output of the program's own that may differ from run to run (durations in words "
+    "concadvise does not know, an address): not compared where it matches; repeatable, added "
+    "to ignore-output of \\[tool.concadvise].",
+    show_default=False,
+)
+
+
 def _codes(option: str | None) -> tuple[str, ...]:
     return tuple(option.split(",")) if option else ()
 
@@ -290,6 +300,7 @@ def profile(
         ),
     ] = None,
     python: Annotated[str | None, _PYTHON_OPTION] = None,
+    ignore_output: Annotated[list[str] | None, _IGNORE_OUTPUT_OPTION] = None,
     cores: Annotated[
         int | None,
         typer.Option(
@@ -312,6 +323,7 @@ def profile(
     )
 
     from advisor.codemods.apply import is_applied_by_profile
+    from advisor.config import output_masks_for
     from advisor.pipeline import (
         ProfileRequest,
         advice_settings_for,
@@ -344,6 +356,7 @@ def profile(
         save_profile=save_profile,
         load_profile=load_profile,
         python=python,
+        output_masks=output_masks_for(script or ".", ignore_output or ()),
     )
     status = _status_console(output_format)
     doing = f"Profiling {script if module is None else f'-m {module}'}"
@@ -565,6 +578,13 @@ def bench(
         BenchFormat, typer.Option("--format", "-f", help="Result format.")
     ] = BenchFormat.table,
     python: Annotated[str | None, _PYTHON_OPTION] = None,
+    ignore_output: Annotated[list[str] | None, _IGNORE_OUTPUT_OPTION] = None,
+    stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin", help="Read stdin once and give it to every run (by default it is closed)."
+        ),
+    ] = False,
 ) -> None:
     """Time BEFORE against AFTER in alternating runs and check they print the same.
 
@@ -573,6 +593,7 @@ def bench(
     """
     from rich.console import Console
 
+    from advisor.config import output_masks_for
     from advisor.report.bench_console import (
         LiveBenchProgress,
         render_bench,
@@ -588,8 +609,13 @@ def bench(
         runs=runs,
         warmup=warmup,
         timeout=timeout,
-        rule=OutputRule(unordered=unordered, mask_durations=not exact),
+        rule=OutputRule(
+            unordered=unordered,
+            mask_durations=not exact,
+            ignore=output_masks_for(before, ignore_output or ()),
+        ),
         python=python,
+        stdin=sys.stdin.buffer.read() if stdin else None,
     )
     status = _status_console(OutputFormat(output_format.value))
     with LiveBenchProgress(status, total=request.total_runs) as progress:

@@ -1,4 +1,4 @@
-"""``[tool.concadvise]`` of pyproject.toml, parsed once into a frozen :class:`Config`.
+r"""``[tool.concadvise]`` of pyproject.toml, parsed once into a frozen :class:`Config`.
 
 Like ruff and black, the configuration is the nearest pyproject.toml (walking up from the
 checked path) that has a ``[tool.concadvise]`` table; a pyproject without one is skipped so a
@@ -14,6 +14,7 @@ Keys (kebab-case; the snake_case spelling is accepted too)::
     min-share = 0.05               # loops under this share of the run are not reported
     min-speedup = 1.1              # suggestions must promise at least this whole-run speedup
     max-io-workers = 64            # cap on suggested I/O threads
+    ignore-output = ['\d+\.\d+ segundos', '0x[0-9a-f]+']  # output that may differ run to run
 
     [tool.concadvise.per-file-ignores]
     "tests/*" = ["CA101"]
@@ -75,6 +76,8 @@ class Config:
     min_share: float = MIN_SHARE_OF_RUN
     min_speedup: float = MIN_SPEEDUP
     max_io_workers: int = MAX_IO_WORKERS
+    # regular expressions of the program's own noise, not compared by `--apply` and `bench`
+    ignore_output: tuple[str, ...] = ()
     root: str = field(default_factory=os.getcwd)  # directory that relative globs start from
     source: str | None = None  # the pyproject.toml these settings came from; None = defaults
 
@@ -254,6 +257,33 @@ def _number(low: float, high: float = math.inf) -> Callable[[Path, str, Any], fl
     return parse
 
 
+def output_masks_for(script: str, given: Sequence[str] = ()) -> tuple[str, ...]:
+    """The output masks of the script's `[tool.concadvise]` (``ignore-output``), then those given
+    on the command line (``--ignore-output``); each must compile, a one-line UsageError if not."""
+    folder = Path(script).parent
+    config = find_config(folder if folder.exists() else Path.cwd())
+    for pattern in given:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(
+                f"--ignore-output {pattern!r} is not a regular expression: {exc}"
+            ) from None
+    return tuple(dict.fromkeys((*config.ignore_output, *given)))
+
+
+def _regexes(pyproject: Path, key: str, value: Any) -> tuple[str, ...]:
+    expected = "a list of regular expressions"
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(pyproject, key, expected)
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(pyproject, key, f"{expected} ({pattern!r}: {exc})") from None
+    return tuple(value)
+
+
 def _positive_int(pyproject: Path, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _fail(pyproject, key, "a whole number >= 1")
@@ -269,6 +299,7 @@ _KEYS: Mapping[str, tuple[str, Callable[[Path, str, Any], Any]]] = {
     "min-share": ("min_share", _number(0.0, 1.0)),
     "min-speedup": ("min_speedup", _number(1.0)),
     "max-io-workers": ("max_io_workers", _positive_int),
+    "ignore-output": ("ignore_output", _regexes),
 }
 
 

@@ -333,6 +333,8 @@ class RunInfo:
     # other programs left free while the run was measured (fewer: its timings ran contended)
     cores: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     free_cores: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the user's output masks `--apply` compared the runs with (`--ignore-output`), if any
+    output_masks: tuple[str, ...] | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ from advisor.profiling.select import ProfilerChoice, profile_script_with
 from advisor.profiling.session import load_session, session_to_text, source_digests
 from advisor.profiling.target import Target, module_target
 from advisor.syntax.source import Source
+from advisor.verify.equivalence import OutputRule
 from advisor.verify.verifier import measured_speedup, verify_rewrite
 
 
@@ -172,6 +173,8 @@ class ProfileRequest:
     # the Python that runs the program (a path or a name on PATH); None: the active virtual
     # environment's, else the first on PATH (advisor/profiling/interpreter.py)
     python: str | None = None
+    # regular expressions of the program's own noise, not compared by --apply's runs
+    output_masks: tuple[str, ...] = ()
 
 
 def advice_settings_for(
@@ -517,6 +520,7 @@ def apply_and_verify(
                 timeout=request.timeout,
                 on_run=on_run,
                 expected_exit_code=None if report.run is None else report.run.exit_code,
+                rule=OutputRule(ignore=request.output_masks),
             )
         except Exception as exc:  # the verifier put the original bytes back before raising
             message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"
@@ -536,4 +540,7 @@ def apply_and_verify(
             )
         )
     verifications.sort(key=lambda v: v.finding)
-    return replace(report, verification=tuple(verifications), errors=tuple(errors))
+    run = report.run
+    if run is not None and request.output_masks and verifications:
+        run = replace(run, output_masks=request.output_masks)
+    return replace(report, verification=tuple(verifications), errors=tuple(errors), run=run)

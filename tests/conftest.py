@@ -58,9 +58,10 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = 300,
     environ: dict[str, str] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess:
     """Run the installed CLI the way a user does, as a real process (in ``environ``, else in
-    this environment)."""
+    this environment), with ``input`` on its stdin if given."""
     env = dict(os.environ if environ is None else environ, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "advisor.cli", *args],
@@ -69,6 +70,7 @@ def run_cli(
         text=True,
         timeout=timeout,
         env=env,
+        input=input,
     )
 
 

@@ -77,3 +77,63 @@ def test_the_same_crash_on_both_sides_is_a_failure_not_same_output(tmp_path: Pat
     assert "Same output" not in result.stdout
     document = json.loads(run_cli("bench", before, after, "--runs", "1", "-f", "json").stdout)
     assert document["failure"] == "exit code 1: disk full"
+
+
+NOISY = (
+    "import time\n"
+    "start = time.perf_counter()\n"
+    "print('total', sum(range(1000)))\n"
+    "print(f'listo en {time.perf_counter() - start:.9f} segundos', object())\n"
+)
+
+
+def test_the_users_masks_make_noisy_output_the_same_and_are_listed(tmp_path: Path) -> None:
+    before, after = scripts(tmp_path, NOISY, NOISY)
+    unmasked = run_cli("bench", before, after, "--runs", "1", "--warmup", "0")
+    assert unmasked.returncode == 1, unmasked.stdout
+    masked = run_cli(
+        "bench", before, after, "--runs", "1", "--warmup", "0", "--format", "json",
+        "--ignore-output", r"[\d.]+ segundos", "--ignore-output", "0x[0-9a-f]+",
+    )  # fmt: skip
+    assert masked.returncode == 0, masked.stdout + masked.stderr
+    document = json.loads(masked.stdout)
+    assert document["same_output"] is True
+    assert document["ignored_output"] == [r"[\d.]+ segundos", "0x[0-9a-f]+"]
+    # the same masks from [tool.concadvise], listed under the table
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.concadvise]\n" r"ignore-output = ['[\d.]+ segundos', '0x[0-9a-f]+']" "\n"
+    )
+    configured = run_cli("bench", before, after, "--runs", "1", "--warmup", "0")
+    assert configured.returncode == 0, configured.stdout + configured.stderr
+    assert (
+        r"Output compared ignoring what matches `[\d.]+ segundos`, `0x[0-9a-f]+` "
+        "(--ignore-output)." in configured.stdout
+    )
+
+
+def test_a_mask_that_is_no_regular_expression_is_one_line(tmp_path: Path) -> None:
+    before, after = scripts(tmp_path, FAST, FAST)
+    result = run_cli("bench", before, after, "--ignore-output", "[")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "concadvise: error: --ignore-output '[' is not a regular expression: unterminated "
+        "character set at position 0\n"
+    )
+
+
+def test_stdin_is_read_once_and_given_to_every_run(tmp_path: Path) -> None:
+    reader = (
+        "import sys\nwords = sys.stdin.read().split()\nprint(len(words))\n"
+        "sys.exit(0 if words else 3)\n"
+    )
+    before, after = scripts(tmp_path, reader, reader.replace("len(", "0 + len("))
+    result = run_cli(
+        "bench", before, after, "--runs", "2", "--format", "json", "--stdin", input="a b c d\n"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["same_output"] is True and "failure" not in document
+    # without --stdin every run reads nothing: both exit 3, a failure, not a comparison
+    closed = run_cli("bench", before, after, "--runs", "1", "--format", "json", input="a b\n")
+    assert closed.returncode == 2
+    assert json.loads(closed.stdout)["failure"] == "exit code 3"

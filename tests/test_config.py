@@ -211,6 +211,12 @@ def test_cache_key_is_stable_and_follows_what_changes_findings(tmp_path: Path) -
         ("max-io-workers = 2.5", "max-io-workers must be a whole number >= 1"),
         ('per-file-ignores = ["tests/*"]', "per-file-ignores must be a table of glob pattern"),
         ("selct = []", "unknown key 'selct' (known keys: exclude, ignore,"),
+        ('ignore-output = "0x[0-9a-f]+"', "ignore-output must be a list of regular expressions"),
+        (
+            "ignore-output = ['[']",
+            "ignore-output must be a list of regular expressions ('[': unterminated character "
+            "set at position 0)",
+        ),
         ("min-share = 0.1\nmin_share = 0.2", "min-share and min_share are the same key"),
     ],
 )
@@ -245,3 +251,17 @@ def test_invalid_toml_is_a_usage_error(tmp_path: Path) -> None:
     pyproject.write_bytes(b'[tool.concadvise]\nexclude = ["\xff"]\n')
     with pytest.raises(UsageError, match="invalid TOML"):
         load_config(pyproject)
+
+
+def test_output_masks_come_from_the_file_then_the_command_line(tmp_path: Path) -> None:
+    from advisor.config import output_masks_for
+
+    write_pyproject(tmp_path, "[tool.concadvise]\nignore-output = ['0x[0-9a-f]+']\n")
+    script = str(tmp_path / "main.py")
+    assert load_config(tmp_path / "pyproject.toml").ignore_output == ("0x[0-9a-f]+",)
+    assert output_masks_for(script, [r"\d+ segundos", "0x[0-9a-f]+"]) == (
+        "0x[0-9a-f]+",
+        r"\d+ segundos",
+    )
+    with pytest.raises(UsageError, match=r"--ignore-output '\(' is not a regular expression"):
+        output_masks_for(script, ["("])

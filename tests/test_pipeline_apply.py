@@ -48,3 +48,43 @@ def test_a_finding_the_run_did_not_measure_is_left_to_fix(crash_tree: Path) -> N
     applied = apply_and_verify(report, ProfileRequest(str(crash_tree / "main.py")), runs=1)
     assert applied.verification == () and applied.errors == ()
     assert (crash_tree / "fixes.py").read_text() == SAFE_IO_LOOP
+
+
+NOISY_LOOP = """\
+import time
+
+start = time.perf_counter()
+pages = []
+for n in range(8):
+    time.sleep(0.02)
+    pages.append(n * n)
+print(sum(pages), f"en {time.perf_counter() - start:.6f} segundos")
+"""
+
+
+def test_the_users_masks_let_a_rewrite_of_a_noisy_program_be_verified(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The program prints its own time in words the duration rule does not know: every run
+    differs, so --apply keeps nothing, unless the user's mask hides it; the report lists it."""
+    from advisor.model import RunInfo
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "noisy.py").write_text(NOISY_LOOP)
+    checked = check_paths(CheckRequest(paths=("noisy.py",), use_cache=False, jobs=1))
+    measured = Evidence(wall_s=0.16, share_of_run=0.9, cpu_python=0.0, cpu_native=0.0, waiting=1.0)
+    report = replace(
+        checked,
+        findings=tuple(replace(f, evidence=measured) for f in checked.findings),
+        run=RunInfo(wall_s=0.2, profiler="py-spy", exit_code=0),
+    )
+    plain = apply_and_verify(report, ProfileRequest("noisy.py"), runs=1)
+    [refused] = plain.verification
+    assert not refused.same_output and not refused.kept
+    assert plain.run is not None and plain.run.output_masks is None
+    assert (tmp_path / "noisy.py").read_text() == NOISY_LOOP
+    masks = (r"[\d.]+ segundos",)
+    masked = apply_and_verify(report, ProfileRequest("noisy.py", output_masks=masks), runs=1)
+    [verified] = masked.verification
+    assert verified.same_output
+    assert masked.run is not None and masked.run.output_masks == masks

@@ -15,8 +15,8 @@ class Out:
     exit_code: int = 0
 
 
-def differs(before: str, after: str, **rule: bool) -> str | None:
-    return output_difference(Out(before.encode()), Out(after.encode()), OutputRule(**rule))
+def differs(before: str, after: str, **rule: object) -> str | None:
+    return output_difference(Out(before.encode()), Out(after.encode()), OutputRule(**rule))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -125,3 +125,27 @@ def test_unordered_still_masks_durations() -> None:
 def test_undecodable_bytes_are_compared_exactly_without_raising() -> None:
     assert output_difference(Out(b"\xff\xfe 1\n"), Out(b"\xff\xfe 1\n")) is None
     assert output_difference(Out(b"\xff 1\n"), Out(b"\xfe 1\n")) is not None
+
+
+def test_the_users_masks_hide_their_noise_in_stdout_stderr_and_files() -> None:
+    from advisor.verify.equivalence import RunRecord, run_difference
+    from advisor.verify.file_changes import FileEffect
+
+    def record(seconds: str, address: str) -> RunRecord:
+        line = f"listo en {seconds} segundos; {address}\n".encode()
+        file = FileEffect.of_bytes("written", line)
+        return RunRecord(0, line, line, {"out.txt": file})
+
+    masks = OutputRule(ignore=(r"[\d.]+ segundos", r"0x[0-9a-f]+"))
+    before, after = record("3.21", "0x7f00aa"), record("0.48", "0x7f11bb")
+    assert run_difference(before, after, masks) is None
+    assert run_difference(before, after) == (
+        "standard output changed (line 1 was 'listo en 3.21 segundos; 0x7f00aa', "
+        "is 'listo en 0.48 segundos; 0x7f11bb')"
+    )
+    # what the masks do not match is still compared, with the masks shown in its place
+    assert differs(
+        "listo en 3.2 segundos: 40\n", "listo en 0.4 segundos: 41\n", ignore=(r"[\d.]+ segundos",)
+    ) == (
+        "standard output changed (line 1 was 'listo en <ignored>: 40', is 'listo en <ignored>: 41')"
+    )

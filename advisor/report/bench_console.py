@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from advisor.display import speedup_text
+from advisor.report.wording import ignored_output_text
 from advisor.verify.bench import BenchResult, RunEvent, Timing
 
 
@@ -67,6 +68,8 @@ def render_bench(result: BenchResult, console: Console, before: str, after: str)
             f"[red]Output differs:[/red] {escape(result.difference or 'changed')}",
             highlight=False,
         )
+    if result.ignored_output:
+        console.print(escape(ignored_output_text(result.ignored_output)), highlight=False)
     if result.noise_warning:
         console.print(f"[yellow]Noisy:[/yellow] {escape(result.noise_warning)}", highlight=False)
 

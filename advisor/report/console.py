@@ -9,7 +9,12 @@ from rich.text import Text
 
 from advisor.display import speedup_text
 from advisor.model import Finding, Report, TimingStats
-from advisor.report.wording import SUGGESTION_TEXT, concurrency_text, plan_text
+from advisor.report.wording import (
+    SUGGESTION_TEXT,
+    concurrency_text,
+    ignored_output_text,
+    plan_text,
+)
 
 _SAFETY_STYLE = {"safe": "green", "unsafe": "red", "none": "dim"}
 _KIND_STYLE = {
@@ -136,6 +141,8 @@ def render_console(report: Report, console: Console) -> None:
         console.print("No findings.")
     if report.verification:
         console.print(_verification_table(report))
+        if report.run is not None and report.run.output_masks:
+            console.print(escape(ignored_output_text(report.run.output_masks)), highlight=False)
         for v in report.verification:
             f = report.findings[v.finding]
             if v.kept:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from advisor.catalog import Rule, help_uri, load_catalog
 from advisor.display import speedup_text
 from advisor.model import Finding, Report, Verification
-from advisor.report.wording import plan_text, suggestion_with_concurrency
+from advisor.report.wording import ignored_output_text, plan_text, suggestion_with_concurrency
 
 _SAFETY_TEXT = {"safe": "✅ safe", "unsafe": "⚠️ unsafe", "none": "— no rewrite"}
 
@@ -146,6 +146,8 @@ def render_markdown(report: Report, catalog: Mapping[str, Rule] | None = None) -
             blocks.append(f"**{plan_text(report.plan)}**")
     if report.verification:
         blocks.append("### Before / after\n\n" + "\n".join(_timings(report)))
+        if report.run is not None and report.run.output_masks:
+            blocks.append(ignored_output_text(report.run.output_masks))
     proposed = [
         _diff_block(index, finding, finding.diff)
         for index, finding in enumerate(report.findings)

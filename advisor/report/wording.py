@@ -106,3 +106,9 @@ def plan_measured_text(report: Report) -> str | None:
         f"Plan measured: {before:.2f} s -> {after:.2f} s, {before / after:.1f}x "
         f"(predicted {report.plan.predicted_speedup:.1f}x)"
     )
+
+
+def ignored_output_text(masks: tuple[str, ...]) -> str:
+    """The line that says which of the program's output the comparison did not look at."""
+    shown = ", ".join(f"`{mask}`" for mask in masks)
+    return f"Output compared ignoring what matches {shown} (--ignore-output)."

@@ -9,7 +9,10 @@ the same conditions, so the ratio of a pair is steadier than the ratio of two me
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -92,13 +95,15 @@ class BenchResult:
     # how the first run failed (a non-zero exit or a signal): the same failure on both sides is
     # still a failure, not a successful comparison
     failure: str | None = None
+    # the user's output masks the comparison applied (`--ignore-output`, `ignore-output`)
+    ignored_output: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The `bench --format json` document; seconds to the microsecond; ``runs_note``, an
-        addition, only when there is one."""
+        """The `bench --format json` document; seconds to the microsecond; the additions
+        (``runs_note``, ``failure``, ``ignored_output``) only when there is one."""
         document = _rounded(asdict(self))
-        for addition in ("runs_note", "failure"):
-            if document[addition] is None:
+        for addition in ("runs_note", "failure", "ignored_output"):
+            if not document[addition]:
                 del document[addition]
         return document
 
@@ -150,28 +155,40 @@ def noise_warning(before: Timing, after: Timing, ratio: Ratio | None) -> str | N
 
 
 def _run(
-    version: Version, space: RunSpace, timeout: float | None
+    version: Version, space: RunSpace, timeout: float | None, stdin: Path | None = None
 ) -> tuple[CompletedRun, RunRecord]:
+    """One run; ``stdin``: a file every run reads from its start (else stdin is closed)."""
     space.refresh()
     if version.prepare is not None:
         version.prepare(space.place)
     before = space.stamp()
-    run = run_in_process_group(space.argv(version.argv), cwd=space.run_cwd, timeout=timeout)
+    with contextlib.ExitStack() as stack:
+        given = stack.enter_context(open(stdin, "rb")) if stdin is not None else None
+        run = run_in_process_group(
+            space.argv(version.argv),
+            cwd=space.run_cwd,
+            timeout=timeout,
+            stdin=given.fileno() if given is not None else subprocess.DEVNULL,
+        )
     return run, RunRecord(run.exit_code, run.stdout, run.stderr, space.effects(before))
 
 
 def _first_run(
-    version: Version, space: RunSpace, timeout: float | None, expected_exit_code: int | None
+    version: Version,
+    space: RunSpace,
+    timeout: float | None,
+    expected_exit_code: int | None,
+    stdin: Path | None = None,
 ) -> tuple[CompletedRun, RunRecord]:
     """The first run, the one all others are compared with; again in place when in a scratch
     copy the program does not exit as it did when profiled (it needs more than its directory)."""
-    run, record = _run(version, space, timeout)
+    run, record = _run(version, space, timeout, stdin)
     if space.scratch and not run.timed_out and expected_exit_code not in (None, run.exit_code):
         space.run_in_place(
             f"in a copy the program exited with code {run.exit_code}, not "
             f"{expected_exit_code} as when profiled"
         )
-        run, record = _run(version, space, timeout)
+        run, record = _run(version, space, timeout, stdin)
     return run, record
 
 
@@ -188,6 +205,7 @@ def run_alternating(
     on_run: Callable[[RunEvent], None] | None = None,
     scratch: bool = False,
     expected_exit_code: int | None = None,
+    stdin: Path | None = None,
 ) -> BenchResult:
     """``warmup`` + ``runs`` pairs, before then after, every run compared with the first: exit
     code, stdout, stderr and the files it wrote (advisor/verify/equivalence.py).
@@ -208,9 +226,9 @@ def run_alternating(
         for pair in range(warmup + runs):
             for label, version in (("before", before), ("after", after)):
                 if baseline is None:
-                    run, record = _first_run(version, space, timeout, expected_exit_code)
+                    run, record = _first_run(version, space, timeout, expected_exit_code, stdin)
                 else:
-                    run, record = _run(version, space, timeout)
+                    run, record = _run(version, space, timeout, stdin)
                 done += 1
                 if on_run is not None:
                     on_run(RunEvent(label, done, total, run.wall_s, pair < warmup))
@@ -226,7 +244,7 @@ def run_alternating(
                 if differences["before"] is None and baseline is not None:
                     # one more, uncounted run of the original tells a changed result from a
                     # program that prints something different every time
-                    rerun, rerun_record = _run(before, space, timeout)
+                    rerun, rerun_record = _run(before, space, timeout, stdin)
                     if not rerun.timed_out:
                         differences["before"] = run_difference(baseline, rerun_record, rule)
                 break
@@ -246,6 +264,7 @@ def run_alternating(
         noise_warning=noise_warning(before_timing, after_timing, ratio),
         runs_note="; ".join(space.notes) or None,
         failure=failure_of(baseline) if baseline is not None else None,
+        ignored_output=rule.ignore,
     )
 
 
@@ -274,6 +293,7 @@ class BenchRequest:
     timeout: float | None = 600.0
     rule: OutputRule = DEFAULT_RULE
     python: str | None = None  # None: the active virtual environment's, else the first on PATH
+    stdin: bytes | None = None  # given to every run from its start (`--stdin`); None: closed
 
     @property
     def total_runs(self) -> int:
@@ -296,12 +316,18 @@ def bench_scripts(
     python = find_interpreter(request.python).executable
     before = Version(_script_argv(python, request.before, request.args))
     after = Version(_script_argv(python, request.after, request.args))
-    return run_alternating(
-        before,
-        after,
-        runs=request.runs,
-        warmup=request.warmup,
-        timeout=request.timeout,
-        rule=request.rule,
-        on_run=on_run,
-    )
+    with tempfile.TemporaryDirectory(prefix="concadvise-stdin-") as folder:
+        stdin = None
+        if request.stdin is not None:
+            stdin = Path(folder, "stdin")
+            stdin.write_bytes(request.stdin)
+        return run_alternating(
+            before,
+            after,
+            runs=request.runs,
+            warmup=request.warmup,
+            timeout=request.timeout,
+            rule=request.rule,
+            on_run=on_run,
+            stdin=stdin,
+        )

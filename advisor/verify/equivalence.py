@@ -17,6 +17,12 @@ script. The rule below masks durations and nothing else, so a changed result is 
 
 Each masked figure becomes ``<duration>``; every other character is compared exactly. A result
 that is itself a duration ("total video length 30 s") is masked too: compare exactly then.
+
+The program's own noise that no rule can know (durations in another language, "3.2 segundos", a
+bare ``print(end - start)``, an object's ``0x7f...`` address) is the user's to name: each regular
+expression of ``OutputRule.ignore`` (``--ignore-output``, ``ignore-output`` in
+``[tool.concadvise]``) is replaced by ``<ignored>`` wherever it matches, in stdout, stderr and
+files alike, whatever else the rule does.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from advisor.profiling.exits import killed_by
 from advisor.verify.file_changes import FileEffect, changed_files
 
 DURATION_MASK = "<duration>"
+IGNORED_MASK = "<ignored>"
 
 # not part of a longer number or word: "v2.1s" and "x1s" are not durations
 _NUMBER = r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -56,6 +63,8 @@ class OutputRule:
     unordered: bool = False
     # mask self-reported durations (the module's rule); False compares byte for byte
     mask_durations: bool = True
+    # the user's regular expressions of noise, each match replaced by IGNORED_MASK
+    ignore: tuple[str, ...] = ()
 
 
 # exact order, durations masked: what `profile --apply` and `bench` use unless told otherwise
@@ -80,7 +89,12 @@ def mask_durations(line: str) -> str:
 def _lines(stdout: bytes, rule: OutputRule) -> list[str]:
     # surrogateescape: undecodable bytes still compare exactly, never raise
     lines = stdout.decode("utf-8", "surrogateescape").splitlines(keepends=True)
-    return [mask_durations(line) for line in lines] if rule.mask_durations else lines
+    if rule.mask_durations:
+        lines = [mask_durations(line) for line in lines]
+    for pattern in rule.ignore:  # checked when given (advisor/config.py, output_masks_for)
+        mask = re.compile(pattern)
+        lines = [mask.sub(IGNORED_MASK, line) for line in lines]
+    return lines
 
 
 def _shown(line: str) -> str:

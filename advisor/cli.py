@@ -196,6 +196,22 @@ def _check_rule_registry() -> None:
     import advisor.registry  # noqa: F401  # checks on import
 
 
+def _attach_alone(
+    *, script: str | None, module: str | None, apply: bool, load_profile: str | None, scalene: bool
+) -> None:
+    """--pid samples a process that is already running: nothing to start, re-run or replay."""
+    given = {
+        "a script": script is not None,
+        "-m": module is not None,
+        "--apply (a process's run cannot be repeated: profile its script to verify)": apply,
+        "--load-profile": load_profile is not None,
+        "--profiler scalene (only py-spy attaches)": scalene,
+    }
+    clash = [name for name, used in given.items() if used]
+    if clash:
+        raise UsageError(f"--pid attaches to a running process; it takes no {', '.join(clash)}")
+
+
 def _nothing_runs(
     *, apply: bool, module: str | None, save_profile: str | None, args: list[str] | None
 ) -> None:
@@ -301,6 +317,22 @@ def profile(
     ] = None,
     python: Annotated[str | None, _PYTHON_OPTION] = None,
     ignore_output: Annotated[list[str] | None, _IGNORE_OUTPUT_OPTION] = None,
+    pid: Annotated[
+        int | None,
+        typer.Option(
+            "--pid",
+            min=1,
+            help="Attach to this running Python process (a service, a worker) instead of "
+            "running a script; it goes on untouched.",
+            show_default=False,
+        ),
+    ] = None,
+    duration: Annotated[
+        float,
+        typer.Option(
+            "--duration", min=1.0, help="Seconds to sample with --pid (Ctrl-C stops sooner)."
+        ),
+    ] = 10.0,
     cores: Annotated[
         int | None,
         typer.Option(
@@ -331,8 +363,16 @@ def profile(
         profile_script,
     )
 
-    if script is None and module is None:
-        raise UsageError("give a script to profile, or -m MODULE")
+    if pid is not None:
+        _attach_alone(
+            script=script,
+            module=module,
+            apply=apply,
+            load_profile=load_profile,
+            scalene=profiler is ProfilerOption.scalene,
+        )
+    elif script is None and module is None:
+        raise UsageError("give a script to profile, or -m MODULE (or --pid PID)")
     if load_profile is not None:
         _nothing_runs(apply=apply, module=module, save_profile=save_profile, args=script_args)
     _check_rule_registry()
@@ -357,11 +397,15 @@ def profile(
         load_profile=load_profile,
         python=python,
         output_masks=output_masks_for(script or ".", ignore_output or ()),
+        pid=pid,
+        duration=duration,
     )
     status = _status_console(output_format)
     doing = f"Profiling {script if module is None else f'-m {module}'}"
     if load_profile is not None:
         doing = f"Advising from {load_profile}"
+    if pid is not None:
+        doing = f"Sampling process {pid} for {duration:g} s (Ctrl-C stops sooner)"
     with status.status(f"{doing}…"):
         report = profile_script(
             request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)

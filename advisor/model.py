@@ -81,6 +81,8 @@ class LoopSite:
     native_calls: tuple[str, ...] = ()  # known GIL-releasing native calls reached from the body
     cpu_calls: tuple[str, ...] = ()  # known GIL-holding Python-CPU calls reached from the body
     literal_items: int | None = None  # element count when iterating a literal tuple/list/set
+    # the item count the source tells: a literal, or `range` of constants (`range(1, PAGES + 1)`)
+    static_items: int | None = None
     site: Site | None = None  # the loop (or the statement holding the comprehension) located
     # doubts a verified run can settle (an external effect, a callee concadvise cannot see):
     # unsafe for `fix`, tried by `profile --apply`, which keeps the rewrite only if the run agrees
@@ -186,6 +188,9 @@ class ProfileResult:
     # ``loop_counts`` with True only means no counted loop ran
     counts_written: bool = True
     uncounted: tuple[UncountedFile, ...] = ()
+    # the process py-spy attached to (`profile --pid`), which it sampled for ``wall_s`` seconds
+    # of its life: no start-up, no end, and no loop counts
+    attached_pid: int | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +338,8 @@ class RunInfo:
     # other programs left free while the run was measured (fewer: its timings ran contended)
     cores: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     free_cores: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # the running process py-spy attached to (`profile --pid`); ``wall_s`` is how long it sampled
+    attached_pid: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     # the user's output masks `--apply` compared the runs with (`--ignore-output`), if any
     output_masks: tuple[str, ...] | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 

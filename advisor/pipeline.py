@@ -54,6 +54,7 @@ from advisor.model import (
     RunInfo,
     Verification,
 )
+from advisor.profiling.attach import attach_with_pyspy
 from advisor.profiling.attribution import (
     enclosing_loops,
     evidence_by_site,
@@ -175,6 +176,9 @@ class ProfileRequest:
     python: str | None = None
     # regular expressions of the program's own noise, not compared by --apply's runs
     output_masks: tuple[str, ...] = ()
+    # attach to this running process instead of running the script, for ``duration`` seconds
+    pid: int | None = None
+    duration: float = 10.0
 
 
 def advice_settings_for(
@@ -284,6 +288,8 @@ def record_profile(
 ) -> ProfileSession:
     """Run the script under the profiler: what it measured, and the machine facts the advice
     needs (cores, the cores others leave free, the pools' overheads here)."""
+    if request.pid is not None:
+        return _attached_profile(request, on_notice)
     target = target_of(request)
     # what other programs use now, before ours starts (the load average lags by a minute)
     busy_before = busy_fraction() if not request.settings.free_cores else None
@@ -313,6 +319,24 @@ def record_profile(
         sources=source_digests(user_files(profile) or [profile.script]),
         timed_out=run.timed_out,
         failure=failure,
+        python=target.interpreter.executable,
+        python_version=target.interpreter.version_text,
+    )
+
+
+def _attached_profile(request: ProfileRequest, on_notice: Callable[[str], None]) -> ProfileSession:
+    """Sample the running process ``request.pid`` (advisor/profiling/attach.py)."""
+    assert request.pid is not None
+    profile, target = attach_with_pyspy(request.pid, request.duration)
+    settings = request.settings
+    cores = settings.core_count()
+    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
+    # the load now includes the process itself: what others leave free cannot be told apart
+    free = settings.free_cores or float(cores)
+    return ProfileSession(
+        profile=profile,
+        machine=Machine(cores=cores, free_cores=free, overheads=overheads),
+        sources=source_digests(user_files(profile)),
         python=target.interpreter.executable,
         python_version=target.interpreter.version_text,
     )
@@ -356,7 +380,8 @@ def advise_profile(
     static: list[Finding] = []
     suppressions: dict[str, Suppressions] = {}
     texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
-    for path in user_files(profile) or [script]:
+    attached = profile.attached_pid is not None
+    for path in user_files(profile) or ([] if attached else [script]):
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:
             texts[display_path(facts.path)] = facts.source.text
@@ -368,7 +393,14 @@ def advise_profile(
             serial_awaits.update({(f.path, f.line): f for f in found if f.rule == "CA104"})
             static += found
             suppressions[facts.path] = suppressed_lines(facts.source.text)
-    if sites and not profile.counts_written:
+    if attached:
+        on_notice(
+            f"attached to process {profile.attached_pid} for {profile.wall_s:.1f} s: its loops "
+            "were not counted, so a loop whose items the source does not tell is taken as "
+            "divisible among the workers (its prediction is an upper bound), and the shares "
+            "are of the sampled time only"
+        )
+    elif sites and not profile.counts_written:
         on_notice(
             "the run ended without writing its loop counts (os._exit or a kill): "
             "predictions treat each loop's time as divisible among the workers"
@@ -380,6 +412,13 @@ def advise_profile(
             "time as divisible among the workers"
         )
     evidence = evidence_by_site(profile, sites)
+    if attached:  # nothing counted: the items the source tells, where it tells them
+        evidence = {
+            site: ev
+            if ev.iterations is not None or site.static_items is None
+            else replace(ev, iterations=site.static_items)
+            for site, ev in evidence.items()
+        }
     outer = enclosing_loops(profile, sites)
     coroutine_loops = {
         (count.path, count.line): serial_awaits.get((count.path, count.line))
@@ -429,6 +468,7 @@ def advise_profile(
             python_version=session.python_version,
             cores=cores,
             free_cores=round(machine.free_cores, 1),
+            attached_pid=profile.attached_pid,
         ),
     )
 

@@ -43,6 +43,8 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA103", "fixtures/latency_server.py", 38, "safe"),
         # printing and a running total after the request: they stay serial after the pool
         ("CA101", "fixtures/mirror_pages.py", 39, "safe"),
+        # a request handler's serial calls to its backend (attached to with `profile --pid`)
+        ("CA101", "fixtures/report_service.py", 43, "safe"),
         ("CA101", "fixtures/unsafe_loops.py", 42, "none"),
         ("CA101", "fixtures/unsafe_loops.py", 50, "none"),
         ("CA101", "fixtures/unsafe_loops.py", 61, "unsafe"),

@@ -124,6 +124,8 @@ def profiled_findings(
 def _items_text(ev: Evidence) -> str:
     if ev.iterations is None:
         return ""
+    if ev.executions is None:  # an attached profile: the items the source tells, not counted
+        return f", {ev.iterations} items per run of the loop by its source"
     runs = "" if ev.executions == 1 else f" per run of the loop, {_runs(ev)} runs"
     return f", {ev.iterations} items{runs}"
 

@@ -11,6 +11,7 @@ from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.independence import IndependenceProof
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.syntax.resolve import NameResolver, build_resolver
+from advisor.syntax.scopes import module_constants
 from advisor.syntax.source import Source
 
 
@@ -25,6 +26,13 @@ class ModuleFacts:
     @property
     def path(self) -> str:
         return self.source.path
+
+    @property
+    def constants(self) -> dict[str, int]:
+        """Module-level names bound once to a whole number (``PAGES = 8``)."""
+        if self._lazy.constants is None:
+            self._lazy.constants = module_constants(self.source.tree)
+        return self._lazy.constants
 
     def proof(self, *, cooperative: bool = False) -> IndependenceProof:
         """The independence proof of this module's loops, for items run as threads or (with
@@ -69,11 +77,12 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 class _Lazy:
     """What a ModuleFacts computes on first use and keeps."""
 
-    __slots__ = ("parents", "proofs")
+    __slots__ = ("constants", "parents", "proofs")
 
     def __init__(self) -> None:
         self.proofs: dict[bool, IndependenceProof] = {}
         self.parents: dict[int, ast.AST] | None = None
+        self.constants: dict[str, int] | None = None
 
 
 def module_facts(source: Source, knowledge: CallKnowledge) -> ModuleFacts:

@@ -22,6 +22,7 @@ from advisor.model import LoopSite
 from advisor.syntax.bindings import EXPRESSION_SCOPES, bound_names
 from advisor.syntax.item_flow import read_after_reasons
 from advisor.syntax.name_uses import ScopeNames, record_name
+from advisor.syntax.scopes import int_value
 from advisor.syntax.serial_tail import serial_tail
 from advisor.syntax.sites import site_of
 from advisor.syntax.started_work import coordinating_call
@@ -105,11 +106,46 @@ def _literal_length(iterable: ast.expr) -> int | None:
     return None
 
 
+def _static_length(iterable: ast.expr, constants: dict[str, int]) -> int | None:
+    """How many items the source says a loop takes: a literal, or ``range`` of whole numbers
+    and module constants (``range(1, PAGES + 1)`` after ``PAGES = 8``)."""
+    literal = _literal_length(iterable)
+    if literal is not None:
+        return literal
+    if not (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and 1 <= len(iterable.args) <= 3
+        and not iterable.keywords
+    ):
+        return None
+    bounds = [_whole_number(a, constants) for a in iterable.args]
+    if any(b is None for b in bounds):
+        return None
+    try:
+        return len(range(*bounds))  # type: ignore[arg-type]  # None excluded above
+    except (ValueError, OverflowError):
+        return None
+
+
+def _whole_number(node: ast.expr, constants: dict[str, int]) -> int | None:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+        left, right = _whole_number(node.left, constants), _whole_number(node.right, constants)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        return left - right if isinstance(node.op, ast.Sub) else left * right
+    return int_value(node, constants)
+
+
 def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
     analyzer = facts.effects
     node = raw.node
     start, end = node.lineno, node.end_lineno or node.lineno
     literal: int | None = None
+    static: int | None = None
     unsupported: str | None = None
     doubts: list[Doubt] = []
     if isinstance(node, ast.For):
@@ -122,6 +158,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
+        static = _static_length(node.iter, facts.constants)
         coordinates = coordinating_call(bound_names(node.target), node.body)
         shape = "for"
     elif isinstance(node, ast.While):
@@ -138,7 +175,9 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
             getattr(comprehension, a) for a in ("elt", "key", "value") if hasattr(comprehension, a)
         ]
         effects = analyzer.effects_of(elements)
-        literal = _literal_length(comprehension.generators[0].iter)  # type: ignore[attr-defined]
+        first = comprehension.generators[0].iter  # type: ignore[attr-defined]
+        literal = _literal_length(first)
+        static = _static_length(first, facts.constants)
         targets = {t for g in comprehension.generators for t in bound_names(g.target)}  # type: ignore[attr-defined]
         coordinates = coordinating_call(targets, elements)
         shape = "comprehension"
@@ -156,6 +195,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         unsupported_reason=unsupported,
         enclosing_function=raw.function,
         literal_items=literal,
+        static_items=static,
         site=site_of(facts.source, node, shape),
         coordinates=coordinates,
         interactive_calls=tuple(

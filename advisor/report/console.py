@@ -116,16 +116,23 @@ def render_console(report: Report, console: Console) -> None:
     if report.run is not None:
         python = report.run.python
         under = f" under {python} ({report.run.python_version})" if python else ""
-        console.print(
-            f"Profiled with {report.run.profiler}{under}{_cores_text(report)}: "
-            f"{report.run.wall_s:.2f} s wall, "
-            + (
-                "stopped at the timeout"
-                if report.run.timed_out
-                else f"exit code {report.run.exit_code}"
-            ),
-            highlight=False,
-        )
+        if report.run.attached_pid is not None:
+            console.print(
+                f"Attached {report.run.profiler} to process {report.run.attached_pid}{under}"
+                f"{_cores_text(report)}: sampled {report.run.wall_s:.2f} s of its run",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"Profiled with {report.run.profiler}{under}{_cores_text(report)}: "
+                f"{report.run.wall_s:.2f} s wall, "
+                + (
+                    "stopped at the timeout"
+                    if report.run.timed_out
+                    else f"exit code {report.run.exit_code}"
+                ),
+                highlight=False,
+            )
     if report.findings:
         console.print(_findings_table(report, profiled))
         _details(console, report.findings)

@@ -70,6 +70,9 @@ def _headline(report: Report) -> str:
     if report.run is None:
         return head
     run = report.run
+    if run.attached_pid is not None:
+        sampled = f"sampled {run.wall_s:.2f} s of its run"
+        return f"{head}\n\nAttached {run.profiler} to process {run.attached_pid}: {sampled}."
     ending = "stopped at the timeout" if run.timed_out else f"exit code {run.exit_code}"
     return f"{head}\n\nProfiled with {run.profiler}: {run.wall_s:.2f} s wall, {ending}."
 

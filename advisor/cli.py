@@ -66,20 +66,24 @@ class ProfilerOption(enum.StrEnum):
 class ExecutorOption(enum.StrEnum):
     local = "local"
     dask = "dask"
+    ray = "ray"
 
 
 def fix_target(executor: str, dask_address: str | None) -> FixTarget:
-    """The target of loop fixes; Dask only where its package is installed (the rewrite's code
-    imports it), said in one line otherwise."""
+    """The target of loop fixes; Dask or Ray only where its package is installed (the rewrite's
+    code imports it), said in one line otherwise."""
     if dask_address is not None and executor != "dask":
         raise UsageError("--dask-address needs --executor dask")
     from advisor.codemods.dask_executor import dask_available  # imports libcst.codemod
     from advisor.codemods.fixers import FixTarget
+    from advisor.codemods.ray_executor import ray_available
 
     if executor == "dask" and not dask_available():
         raise UsageError(
             "--executor dask needs Dask's distributed scheduler: pip install 'concadvise[dask]'"
         )
+    if executor == "ray" and not ray_available():
+        raise UsageError("--executor ray needs Ray: pip install 'concadvise[ray]'")
     return FixTarget(executor, dask_address)  # type: ignore[arg-type]
 
 
@@ -276,8 +280,8 @@ def profile(
         ExecutorOption,
         typer.Option(
             "--executor",
-            help="dask: advise (and with --apply, rewrite onto) a Dask cluster instead of a "
-            "local pool for every hot loop (CA401).",
+            help="dask or ray: advise (and with --apply, rewrite onto) a Dask or Ray cluster "
+            "instead of a local pool for every hot loop (CA401).",
         ),
     ] = ExecutorOption.local,
     dask_threshold: Annotated[
@@ -497,8 +501,9 @@ def fix(
         ExecutorOption,
         typer.Option(
             "--executor",
-            help="Where loop fixes send the work: a local pool chosen by rule, or a Dask "
-            "cluster (distributed.Client; needs `pip install 'concadvise\\[dask]'`).",
+            help="Where loop fixes send the work: a local pool chosen by rule, a Dask cluster "
+            "(distributed.Client; needs `pip install 'concadvise\\[dask]'`) or Ray (its "
+            "RAY_ADDRESS cluster, else a local Ray; needs `pip install 'concadvise\\[ray]'`).",
         ),
     ] = ExecutorOption.local,
     dask_address: Annotated[

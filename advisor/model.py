@@ -29,6 +29,7 @@ Suggestion = Literal[
     "asyncio_sleep",
     "bounded_pool",
     "dask",
+    "ray",
     "none",
 ]
 FixSafety = Literal["safe", "unsafe", "none"]

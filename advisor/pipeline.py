@@ -33,9 +33,11 @@ from advisor.codemods.apply import (
     fixer_crash,
     is_applied_by_profile,
 )
+from advisor.codemods.dask_executor import DASK_LOG_LINES
 from advisor.codemods.errors import RewriteError
 from advisor.codemods.judgement import confirmed_by_fixers
 from advisor.codemods.moved import moved_finding
+from advisor.codemods.ray_executor import RAY_LOG_LINES
 from advisor.codemods.writing import write_atomically
 from advisor.config import Config, find_config
 from advisor.display import display_path
@@ -499,6 +501,10 @@ def _profiler_failure(run: CompletedRun) -> str:
 # ----------------------------------------------------------------------------- apply
 
 
+# what each cluster says about itself, left out when its rewrite is verified
+_CLUSTER_LOG_LINES = {"dask": DASK_LOG_LINES, "ray": RAY_LOG_LINES}
+
+
 def apply_and_verify(
     report: Report,
     request: ProfileRequest,
@@ -560,7 +566,10 @@ def apply_and_verify(
                 timeout=request.timeout,
                 on_run=on_run,
                 expected_exit_code=None if report.run is None else report.run.exit_code,
-                rule=OutputRule(ignore=request.output_masks),
+                rule=OutputRule(
+                    ignore=request.output_masks,
+                    drop_lines=_CLUSTER_LOG_LINES.get(finding.suggestion, ()),
+                ),
             )
         except Exception as exc:  # the verifier put the original bytes back before raising
             message = f"verifying the {finding.rule} rewrite failed: {type(exc).__name__}: {exc}"

@@ -96,7 +96,7 @@ def test_a_cpu_loop_over_the_budget_on_every_core_is_ca401() -> None:
     settings = replace(SETTINGS, dask_threshold_s=3.0)  # 8 s on 2 cores leaves ~4 s
     finding = _cpu_loop(8.0, settings)
     assert (finding.rule, finding.suggestion, finding.fix_safety) == ("CA401", "dask", "unsafe")
-    assert "over the 3 s budget): more machines, a Dask cluster, are the way further" in (
+    assert "over the 3 s budget): more machines, a Dask (or Ray) cluster, are the way further" in (
         finding.message
     )
 
@@ -105,6 +105,16 @@ def test_asking_for_dask_turns_every_loop_finding_into_ca401() -> None:
     finding = _cpu_loop(8.0, replace(SETTINGS, executor="dask"))
     assert (finding.rule, finding.suggestion) == ("CA401", "dask")
     assert finding.message.endswith("; on a Dask cluster, as asked (--executor dask)")
+
+
+def test_asking_for_ray_advises_ray_and_its_fixer_rewrites_onto_ray() -> None:
+    from advisor.codemods.fixers import fixer_for
+
+    finding = _cpu_loop(8.0, replace(SETTINGS, executor="ray"))
+    assert (finding.rule, finding.suggestion) == ("CA401", "ray")
+    assert finding.message.endswith("; on a Ray cluster, as asked (--executor ray)")
+    fixer = fixer_for(replace(finding, fix_safety="unsafe"))
+    assert fixer is not None and fixer.__name__ == "fix_ray_loop"
 
 
 def test_a_coroutine_loop_of_serial_awaits_is_advised_gather_with_its_measured_bound() -> None:

@@ -149,3 +149,28 @@ def test_the_users_masks_hide_their_noise_in_stdout_stderr_and_files() -> None:
     ) == (
         "standard output changed (line 1 was 'listo en <ignored>: 40', is 'listo en <ignored>: 41')"
     )
+
+
+def test_a_clusters_own_lines_are_left_out_and_a_workers_print_is_kept() -> None:
+    from advisor.codemods.dask_executor import DASK_LOG_LINES
+    from advisor.codemods.ray_executor import RAY_LOG_LINES
+    from advisor.verify.equivalence import RunRecord, run_difference
+
+    serial = RunRecord(0, b"48 runs\nchecksum 8\n", b"")
+    on_ray = RunRecord(
+        0,
+        b"48 runs\nchecksum 8\n\x1b[33m(raylet)\x1b[0m A worker died or was killed while ...\n",
+        b"2026-12-04 04:22:29,618\tINFO worker.py:2038 -- Started a local Ray instance.\n",
+    )
+    assert run_difference(serial, on_ray, OutputRule(drop_lines=RAY_LOG_LINES)) is None
+    assert run_difference(serial, on_ray) is not None
+    printing = RunRecord(0, b"48 runs\nchecksum 8\n\x1b[36m(digit_sum pid=7)\x1b[0m 3\n", b"")
+    assert run_difference(serial, printing, OutputRule(drop_lines=RAY_LOG_LINES)) == (
+        "standard output changed (1 extra line(s) from line 3)"
+    )
+    on_dask = RunRecord(
+        0,
+        b"48 runs\nchecksum 8\n",
+        b"2026-12-04 04:31:10,123 - distributed.core - INFO - Event loop was unresponsive\n",
+    )
+    assert run_difference(serial, on_dask, OutputRule(drop_lines=DASK_LOG_LINES)) is None

@@ -65,7 +65,8 @@ class AdviceSettings:
     # cores free for parallel running time (native code, processes); 0: all of them. The pipeline
     # passes what the load average leaves free, since that is what a rewrite would get now.
     free_cores: float = 0.0
-    executor: str = "local"  # "dask": every loop finding becomes CA401, the user asked for it
+    # "dask" or "ray": every loop finding becomes CA401 on that cluster, the user asked for it
+    executor: str = "local"
     # A CPU loop still over this many seconds on every local core is CA401: past one machine.
     dask_threshold_s: float = DASK_THRESHOLD_S
 
@@ -320,21 +321,22 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
     speedup = finding.predicted_speedup or 1.0
     # Amdahl backwards: what the loop alone would still take with the suggested pool
     loop_left_s = run_wall_s / speedup - (run_wall_s - finding.evidence.wall_s)
-    asked = settings.executor == "dask"
+    asked = settings.executor in ("dask", "ray")
     too_big = finding.suggestion == "process_pool" and loop_left_s > settings.dask_threshold_s
     if not (asked or too_big):
         return finding
+    cluster = "a Ray cluster" if settings.executor == "ray" else "a Dask cluster"
     why = (
-        "on a Dask cluster, as asked (--executor dask)"
+        f"on {cluster}, as asked (--executor {settings.executor})"
         if asked
         else f"even so it would take ~{loop_left_s:.0f} s (over the "
-        f"{settings.dask_threshold_s:g} s budget): more machines, a Dask cluster, are the "
-        "way further"
+        f"{settings.dask_threshold_s:g} s budget): more machines, a Dask (or Ray) cluster, are "
+        "the way further"
     )
     return dataclasses.replace(
         finding,
         rule="CA401",
-        suggestion="dask",
+        suggestion="ray" if settings.executor == "ray" else "dask",
         message=f"{finding.message}; {why}",
         **across_processes(FixJudgement.of(finding)).fields(),
     )

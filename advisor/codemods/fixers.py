@@ -57,9 +57,10 @@ FIXERS: dict[str, Fixer] = {
     }.items()
 }
 
-Executor = Literal["local", "dask"]
-# The serial-loop rules whose fix can target a Dask cluster instead of a local pool.
-DASK_TARGETS = frozenset({"CA101", "CA102", "CA103", "CA401"})
+Executor = Literal["local", "dask", "ray"]
+# The serial-loop rules whose fix can target a cluster (Dask or Ray) instead of a local pool.
+CLUSTER_TARGETS = frozenset({"CA101", "CA102", "CA103", "CA401"})
+_RAY_FIXER = _deferred("advisor.codemods.ray_executor:fix_ray_loop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +73,18 @@ class FixTarget:
     def fixer(self, finding: Finding) -> Fixer | None:
         if finding.fix_safety == "none":
             return None
-        if self.executor == "dask" and finding.rule in DASK_TARGETS:
+        if self.executor == "dask" and finding.rule in CLUSTER_TARGETS:
             return functools.partial(FIXERS["CA401"], address=self.dask_address)
+        if self.executor == "ray" and finding.rule in CLUSTER_TARGETS:
+            return _RAY_FIXER
+        if finding.rule == "CA401" and finding.suggestion == "ray":
+            return _RAY_FIXER  # a profile with --executor ray advised Ray, not Dask
         return FIXERS.get(finding.rule)
 
     def judged(self, finding: Finding) -> FixJudgement:
         """The finding's fix safety and reasons for this target: on a cluster the items cross
         processes, so the fix is at best unsafe (pickling is never proven)."""
-        if self.executor == "dask" and finding.rule in DASK_TARGETS:
+        if self.executor != "local" and finding.rule in CLUSTER_TARGETS:
             return across_processes(FixJudgement.of(finding))
         return FixJudgement.of(finding)
 
@@ -94,7 +99,7 @@ def fixer_for(finding: Finding) -> Fixer | None:
 
 
 __all__ = [
-    "DASK_TARGETS",
+    "CLUSTER_TARGETS",
     "FIXERS",
     "LOCAL_POOLS",
     "Executor",

@@ -89,6 +89,10 @@ class PoolFactory:
     # (expression, base of its fresh name). ``build``'s text refers to it as ``{session}``
     # (a Dask ``Client``, whose ``get_executor()`` is the pool).
     session: tuple[str, str] | None = None
+    # the pool's method that maps the items lazily, in order, raising an item's exception when
+    # its result is taken: `map` for concurrent.futures executors, `imap` for a multiprocessing-
+    # style pool (Ray's), whose `map` waits for every item first
+    map_method: str = "map"
 
 
 THREAD_POOL = PoolFactory(
@@ -110,7 +114,11 @@ def _comma() -> cst.Comma:
 
 
 def _map_call(
-    shape: LoopShape, executor: str, mapped: cst.BaseExpression, chunksize: int | None = None
+    shape: LoopShape,
+    executor: str,
+    mapped: cst.BaseExpression,
+    chunksize: int | None = None,
+    method: str = "map",
 ) -> cst.Call:
     iterable: cst.BaseExpression = parenthesized(shape.iterable)
     if shape.conditions:
@@ -131,7 +139,7 @@ def _map_call(
                 equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
             )
         )
-    return cst.Call(func=cst.Attribute(value=cst.Name(executor), attr=cst.Name("map")), args=args)
+    return cst.Call(func=cst.Attribute(value=cst.Name(executor), attr=cst.Name(method)), args=args)
 
 
 def _call_on(name: str, method: str, argument: cst.BaseExpression) -> cst.Call:
@@ -600,7 +608,7 @@ def _plan_loop(
             cst.parse_expression(factory.build(workers).format(session=session)),
             (cst.parse_expression(opened), session),
         )
-    map_call = _map_call(shape, names.executor, mapped, chunksize)
+    map_call = _map_call(shape, names.executor, mapped, chunksize, factory.map_method)
     statement = at.text.statement
     if isinstance(statement, cst.For):
         scope = at.located.function or module.tree

@@ -15,6 +15,7 @@ SUGGESTION_TEXT = {
     "asyncio_sleep": "asyncio.sleep",
     "bounded_pool": "bounded pool",
     "dask": "Dask executor",
+    "ray": "Ray pool",
     "none": "—",
 }
 

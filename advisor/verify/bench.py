@@ -223,6 +223,7 @@ def run_alternating(
     total = 2 * (warmup + runs)
     done = 0
     with RunSpace(cwd, before.argv, scratch=scratch) as space:
+        # concadvise: ignore[CA101]: timed runs, one at a time and alternating, on purpose
         for pair in range(warmup + runs):
             for label, version in (("before", before), ("after", after)):
                 if baseline is None:

@@ -65,6 +65,10 @@ class OutputRule:
     mask_durations: bool = True
     # the user's regular expressions of noise, each match replaced by IGNORED_MASK
     ignore: tuple[str, ...] = ()
+    # whole lines left out, by regular expression (matched at the line's start): what a cluster
+    # the rewrite runs on says about itself (Ray's "Started a local Ray instance", its raylet's
+    # notes), which is not the program's output
+    drop_lines: tuple[str, ...] = ()
 
 
 # exact order, durations masked: what `profile --apply` and `bench` use unless told otherwise
@@ -89,6 +93,9 @@ def mask_durations(line: str) -> str:
 def _lines(stdout: bytes, rule: OutputRule) -> list[str]:
     # surrogateescape: undecodable bytes still compare exactly, never raise
     lines = stdout.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    if rule.drop_lines:
+        dropped = [re.compile(pattern) for pattern in rule.drop_lines]
+        lines = [line for line in lines if not any(d.match(line) for d in dropped)]
     if rule.mask_durations:
         lines = [mask_durations(line) for line in lines]
     for pattern in rule.ignore:  # checked when given (advisor/config.py, output_masks_for)

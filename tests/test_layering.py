@@ -133,9 +133,9 @@ def test_the_check_finds_an_upward_import_at_any_depth(tmp_path: Path) -> None:
     assert sorted(imported_units(module)) == [(2, "model"), (6, "codemods"), (7, "cli")]
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["--version"]])
-def test_the_cli_starts_without_libcst(argv: list[str]) -> None:
-    """libcst costs ~0.1 s to import: only a rewrite, or a loop shape, needs it."""
+def _loaded_by(argv: list[str], packages: str) -> str:
+    """The CLI run in a fresh interpreter with ``argv``; the first modules it loaded for which
+    ``packages`` (a Python expression of ``m``, a module name) holds, as a printed list."""
     code = (
         "import sys\n"
         f"sys.argv = ['concadvise', *{argv!r}]\n"
@@ -144,31 +144,24 @@ def test_the_cli_starts_without_libcst(argv: list[str]) -> None:
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'libcst')\n"
+        f"loaded = sorted(m for m in sys.modules if {packages})\n"
         "print('LOADED', loaded[:3])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "LOADED []"
+    return result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["--version"]])
+def test_the_cli_starts_without_libcst(argv: list[str]) -> None:
+    """libcst costs ~0.1 s to import: only a rewrite, or a loop shape, needs it."""
+    assert _loaded_by(argv, "m.split('.')[0] == 'libcst'") == "LOADED []"
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["profile", "--help"], ["--version"], ["rules"]])
 def test_help_version_and_rules_load_no_engine(argv: list[str]) -> None:
     """Start-up (benchmarks/startup.py): the commands that only print load none of the engine's
     packages; each command imports what it needs when it runs."""
-    code = (
-        "import sys\n"
-        f"sys.argv = ['concadvise', *{argv!r}]\n"
-        "from advisor.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "engine = ('analysis', 'codemods', 'profiling', 'advice', 'verify', 'syntax')\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[:2][-1] in engine\n"
-        "                and m.startswith('advisor.'))\n"
-        "print('LOADED', loaded[:3])\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "LOADED []"
+    engine = "('analysis', 'codemods', 'profiling', 'advice', 'verify', 'syntax')"
+    packages = f"m.startswith('advisor.') and m.split('.')[1] in {engine}"
+    assert _loaded_by(argv, packages) == "LOADED []"

@@ -26,7 +26,6 @@ from advisor.analysis.pool_shapes import (
     assigned_name,
     collections_of,
     decorator_names,
-    main_guard,
     method_uses,
     parameter_names,
     scope_body,
@@ -36,6 +35,7 @@ from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
 from advisor.model import Finding, FixSafety, Kind
 from advisor.syntax import bindings as binding_model
 from advisor.syntax.bindings import bound_names
+from advisor.syntax.script_guard import main_guard_branch
 from advisor.syntax.sites import node_shape, site_of
 from advisor.syntax.statements import statements_in
 
@@ -487,7 +487,7 @@ class PoolChecker:
     def visit_if(self, node: ast.If) -> None:
         self.enter(node)
         self.visit(node.test)
-        guard = main_guard(node.test)
+        guard = main_guard_branch(node.test)
         for part in ("body", "orelse"):
             saved = self.on_import
             self.on_import = saved and guard != part

@@ -49,22 +49,6 @@ def decorator_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str
     return {dotted_name(d) or "" for d in function.decorator_list}
 
 
-def main_guard(test: ast.expr) -> str | None:
-    """Which branch of an ``if`` runs only as a script: "body", "orelse" or None."""
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return "body" if any(main_guard(v) == "body" for v in test.values) else None
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return None
-    sides = (test.left, test.comparators[0])
-    is_name = [isinstance(s, ast.Name) and s.id == "__name__" for s in sides]
-    is_main = [isinstance(s, ast.Constant) and s.value == "__main__" for s in sides]
-    if not (is_name[0] and is_main[1]) and not (is_main[0] and is_name[1]):
-        return None
-    if isinstance(test.ops[0], ast.Eq):
-        return "body"
-    return "orelse" if isinstance(test.ops[0], ast.NotEq) else None
-
-
 def is_method_call(attribute: ast.AST, call: ast.AST | None, methods: Iterable[str]) -> bool:
     """``attribute`` is ``<x>.m`` with m in ``methods``, called by ``call``."""
     return (

@@ -22,7 +22,7 @@ from advisor.analysis.pool_shapes import (
     parameter_names,
     read_names,
 )
-from advisor.model import FixSafety, Kind
+from advisor.model import FixSafety, Kind, Suggestion
 from advisor.syntax.bindings import dotted_name, walk_scope
 
 # Process-wide state a fresh process discards at exit but a reused pool worker keeps (CA202).
@@ -102,6 +102,33 @@ def worker_per_item(
     )
     safety, why = safety_of(reasons)
     return WorkerPerItem(per_item, kind_of(effects), safety, why)
+
+
+def report_worker_per_item(
+    checker: PoolChecker,
+    call: ast.Call,
+    kind: str,
+    *,
+    subclass: bool,
+    rule: str,
+    suggestion: Suggestion,
+    advice: str,
+) -> None:
+    """``rule``'s finding when ``call`` makes a ``kind`` worker per item: "`Thread(...)` starts
+    a new thread for every item of the loop at line 9<advice>"."""
+    found = worker_per_item(checker, call, kind, subclass=subclass)
+    if found is None:
+        return
+    checker.add(
+        rule,
+        call,
+        f"`{checker.text(call.func)}(...)` starts a new {kind} for every item of "
+        f"{found.loop.phrase}{advice}",
+        kind=found.kind,
+        suggestion=suggestion,
+        fix_safety=found.fix_safety,
+        reasons=found.reasons,
+    )
 
 
 def _per_item_loop(checker: PoolChecker, call: ast.Call) -> EnclosingLoop | None:

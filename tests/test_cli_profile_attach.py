@@ -4,6 +4,7 @@ and keeps busy; the service goes on untouched. And the options --pid refuses, in
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -87,3 +88,17 @@ def test_a_pid_that_is_no_process_is_one_line() -> None:
     result = run_cli("profile", "--pid", "999999999")
     assert result.returncode == 2
     assert result.stderr == "concadvise: error: --pid 999999999: no such process\n"
+
+
+def test_a_process_that_is_not_python_is_one_line() -> None:
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        exe = os.readlink(f"/proc/{sleeper.pid}/exe")
+        result = run_cli("profile", "--pid", str(sleeper.pid))
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"concadvise: error: --pid {sleeper.pid}: {exe} is not a Python interpreter\n"
+    )

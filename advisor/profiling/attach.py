@@ -62,10 +62,18 @@ def process_target(pid: int) -> Target:
             f"--pid {pid}: not allowed to read the process (another user's?)"
         ) from None
     words = [word for word in argv.split("\0") if word]
-    interpreter = describe_interpreter(exe)
+    if not os.path.basename(exe).startswith(("python", "pypy")):
+        # never run another program to ask what it is (`bash -c PROBE` would run it as shell)
+        raise UsageError(f"--pid {pid}: {exe} is not a Python interpreter")
+    try:
+        interpreter = describe_interpreter(exe)
+    except UsageError as exc:
+        raise UsageError(f"--pid {pid}: not a Python concadvise can profile ({exc})") from None
     kind, value = _program_of(words[1:])
     if kind == "module":
-        return module_target(value, cwd=cwd, interpreter=interpreter)
+        # a module of the venv the process runs in may not be on the base Python's path
+        with contextlib.suppress(UsageError):
+            return module_target(value, cwd=cwd, interpreter=interpreter)
     if kind == "script":
         path = os.path.join(cwd, value)
         if os.path.isfile(path):

@@ -930,3 +930,62 @@ def test_a_continue_inside_the_work_is_still_no_rewrite() -> None:
     (finding,) = rule_findings(source, "CA101")
     assert finding.fix_safety == "none"
     assert finding.reasons[0] == "no automatic rewrite for this shape: body contains continue"
+
+
+def test_names_computed_before_the_head_open_both_and_the_tail_takes_the_works(
+    tmp_path: Path,
+) -> None:
+    before = textwrap.dedent(
+        """\
+        import time
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return len(url)
+
+
+        for url in ["http://x/a.mp4", "http://x/bb.mp4", "http://x/ccc.mp4"] * 2:
+            name = url.split("/")[-1]
+            parts = list(name)
+            print("fetching", name, len(parts))
+            parts.append(fetch(url))
+            print(name, parts[-1], len(parts))
+        """
+    )
+    after = _rewrite(before, 9)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(url):
+            time.sleep(0.01)
+            return len(url)
+
+
+        def _url_result(url):
+            name = url.split("/")[-1]
+            parts = list(name)
+            parts.append(fetch(url))
+            return parts
+
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            items = list(["http://x/a.mp4", "http://x/bb.mp4", "http://x/ccc.mp4"] * 2)
+            results = executor.map(_url_result, items)
+            for url in items:
+                name = url.split("/")[-1]
+                parts = list(name)
+                print("fetching", name, len(parts))
+                parts = next(results)
+                print(name, parts[-1], len(parts))
+        """
+    )
+    # the list the work appended to is the one the tail prints, as in the loop
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        before, tmp_path, "before.py"
+    )
+    (finding,) = rule_findings(before, "CA101")
+    assert finding.fix_safety == "safe"

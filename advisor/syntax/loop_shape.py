@@ -239,8 +239,13 @@ def _tail_shape(loop: cst.For, target: str) -> LoopShape | None:
     if split is None:
         return None
     lead = len(split.head)
-    # the item's unpacking (`k, v = item`) opens the head and the work alike
-    unpack = 1 if split.head and split.work and split.head[0] is split.work[0] else 0
+    # the item's unpacking (`k, v = item`) and pure names computed from it open the head and
+    # the work alike
+    unpack = 0
+    while (
+        unpack < min(len(split.head), len(split.work)) and split.head[unpack] is split.work[unpack]
+    ):
+        unpack += 1
     if work_reason(code, target, len(split.tail), lead, unpack) is not None:
         return None
     cut = len(block.body) - len(split.tail)

@@ -91,19 +91,23 @@ def _with_head(loop: ast.For) -> SerialTail | None:
     if not _names_only(loop.target):
         return None
     body = filtered_body(loop)
-    # `for item in pairs: k, v = item; ...` (a tuple target made one name, by the rewrite): the
-    # unpacking opens the head and the work alike, each needs the names
-    unpack = 1 if body and _unpacks(body[0], loop.target) else 0
-    lead = unpack
+    # What the head's output needs, computed from the item alone, opens the head and the work
+    # alike, each needs the names: `for item in pairs: k, v = item` (a tuple target made one
+    # name, by the rewrite) and pure assignments (`name = url.split("/")[-1]`). Pure, so running
+    # them twice changes nothing.
+    shared = 0
+    while shared < len(body) and _shared_statement(body[shared], loop.target):
+        shared += 1
+    lead = shared
     while lead < len(body) and _output_statement(body[lead]):
         lead += 1
-    if lead == unpack:
+    if lead == shared:
         return None
-    split = _split(loop, lead, unpack)
+    split = _split(loop, lead, shared)
     if split is None or (not split.tail and loop_accumulator(loop) is not None):
         return None  # `print(u); out.append(fetch(u))`: the collecting would go to the pool
-    read = {n.id for s in split.head[unpack:] for n in ast.walk(s) if isinstance(n, ast.Name)}
-    return None if read & bound_in(split.work[unpack:]) else split
+    read = {n.id for s in split.head for n in ast.walk(s) if isinstance(n, ast.Name)}
+    return None if read & bound_in(split.work[shared:]) else split
 
 
 def _names_only(target: ast.expr) -> bool:
@@ -112,6 +116,18 @@ def _names_only(target: ast.expr) -> bool:
     if isinstance(target, ast.Tuple | ast.List):
         return bool(target.elts) and all(_names_only(e) for e in target.elts)
     return False
+
+
+def _shared_statement(statement: ast.stmt, target: ast.expr) -> bool:
+    """The item unpacked, or a name computed from it by a pure expression."""
+    if _unpacks(statement, target):
+        return True
+    return (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and _pure(statement.value)
+    )
 
 
 def _unpacks(statement: ast.stmt, target: ast.expr) -> bool:
@@ -157,7 +173,8 @@ def _split(loop: ast.For, lead: int, unpack: int = 0) -> SerialTail | None:
         return None  # nothing to split, or the one collecting statement of the plain forms
     written = _written(tail)
     target = bound_names(loop.target)
-    item = target | bound_in(body[:unpack])
+    unpacked = {name for s in body[:unpack] if _unpacks(s, loop.target) for name in bound_in([s])}
+    item = target | unpacked
     if not item & {n.id for node in own for n in ast.walk(node) if isinstance(n, ast.Name)}:
         return None  # the same work repeated (polling, pacing, retries): not independent items
     # the work with its filter, and the iterable: what runs ahead of the tail once split
@@ -166,6 +183,10 @@ def _split(loop: ast.For, lead: int, unpack: int = 0) -> SerialTail | None:
     if written & (worked | target):
         return None  # the tail feeds the work (or rebinds the item): it cannot lag behind it
     bound = bound_in(own) | (set() if lead else target)  # a head's serial loop binds the item
+    # a name computed before the head that the work uses may be changed by it (`parts.append`):
+    # the tail takes the work's, as it did, not the serial loop's fresh one
+    mentioned = {n.id for node in own for n in ast.walk(node) if isinstance(n, ast.Name)}
+    bound |= (bound_in(body[:unpack]) - unpacked) & mentioned
     reads = sorted(
         (name.id not in item, name.lineno, name.col_offset, name.id)
         for node in tail

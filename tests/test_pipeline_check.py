@@ -39,8 +39,6 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA101", "fixtures/fetch_and_score.py", 52, "safe"),
         ("CA101", "fixtures/fetch_records.py", 48, "safe"),
         ("CA103", "fixtures/hash_blocks.py", 38, "safe"),
-        # sha256 per row: native work statically (only a profile can tell it is too small)
-        ("CA103", "fixtures/latency_server.py", 38, "safe"),
         # printing and a running total after the request: they stay serial after the pool
         ("CA101", "fixtures/mirror_pages.py", 39, "safe"),
         # a request handler's serial calls to its backend (attached to with `profile --pid`)

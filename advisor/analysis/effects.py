@@ -9,6 +9,7 @@ nothing until called, so they are not entered.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -116,10 +117,53 @@ class EffectAnalyzer:
     def _call_effects(self, node: ast.Call) -> Effects:
         qualified = self.resolver.qualify(node.func)
         if qualified is not None:
-            return self.classify_call(qualified)
+            effects = self.classify_call(qualified)
+            if (
+                effects.native
+                and self.knowledge.small_data_keeps_gil.matches(qualified)
+                and _visibly_small(_hashed_data(node))
+            ):
+                return dataclasses.replace(effects, native=frozenset())
+            return effects
         if isinstance(node.func, ast.Name) and node.func.id in self.functions:
             return self.function_effects(node.func.id)
         return Effects()
+
+
+# CPython's HASHLIB_GIL_MINSIZE: hashlib hashes smaller buffers with the GIL held.
+_GIL_RELEASE_MIN_BYTES = 2048
+
+
+def _hashed_data(call: ast.Call) -> ast.expr | None:
+    """The data a hashlib call hashes: its `data`/`string` keyword, else its last positional
+    argument (`sha256(data)`, `new("sha256", data)`, `h.update(data)`); None when given none."""
+    keyword = next((k.value for k in call.keywords if k.arg in ("data", "string")), None)
+    if keyword is not None:
+        return keyword
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "new":
+        return call.args[1] if len(call.args) > 1 else None
+    return call.args[-1] if call.args else None
+
+
+def _visibly_small(data: ast.expr | None) -> bool:
+    """A literal under the threshold, an f-string or `str(...)` (a key, an id), or `.encode()`
+    of one of those. No data is not small: `h = sha256()` is fed by `h.update(...)` later, whose
+    receiver is not followed (a local object), so the constructor stands for the hashing."""
+    if data is None:
+        return False
+    if isinstance(data, ast.Constant) and isinstance(data.value, str | bytes):
+        return len(data.value) < _GIL_RELEASE_MIN_BYTES
+    if isinstance(data, ast.JoinedStr):
+        return True
+    if isinstance(data, ast.Call) and isinstance(data.func, ast.Name):
+        return data.func.id in ("str", "repr") and not data.keywords
+    if (
+        isinstance(data, ast.Call)
+        and isinstance(data.func, ast.Attribute)
+        and data.func.attr == "encode"
+    ):
+        return _visibly_small(data.func.value)
+    return False
 
 
 def _coroutines_run(nodes: list[ast.AST]) -> set[int]:

@@ -92,6 +92,8 @@ class CallKnowledge:
     ordered_output: CallSet = field(default_factory=CallSet)
     interactive: CallSet = field(default_factory=CallSet)  # waits for a person at the terminal
     releases_gil: CallSet = field(default_factory=CallSet)
+    # of those, the calls that keep the GIL for small data (hashlib under 2048 bytes)
+    small_data_keeps_gil: CallSet = field(default_factory=CallSet)
     cpu_bound: CallSet = field(default_factory=CallSet)
     blocks_event_loop: CallSet = field(default_factory=CallSet)
     async_replacements: tuple[AsyncReplacement, ...] = ()
@@ -163,6 +165,7 @@ def load_knowledge() -> CallKnowledge:
         ordered_output=_call_set(sets.get("ordered_output", {})),
         interactive=_call_set(sets.get("interactive", {})),
         releases_gil=_call_set(sets.get("releases_gil", {})),
+        small_data_keeps_gil=_call_set(sets.get("small_data_keeps_gil", {})),
         cpu_bound=_call_set(sets.get("cpu_bound", {})),
         blocks_event_loop=_call_set(sets.get("blocks_event_loop", {})),
         async_replacements=tuple(replacements),

@@ -936,3 +936,100 @@ def test_a_continue_after_the_await_skips_the_rest_of_the_item_after_the_gather(
         "        total += value\n"
     ) in after
     assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", before)
+
+
+AIOHTTP_LOOP = _code(
+    """
+    import asyncio
+
+    import aiohttp
+
+
+    async def fetch_all(urls):
+        pages = []
+        async with aiohttp.ClientSession() as session:
+            for url in urls:
+                async with session.get(url) as response:
+                    pages.append(await response.text())
+        return pages
+    """
+)
+
+
+def test_an_async_with_that_is_the_whole_body_is_entered_per_item() -> None:
+    """aiohttp's own shape: the analysis proves it and each item enters the block itself."""
+    finding = _finding(AIOHTTP_LOOP, "CA104")
+    assert (finding.line, finding.fix_safety, finding.reasons) == (9, "safe", ())
+    after = _fix(AIOHTTP_LOOP, "CA104")
+    assert after == _code(
+        """
+        import asyncio
+
+        import aiohttp
+
+
+        async def fetch_all(urls):
+            pages = []
+            async with aiohttp.ClientSession() as session:
+                limit = asyncio.Semaphore(20)  # at most 20 at once: a default, tune it
+
+                async def text_one(url):
+                    async with limit:
+                        async with session.get(url) as response:
+                            return await response.text()
+
+                pages.extend(await asyncio.gather(*(text_one(url) for url in urls)))
+            return pages
+        """
+    )
+
+
+def test_an_async_with_body_runs_the_same_once_gathered(tmp_path: Path) -> None:
+    before = _code(
+        """
+        import asyncio
+
+
+        class Response:
+            def __init__(self, url):
+                self.url = url
+
+            async def __aenter__(self):
+                await asyncio.sleep(0.01)
+                return self
+
+            async def __aexit__(self, *exc):
+                return False
+
+            async def text(self):
+                await asyncio.sleep(0.01)
+                return self.url.upper()
+
+
+        async def main(urls):
+            pages = []
+            for url in urls:
+                async with Response(url) as response:
+                    pages.append(await response.text())
+            return pages
+
+
+        print(asyncio.run(main([f"u{i}" for i in range(30)])))
+        """
+    )
+    after = _fix(before, "CA104")
+    assert "            async with Response(url) as response:\n" in after
+    assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", before)
+
+
+def test_an_async_with_body_that_does_more_than_collect_is_refused() -> None:
+    source = _code(
+        """
+        async def g(session, urls, out):
+            for url in urls:
+                async with session.get(url) as response:
+                    text = await response.text()
+                    print(text)
+        """
+    )
+    assert "its body is not one collecting statement" in _refusal(source, "CA104", "for")

@@ -239,6 +239,14 @@ def _helper(
     return async_def(name, params, body)
 
 
+def _whole_body_with(lines: Sequence[cst.BaseStatement]) -> cst.With | None:
+    """The loop body's one statement when it is a `with` or `async with` block."""
+    if len(lines) == 1 and isinstance(lines[0], cst.With):
+        block = lines[0]
+        return block if isinstance(block.body, cst.IndentedBlock) else None
+    return None
+
+
 def _in_async_function(parsed: Region, node: cst.CSTNode) -> cst.FunctionDef:
     scope = parsed.scope_of(node)
     if not (isinstance(scope, cst.FunctionDef) and scope.asynchronous is not None):
@@ -268,6 +276,13 @@ class _LoopRewrite:
             raise RewriteError("the loop has an `else` clause")
         targets = _target_names(parsed, loop.target)
         lines = _body_statements(loop.body)
+        wrapper = _whole_body_with(lines)
+        if wrapper is not None:
+            # `async with session.get(url) as response: out.append(await response.text())`:
+            # each item enters the block in its own coroutine, as the loop entered it per item
+            if _Facts.of(*wrapper.items).awaits or _Facts.of(*wrapper.items).exits:
+                raise RewriteError("the `with` items await")
+            lines = _body_statements(wrapper.body)
         facts = _Facts.of(*lines)
         awaited = _one_await(facts, "loop body", allowed_exits=("continue",))
         shared = self._bound(lines, targets) & (declared(parsed, function).keys())
@@ -291,10 +306,14 @@ class _LoopRewrite:
             parsed, function, loop, self._bound(lines, targets)
         ):
             collect = None  # a name of the loop is read after it: the split form binds it there
+        if wrapper is not None and collect is None:
+            raise RewriteError(
+                "the `with` block is the whole body, but its body is not one collecting statement"
+            )
         if collect is not None:
             self._check_closures(lines, targets)
             helper, store = self._collect_rewrite(
-                lines, index, awaited, collect, targets, limit_name, function
+                lines, index, awaited, collect, targets, limit_name, function, wrapper
             )
         else:
             helper, store = self._split_rewrite(
@@ -363,10 +382,12 @@ class _LoopRewrite:
         targets: list[str],
         limit_name: str | None,
         function: cst.FunctionDef,
+        wrapper: cst.With | None = None,
     ) -> tuple[cst.FunctionDef | None, cst.BaseStatement]:
         *before, last = lines
         direct = (
             limit_name is None
+            and wrapper is None
             and not before
             and collect.key is None
             and collect.value is awaited
@@ -377,7 +398,9 @@ class _LoopRewrite:
             element: cst.BaseExpression = awaited.expression
         else:
             name = self._name(_helper_base(awaited))
-            body = [*before, _return_line(last, collect)]
+            body: list[cst.BaseStatement] = [*before, _return_line(last, collect)]
+            if wrapper is not None:
+                body = [wrapper.with_changes(body=cst.IndentedBlock(body), leading_lines=[])]
             helper = _helper(name, targets, body, limit_name)
             element = call(name, *(cst.Name(target) for target in targets))
         method = "extend" if collect.key is None else "update"

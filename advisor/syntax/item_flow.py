@@ -165,7 +165,7 @@ def _last_statement(loop: ast.For) -> ast.stmt:
     `with` block that is the whole body (``with urlopen(u) as r: pages.append(r.read())``, the
     shape advisor.syntax.loop_shape takes apart the same way)."""
     body = filtered_body(loop)
-    if len(body) == 1 and isinstance(body[0], ast.With) and body is loop.body:
+    if len(body) == 1 and isinstance(body[0], ast.With | ast.AsyncWith) and body is loop.body:
         return body[0].body[-1]
     return body[-1]
 

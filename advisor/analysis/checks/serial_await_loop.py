@@ -220,8 +220,12 @@ def _collects(statement: ast.stmt) -> bool:
 
 def _is_collection_form(loop: ast.For, function: FunctionNode) -> bool:
     """The body awaits one call and collects its result into a local list or dict:
-    ``out.append(await f(x))``, ``r = await f(x); out.append(<r...>)``, ``d[x] = await f(x)``."""
+    ``out.append(await f(x))``, ``r = await f(x); out.append(<r...>)``, ``d[x] = await f(x)``,
+    also as the whole body of a `with` or `async with` block (``async with session.get(u) as r:
+    out.append(await r.text())``), which each item then enters on its own."""
     body = loop.body
+    if len(body) == 1 and isinstance(body[0], ast.With | ast.AsyncWith):
+        body = body[0].body
     locals_ = locals_of(function) - parameters(function.args)
     if len(body) == 1:
         appended = appended_statement(body[0])

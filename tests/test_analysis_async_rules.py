@@ -70,6 +70,8 @@ MUST_FLAG: dict[str, list[list[Row]]] = {
         # while one runs, and source cannot tell a pool from a connection
         [("CA104", 6, 6, "asyncio_gather", "unsafe")],
         [("CA104", 7, 8, "asyncio_gather", "safe")],
+        # aiohttp's own shape: the `async with` block is the whole body
+        [("CA104", 9, 11, "asyncio_gather", "safe")],
     ],
     "CA302": [
         [("CA302", 11, 11, "asyncio_gather", "unsafe")],

@@ -33,6 +33,17 @@ def test_headline_names_the_count_and_the_run():
     )
 
 
+def test_an_attached_run_says_what_it_sampled_and_that_predictions_are_bounds():
+    report = load_report(RECORDED)
+    assert report.run is not None
+    attached = replace(report, run=replace(report.run, profiler="py-spy", attached_pid=4242))
+    assert render(attached).startswith(
+        "## concadvise: 4 findings\n\nAttached py-spy to process 4242: sampled 2.54 s of its "
+        "run. Its loops were not counted: a prediction is an upper bound where the source does "
+        "not tell the items.\n"
+    )
+
+
 def test_one_table_row_per_finding_with_predicted_and_measured_speedups():
     rows = table_rows(render())
     assert rows[0] == (

@@ -72,7 +72,11 @@ def _headline(report: Report) -> str:
     run = report.run
     if run.attached_pid is not None:
         sampled = f"sampled {run.wall_s:.2f} s of its run"
-        return f"{head}\n\nAttached {run.profiler} to process {run.attached_pid}: {sampled}."
+        return (
+            f"{head}\n\nAttached {run.profiler} to process {run.attached_pid}: {sampled}. Its "
+            "loops were not counted: a prediction is an upper bound where the source does not "
+            "tell the items."
+        )
     ending = "stopped at the timeout" if run.timed_out else f"exit code {run.exit_code}"
     return f"{head}\n\nProfiled with {run.profiler}: {run.wall_s:.2f} s wall, {ending}."
 

@@ -411,9 +411,77 @@ def test_the_analysis_sees_the_accumulator_inside_the_with_and_calls_it_safe() -
     ]
 
 
-def test_processes_refuse_a_with_block_with_a_reason() -> None:
-    with pytest.raises(RewriteError, match="inside a `with` block"):
-        rewrite_loop(WITH_BODY, 6, 2, PROCESS_POOL)
+def test_processes_enter_a_with_block_in_the_lifted_function(tmp_path: Path) -> None:
+    """The worker opens the item's file itself; what the `with` reads from the enclosing
+    function (the folder) is passed to it."""
+    before = textwrap.dedent(
+        """\
+        import os
+
+
+        def score(data):
+            return sum(data) % 9973
+
+
+        def scores_of(folder, names):
+            scores = {}
+            for name in names:
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
+                    scores[name] = score(data)
+            return scores
+
+
+        if __name__ == "__main__":
+            folder = os.path.dirname(os.path.abspath(__file__))
+            names = []
+            for i in range(6):
+                names.append(f"part{i}.bin")
+                with open(os.path.join(folder, names[-1]), "wb") as out:
+                    out.write(bytes(range(256)) * (i + 1))
+            print(scores_of(folder, names))
+        """
+    )
+    after = rewrite_loop(before, 10, 2, PROCESS_POOL)
+    assert after == textwrap.dedent(
+        """\
+        import os
+        import functools
+        from concurrent.futures import ProcessPoolExecutor
+
+
+        def score(data):
+            return sum(data) % 9973
+
+
+        def _name_result(name, *, folder):
+            with open(os.path.join(folder, name), "rb") as f:
+                data = f.read()
+                return name, score(data)
+
+
+        def scores_of(folder, names):
+            scores = {}
+            with ProcessPoolExecutor(max_workers=2) as executor:
+                scores.update(executor.map(functools.partial(_name_result, folder=folder), names))
+            return scores
+
+
+        if __name__ == "__main__":
+            folder = os.path.dirname(os.path.abspath(__file__))
+            names = []
+            for i in range(6):
+                names.append(f"part{i}.bin")
+                with open(os.path.join(folder, names[-1]), "wb") as out:
+                    out.write(bytes(range(256)) * (i + 1))
+            print(scores_of(folder, names))
+        """
+    )
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    assert script_stdout(after, tmp_path / "after", "after.py") == script_stdout(
+        before, tmp_path / "before", "before.py"
+    )
 
 
 FILTERED_TAIL = textwrap.dedent(

@@ -120,12 +120,23 @@ def _item_work(at: LoopAt) -> tuple[list[ast.stmt], list[ast.expr], set[str]]:
             if split is None:
                 raise RewriteError("unexpected code shape: no serial tail")
             return list(split.work), [], item_names
-        *prelude, last = filtered_body(node)  # a filter stays in the parent, serial
+        body = filtered_body(node)  # a filter stays in the parent, serial
+        entered: list[ast.expr] = []
+        if at.shape.wrapper is not None and len(body) == 1 and isinstance(body[0], ast.With):
+            # the whole body is a `with` block the item function enters: what its items read
+            # goes to the worker too, and what they bind (`as f`) is the worker's own
+            block = body[0]
+            entered = [item.context_expr for item in block.items]
+            for item in block.items:
+                if item.optional_vars is not None:
+                    item_names |= bound_names(item.optional_vars)
+            body = block.body
+        *prelude, last = body
         if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-            return prelude, list(last.value.args), item_names
+            return prelude, [*entered, *last.value.args], item_names
         if not isinstance(last, ast.Assign | ast.AugAssign):
             raise RewriteError("unexpected code shape: `last` is not an Assign or AugAssign")
-        return prelude, [last.value], item_names
+        return prelude, [*entered, last.value], item_names
     comprehension = next(n for n in ast.walk(node) if isinstance(n, ast.ListComp | ast.DictComp))
     if isinstance(comprehension, ast.DictComp):
         return [], [comprehension.key, comprehension.value], {at.shape.target}

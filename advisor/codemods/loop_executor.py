@@ -570,8 +570,6 @@ def _plan_loop(
     before: list[cst.BaseStatement] = []  # statements that go right before the `with`
     helper = ""  # a module-level function that goes before the code holding the loop
     guard: GuardPlan | None = None
-    if factory.crosses_processes and shape.wrapper is not None:
-        return "a loop body inside a `with` block is rewritten onto threads only (yet)"
     if factory.crosses_processes:
         need = _guard_need(at, module)
         if isinstance(need, str):

@@ -145,6 +145,20 @@ UNSAFE_CASES = [
         ),
     ),
     (
+        "progress-bar",
+        """
+        import time
+        from tqdm import tqdm
+        for u in tqdm(urls):
+            out.append(time.sleep(u))
+        """,
+        (
+            "the loop iterates a progress bar (`tqdm.tqdm`): a pool takes every item at once, so "
+            "the bar would count items handed over, not items done (wrap the pool's results "
+            "instead)",
+        ),
+    ),
+    (
         "print-in-callee",
         """
         import time, logging

@@ -91,6 +91,7 @@ class CallKnowledge:
     blocking_io: CallSet = field(default_factory=CallSet)
     ordered_output: CallSet = field(default_factory=CallSet)
     interactive: CallSet = field(default_factory=CallSet)  # waits for a person at the terminal
+    progress_bars: CallSet = field(default_factory=CallSet)  # wrap an iterable, show progress
     releases_gil: CallSet = field(default_factory=CallSet)
     # of those, the calls that keep the GIL for small data (hashlib under 2048 bytes)
     small_data_keeps_gil: CallSet = field(default_factory=CallSet)
@@ -164,6 +165,7 @@ def load_knowledge() -> CallKnowledge:
         blocking_io=_call_set(sets.get("blocking_io", {})),
         ordered_output=_call_set(sets.get("ordered_output", {})),
         interactive=_call_set(sets.get("interactive", {})),
+        progress_bars=_call_set(sets.get("progress_bars", {})),
         releases_gil=_call_set(sets.get("releases_gil", {})),
         small_data_keeps_gil=_call_set(sets.get("small_data_keeps_gil", {})),
         cpu_bound=_call_set(sets.get("cpu_bound", {})),

@@ -40,6 +40,20 @@ def _early_exits(body: list[ast.stmt]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _progress_bar(iterable: ast.expr, facts: ModuleFacts) -> list[str]:
+    """A loop over a progress bar (``for url in tqdm(urls)``): a pool takes every item at once,
+    so the bar would count items handed over, not items done, and print other lines."""
+    if not isinstance(iterable, ast.Call):
+        return []
+    qualified = facts.resolver.qualify(iterable.func)
+    if qualified is None or not facts.knowledge.progress_bars.matches(qualified):
+        return []
+    return [
+        f"the loop iterates a progress bar (`{qualified}`): a pool takes every item at once, so "
+        "the bar would count items handed over, not items done (wrap the pool's results instead)"
+    ]
+
+
 def effect_reasons(effects: Effects) -> list[str]:
     reasons = [
         f"per-item work produces ordered output (`{name}`): concurrent items would interleave it"
@@ -63,6 +77,7 @@ def for_loop_doubts(
     if loop.orelse:
         reasons.append("the loop has an `else` clause that depends on how it ends")
     reasons += _early_exits(loop.body)
+    reasons += _progress_bar(loop.iter, facts)
     # With a serial tail (output, counters, several results after the work: loop fission) only
     # the work runs concurrently; the tail keeps its order and may carry its own totals.
     # ``split``: does the rule's rewrite split the loop so (pools and CA104's gather do; CA302's
@@ -108,6 +123,9 @@ def comprehension_doubts(
     use = NameUse()
     use.visit(comprehension)
     reasons = [f"`{n}` is assigned with `:=` inside the comprehension" for n in sorted(use.writes)]
+    generators = getattr(comprehension, "generators", [])
+    if generators:
+        reasons += _progress_bar(generators[0].iter, facts)
     functions, cls = facts.surroundings(comprehension)
     proof = facts.proof(cooperative=cooperative)
     doubts = proof.comprehension_doubts(comprehension, functions, cls)  # type: ignore[arg-type]

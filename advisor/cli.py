@@ -204,31 +204,38 @@ def _attach_alone(
     *, script: str | None, module: str | None, apply: bool, load_profile: str | None, scalene: bool
 ) -> None:
     """--pid samples a process that is already running: nothing to start, re-run or replay."""
-    given = {
-        "a script": script is not None,
-        "-m": module is not None,
-        "--apply (a process's run cannot be repeated: profile its script to verify)": apply,
-        "--load-profile": load_profile is not None,
-        "--profiler scalene (only py-spy attaches)": scalene,
-    }
-    clash = [name for name, used in given.items() if used]
-    if clash:
-        raise UsageError(f"--pid attaches to a running process; it takes no {', '.join(clash)}")
+    _refuse_beside(
+        "--pid attaches to a running process",
+        {
+            "a script": script is not None,
+            "-m": module is not None,
+            "--apply (a process's run cannot be repeated: profile its script to verify)": apply,
+            "--load-profile": load_profile is not None,
+            "--profiler scalene (only py-spy attaches)": scalene,
+        },
+    )
 
 
 def _nothing_runs(
     *, apply: bool, module: str | None, save_profile: str | None, args: list[str] | None
 ) -> None:
     """--load-profile replays a run: the options that run something have no place beside it."""
-    running = {
-        "--apply": apply,
-        "-m": module is not None,
-        "--save-profile": save_profile is not None,
-        "script arguments": bool(args),
-    }
-    clash = [name for name, used in running.items() if used]
+    _refuse_beside(
+        "--load-profile runs nothing",
+        {
+            "--apply": apply,
+            "-m": module is not None,
+            "--save-profile": save_profile is not None,
+            "script arguments": bool(args),
+        },
+    )
+
+
+def _refuse_beside(option: str, given: dict[str, bool]) -> None:
+    """One line naming every option given that ``option`` leaves no place for."""
+    clash = [name for name, used in given.items() if used]
     if clash:
-        raise UsageError(f"--load-profile runs nothing; it takes no {', '.join(clash)}")
+        raise UsageError(f"{option}; it takes no {', '.join(clash)}")
 
 
 @app.command()

@@ -263,13 +263,18 @@ def output_masks_for(script: str, given: Sequence[str] = ()) -> tuple[str, ...]:
     folder = Path(script).parent
     config = find_config(folder if folder.exists() else Path.cwd())
     for pattern in given:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise UsageError(
-                f"--ignore-output {pattern!r} is not a regular expression: {exc}"
-            ) from None
+        error = _regex_error(pattern)
+        if error is not None:
+            raise UsageError(f"--ignore-output {pattern!r} is not a regular expression: {error}")
     return tuple(dict.fromkeys((*config.ignore_output, *given)))
+
+
+def _regex_error(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
 
 
 def _regexes(pyproject: Path, key: str, value: Any) -> tuple[str, ...]:
@@ -277,10 +282,9 @@ def _regexes(pyproject: Path, key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _fail(pyproject, key, expected)
     for pattern in value:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise _fail(pyproject, key, f"{expected} ({pattern!r}: {exc})") from None
+        error = _regex_error(pattern)
+        if error is not None:
+            raise _fail(pyproject, key, f"{expected} ({pattern!r}: {error})")
     return tuple(value)
 
 

@@ -291,7 +291,7 @@ def record_profile(
     """Run the script under the profiler: what it measured, and the machine facts the advice
     needs (cores, the cores others leave free, the pools' overheads here)."""
     if request.pid is not None:
-        return _attached_profile(request, on_notice)
+        return _attached_profile(request, request.pid)
     target = target_of(request)
     # what other programs use now, before ours starts (the load average lags by a minute)
     busy_before = busy_fraction() if not request.settings.free_cores else None
@@ -306,18 +306,15 @@ def record_profile(
     if profile is None:
         reason = failure or _profiler_failure(run)
         raise ScriptFailed(f"{reason}; nothing was measured")
-    # once per machine, then from the cache
-    settings = request.settings
-    cores = settings.core_count()
-    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
-    free = settings.free_cores
+    cores = request.settings.core_count()
+    free = request.settings.free_cores
     if not free and busy_before is not None:
         free = free_cores(cores, busy_before * cores, 0.0)
     elif not free and hasattr(os, "getloadavg"):
         free = free_cores(cores, os.getloadavg()[0])
     return ProfileSession(
         profile=profile,
-        machine=Machine(cores=cores, free_cores=free, overheads=overheads),
+        machine=_machine(request, free),
         sources=source_digests(user_files(profile) or [profile.script]),
         timed_out=run.timed_out,
         failure=failure,
@@ -326,22 +323,26 @@ def record_profile(
     )
 
 
-def _attached_profile(request: ProfileRequest, on_notice: Callable[[str], None]) -> ProfileSession:
-    """Sample the running process ``request.pid`` (advisor/profiling/attach.py)."""
-    assert request.pid is not None
-    profile, target = attach_with_pyspy(request.pid, request.duration)
-    settings = request.settings
-    cores = settings.core_count()
-    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
+def _attached_profile(request: ProfileRequest, pid: int) -> ProfileSession:
+    """Sample the running process ``pid`` (advisor/profiling/attach.py)."""
+    profile, target = attach_with_pyspy(pid, request.duration)
     # the load now includes the process itself: what others leave free cannot be told apart
-    free = settings.free_cores or float(cores)
     return ProfileSession(
         profile=profile,
-        machine=Machine(cores=cores, free_cores=free, overheads=overheads),
+        machine=_machine(request, request.settings.free_cores),
         sources=source_digests(user_files(profile)),
         python=target.interpreter.executable,
         python_version=target.interpreter.version_text,
     )
+
+
+def _machine(request: ProfileRequest, free: float) -> Machine:
+    """The machine facts the advice needs: its cores, the cores others left free (all, when
+    unknown) and the pools' overheads here (measured once per machine, then from the cache)."""
+    settings = request.settings
+    cores = settings.core_count()
+    overheads = load_overheads(cores=cores) if request.measure_overheads else settings.overheads
+    return Machine(cores=cores, free_cores=free or float(cores), overheads=overheads)
 
 
 def advise_profile(

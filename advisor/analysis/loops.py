@@ -106,7 +106,7 @@ def _literal_length(iterable: ast.expr) -> int | None:
     return None
 
 
-def _static_length(iterable: ast.expr, constants: dict[str, int]) -> int | None:
+def _static_length(iterable: ast.expr, facts: ModuleFacts) -> int | None:
     """How many items the source says a loop takes: a literal, or ``range`` of whole numbers
     and module constants (``range(1, PAGES + 1)`` after ``PAGES = 8``)."""
     literal = _literal_length(iterable)
@@ -114,13 +114,12 @@ def _static_length(iterable: ast.expr, constants: dict[str, int]) -> int | None:
         return literal
     if not (
         isinstance(iterable, ast.Call)
-        and isinstance(iterable.func, ast.Name)
-        and iterable.func.id == "range"
+        and facts.resolver.qualify(iterable.func) == "builtins.range"
         and 1 <= len(iterable.args) <= 3
         and not iterable.keywords
     ):
         return None
-    bounds = [_whole_number(a, constants) for a in iterable.args]
+    bounds = [_whole_number(a, facts.constants) for a in iterable.args]
     if any(b is None for b in bounds):
         return None
     try:
@@ -158,7 +157,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         target = ast.unparse(node.target)
         effects = analyzer.effects_of(node.body)
         literal = _literal_length(node.iter)
-        static = _static_length(node.iter, facts.constants)
+        static = _static_length(node.iter, facts)
         coordinates = coordinating_call(bound_names(node.target), node.body)
         shape = "for"
     elif isinstance(node, ast.While):
@@ -177,7 +176,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         effects = analyzer.effects_of(elements)
         first = comprehension.generators[0].iter  # type: ignore[attr-defined]
         literal = _literal_length(first)
-        static = _static_length(first, facts.constants)
+        static = _static_length(first, facts)
         targets = {t for g in comprehension.generators for t in bound_names(g.target)}  # type: ignore[attr-defined]
         coordinates = coordinating_call(targets, elements)
         shape = "comprehension"

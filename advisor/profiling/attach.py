@@ -159,8 +159,7 @@ def _start_samplers(
     samplers = []
     # concadvise: ignore[CA101]: it starts the samplers (Popen); they run together
     for name, flags in SAMPLER_FLAGS.items():
-        command = [*sampler_command(pyspy, pid, rate, flags, str(state / f"{name}.txt"))]
-        command[2:2] = ["--duration", str(seconds)]
+        command = sampler_command(pyspy, pid, rate, flags, str(state / f"{name}.txt"), seconds)
         with open(state / f"{name}.err", "wb") as err:
             samplers.append(
                 subprocess.Popen(

@@ -156,10 +156,19 @@ def launcher_command(state_dir: str, pyspy: str, rate: int, command: Sequence[st
     return [sys.executable, "-P", "-c", code, state_dir, pyspy, str(rate), *command]
 
 
-def sampler_command(pyspy: str, pid: int, rate: int, flags: Sequence[str], out: str) -> list[str]:
+def sampler_command(
+    pyspy: str,
+    pid: int,
+    rate: int,
+    flags: Sequence[str],
+    out: str,
+    duration: int | None = None,
+) -> list[str]:
+    """``duration``: seconds to sample (an attached process); None: until the process ends."""
     return [
         pyspy,
         "record",
+        *(["--duration", str(duration)] if duration is not None else []),
         "--pid",
         str(pid),
         "--nonblocking",

@@ -1033,3 +1033,33 @@ def test_an_async_with_body_that_does_more_than_collect_is_refused() -> None:
         """
     )
     assert "its body is not one collecting statement" in _refusal(source, "CA104", "for")
+
+
+def test_a_filtering_continue_after_the_await_is_safe_and_runs_the_same(tmp_path: Path) -> None:
+    before = _code(
+        """
+        import asyncio
+
+
+        async def fetch(n):
+            await asyncio.sleep(0.01)
+            return n % 3
+
+
+        async def main():
+            total = 0
+            for n in range(30):
+                value = await fetch(n)
+                if not value:
+                    continue
+                total += value
+            return total
+
+
+        print(asyncio.run(main()))
+        """
+    )
+    assert _finding(before, "CA104").fix_safety == "safe"
+    after = _fix(before, "CA104")
+    assert "        if not value:\n            continue\n        total += value\n" in after
+    assert _run(tmp_path, "after.py", after) == _run(tmp_path, "before.py", before)

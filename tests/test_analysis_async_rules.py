@@ -63,6 +63,9 @@ MUST_FLAG: dict[str, list[list[Row]]] = {
         [("CA301", 5, 5, "to_thread", "none")],
         [("CA301", 5, 5, "to_thread", "unsafe")],
         [("CA301", 8, 8, "asyncio_sleep", "safe")],
+        # objects.toml: `self.session` made in `__init__`; a connection passed in, annotated
+        [("CA301", 9, 9, "to_thread", "none")],
+        [("CA301", 5, 5, "to_thread", "unsafe")],
     ],
     "CA104": [
         [("CA104", 7, 9, "asyncio_gather", "safe")],
@@ -70,8 +73,9 @@ MUST_FLAG: dict[str, list[list[Row]]] = {
         # while one runs, and source cannot tell a pool from a connection
         [("CA104", 6, 6, "asyncio_gather", "unsafe")],
         [("CA104", 7, 8, "asyncio_gather", "safe")],
-        # aiohttp's own shape: the `async with` block is the whole body
-        [("CA104", 9, 11, "asyncio_gather", "safe")],
+        # aiohttp's own shape: the `async with` block is the whole body, on a session whose
+        # cookie jar every item shares (a doubt a run settles)
+        [("CA104", 9, 11, "asyncio_gather", "unsafe")],
     ],
     "CA302": [
         [("CA302", 11, 11, "asyncio_gather", "unsafe")],
@@ -303,7 +307,7 @@ def test_serial_await_message() -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        (  # out.append(await ...)
+        (  # out.append(await ...) on a client every item shares: its cookie jar is a doubt
             """
             import httpx
             async def fetch_all(client: httpx.AsyncClient, urls):
@@ -312,13 +316,24 @@ def test_serial_await_message() -> None:
                     out.append(await client.get(url))
                 return out
             """,
+            [("CA104", 5, 6, "asyncio_gather", "unsafe")],
+        ),
+        (  # out.append(await ...)
+            """
+            async def fetch(url): ...
+            async def fetch_all(urls):
+                out = []
+                for url in urls:
+                    out.append(await fetch(url))
+                return out
+            """,
             [("CA104", 5, 6, "asyncio_gather", "safe")],
         ),
         (  # a dict comprehension
             """
-            import httpx
-            async def sizes(client: httpx.AsyncClient, urls):
-                return {url: await client.head(url) for url in urls}
+            async def head(url): ...
+            async def sizes(urls):
+                return {url: await head(url) for url in urls}
             """,
             [("CA104", 4, 4, "asyncio_gather", "safe")],
         ),
@@ -352,12 +367,12 @@ def test_serial_await_message() -> None:
         ),
         (  # only the inner loop awaits per item
             """
-            import httpx
-            async def grid(client: httpx.AsyncClient, rows, cols):
+            async def cell(r, c): ...
+            async def grid(rows, cols):
                 out = []
                 for r in rows:
                     for c in cols:
-                        out.append(await client.get(r, c))
+                        out.append(await cell(r, c))
                 return out
             """,
             [("CA104", 6, 7, "asyncio_gather", "safe")],
@@ -371,10 +386,10 @@ def test_serial_await_loops(code: str, expected: list[Row]) -> None:
 def test_serial_await_unsafe_reasons_name_the_problem() -> None:
     finding = only(
         """
-        import httpx
-        async def show(client: httpx.AsyncClient, urls):
+        async def fetch(url): ...
+        async def show(urls):
             for url in urls:
-                response = await client.get(url)
+                response = await fetch(url)
                 print(response.status_code)
         """,
         "CA104",

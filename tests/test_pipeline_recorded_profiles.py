@@ -58,7 +58,8 @@ EXPECTED: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
         [("CA103", 38, "native", "thread_pool", "safe", 2, 1.87)],
         [
             "serial loop (95% of the run, 160 items) runs native code 100% of its time "
-            "(`hashlib.sha256`): 2 threads would make the whole run ~1.9x faster"
+            "(`hashlib._Hash().update`, `hashlib.sha256`): 2 threads would make the whole run "
+            "~1.9x faster"
         ],
     ),
     "async_fetch_prices": (

@@ -27,7 +27,13 @@ from advisor.analysis.loop_rules import MIN_STATIC_ITEMS
 from advisor.model import Finding
 from advisor.syntax.bindings import dotted_name
 from advisor.syntax.item_flow import MUTATING_METHODS
-from advisor.syntax.scopes import Scope, int_value, module_constants, scope_of
+from advisor.syntax.scopes import (
+    Scope,
+    instance_attributes,
+    int_value,
+    module_constants,
+    scope_of,
+)
 from advisor.syntax.sites import node_shape, site_of
 from advisor.syntax.source import Source
 from advisor.syntax.statements import FUNCTIONS
@@ -220,14 +226,23 @@ class AsyncChecker:
         self.statement_calls: set[int] = set()  # calls that are a whole expression statement
         self._remembered: dict[tuple[str, int], Any] = {}
         self._loop: EventLoop | str | None = None  # the module's event-loop library, once read
+        self._method_class: dict[int, ast.ClassDef] = {}  # a class's own methods, by id
 
     # ---------------------------------------------------------------- scopes and resolution
 
     def scope(self, frame: Frame) -> Scope:
         if frame.scope is None:
             assert frame.parent is not None and frame.node is not None
-            frame.scope = scope_of(frame.node, self.scope(frame.parent))
+            enclosing = self.scope(frame.parent)
+            cls = self._method_class.get(id(frame.node))
+            attributes = None if cls is None else self._class_attributes(cls, enclosing)
+            frame.scope = scope_of(frame.node, enclosing, attributes)
         return frame.scope
+
+    def _class_attributes(self, cls: ast.ClassDef, enclosing: Scope) -> dict[str, str]:
+        return self.remember(
+            "instance_attributes", cls, lambda: instance_attributes(cls, enclosing)
+        )
 
     def qualify(self, expr: ast.expr) -> str | None:
         return self.scope(self.frame).resolver.qualify(expr)
@@ -276,6 +291,7 @@ class AsyncChecker:
             ast.With: self._plan_with,
             ast.Expr: self._plan_expression_statement,
             ast.Call: self._plan_call,
+            ast.ClassDef: self._plan_class,
         }
         stack: list[Step] = [tree]
         while stack:
@@ -334,7 +350,10 @@ class AsyncChecker:
         return [*self._signature(node.args), (self._push_frame, node), node.body,
                 (self._pop_frame, None)]  # fmt: skip
 
-    # a class body runs where the class statement is: it stays in the enclosing frame
+    def _plan_class(self, node: ast.ClassDef) -> list[Step | None]:
+        # a class body runs where the class statement is: it stays in the enclosing frame
+        self._method_class.update((id(m), node) for m in node.body if isinstance(m, FUNCTIONS))
+        return list(ast.iter_child_nodes(node))
 
     def _plan_await(self, node: ast.Await) -> list[Step | None]:
         if isinstance(node.value, ast.Call):

@@ -134,7 +134,11 @@ def _groups(data: dict[str, Any]) -> tuple[CallGroup, ...]:
                 prefixes=tuple(group.get("prefixes", ())),
                 exceptions=frozenset(group.get("exceptions", ())),
             )
-            groups.append(CallGroup(section, level, group["reason"], calls))
+            # a group may say a run settles it where its section cannot (`checkable`)
+            checked = group.get("checkable", False)
+            groups.append(
+                CallGroup(section, "checkable" if checked else level, group["reason"], calls)
+            )
     return tuple(groups)
 
 

@@ -17,8 +17,10 @@ from advisor.analysis.knowledge import CallKnowledge
 from advisor.syntax.bindings import bound_in, dotted_name, parameters, walk_scope
 from advisor.syntax.item_flow import MUTATING_METHODS
 from advisor.syntax.resolve import NameResolver
+from advisor.syntax.scopes import FunctionScopes
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+Enclosing = tuple[FunctionNode, ...]  # the functions around a loop, outermost first
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,26 +48,59 @@ class EffectAnalyzer:
     tree: ast.Module
     resolver: NameResolver
     knowledge: CallKnowledge
-    functions: dict[str, FunctionNode] = field(default_factory=dict)
+    scopes: FunctionScopes
     _memo: dict[str, Effects] = field(default_factory=dict)
+    _resolvers: dict[int, NameResolver] = field(default_factory=dict)  # by innermost function
 
-    def __post_init__(self) -> None:
-        for statement in self.tree.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions[statement.name] = statement
+    @property
+    def functions(self) -> dict[str, FunctionNode]:
+        """The module's own functions, by name."""
+        return self.scopes.module.functions
 
     def function_effects(self, name: str) -> Effects:
         if name in self._memo:
             return self._memo[name]
         self._memo[name] = Effects()  # guards recursion
         function = self.functions[name]
-        effects = self._collect(function.body, function)
+        resolver = self._objects_seen_in((function,))
+        made_here = bound_in(function.body)  # its own objects, made on every call
+        effects = self._collect(function.body, function, resolver, made_here)
         self._memo[name] = effects
         return effects
 
-    def effects_of(self, nodes: ast.AST | Iterable[ast.AST]) -> Effects:
-        """Effects of running ``nodes`` (a loop body, an expression) in place."""
-        return self._collect([nodes] if isinstance(nodes, ast.AST) else nodes, None)
+    def effects_of(self, nodes: ast.AST | Iterable[ast.AST], within: Enclosing = ()) -> Effects:
+        """Effects of running ``nodes`` (a loop body, an expression) in place, inside the
+        functions ``within`` (whose locals name objects: ``s.get(url)`` in ``with
+        requests.Session() as s``)."""
+        nodes = [nodes] if isinstance(nodes, ast.AST) else list(nodes)
+        resolver = self._objects_seen_in(within)
+        return self._collect(nodes, None, resolver, bound_in(nodes))
+
+    def _objects_seen_in(self, within: Enclosing) -> NameResolver:
+        """The module's names, plus the locals and attributes holding an object of a known
+        type (objects.toml). Other locals stay unresolved: a local bound to any call's result
+        (``q = numpy.linalg.pinv(a)``) would make ``q.item()`` look like numpy.linalg's."""
+        if not within:
+            return self.resolver
+        key = id(within[-1])
+        resolver = self._resolvers.get(key)
+        if resolver is None:
+            scope = self.scopes.of(within).resolver
+            known = self.knowledge.object_types
+            aliases = self.resolver.aliases | {
+                name: kind
+                for name, kind in scope.aliases.items()
+                if kind in known and name not in self.resolver.aliases
+            }
+            attributes = {name: k for name, k in scope.attributes.items() if k in known}
+            resolver = self._resolvers[key] = NameResolver(
+                aliases,
+                self.resolver.defined - aliases.keys(),
+                attributes,
+                self.resolver.made,
+                self.resolver.returns,
+            )
+        return resolver
 
     def classify_call(self, qualified: str) -> Effects:
         k = self.knowledge
@@ -77,7 +112,15 @@ class EffectAnalyzer:
             cpu=one if k.cpu_bound.matches(qualified) else frozenset(),
         )
 
-    def _collect(self, nodes: Iterable[ast.AST], function: FunctionNode | None) -> Effects:
+    def _collect(
+        self,
+        nodes: Iterable[ast.AST],
+        function: FunctionNode | None,
+        resolver: NameResolver,
+        made_here: set[str],
+    ) -> Effects:
+        """``made_here``: the names this code binds itself, so that an object they hold is its
+        own (a connection it opens), not one every item shares."""
         effects = Effects()
         locals_ = _locals_and_globals(function) if function is not None else None
         params = set(parameters(function.args, packed=False)) if function is not None else set()
@@ -88,7 +131,7 @@ class EffectAnalyzer:
         for node in nodes:
             if isinstance(node, ast.Call):
                 if not self._makes_a_coroutine_only(node, run):
-                    effects = effects | self._call_effects(node)
+                    effects = effects | self._call_effects(node, resolver, made_here)
                 if locals_ is not None:
                     writes |= _mutation_of(node, locals_, params, where)
             elif isinstance(node, ast.Global):
@@ -114,9 +157,15 @@ class EffectAnalyzer:
             self.resolver.qualify(node.func) is None
         )
 
-    def _call_effects(self, node: ast.Call) -> Effects:
-        qualified = self.resolver.qualify(node.func)
+    def _call_effects(self, node: ast.Call, resolver: NameResolver, made_here: set[str]) -> Effects:
+        qualified = resolver.qualify(node.func)
         if qualified is not None:
+            if self.knowledge.one_at_a_time.matches(qualified) and not _made_here(
+                node.func, made_here
+            ):
+                # one conversation (a socket, a cursor, a hash): its calls overlap only on
+                # objects of their own, made here, not on one every item shares
+                return Effects()
             effects = self.classify_call(qualified)
             if (
                 effects.native
@@ -128,6 +177,17 @@ class EffectAnalyzer:
         if isinstance(node.func, ast.Name) and node.func.id in self.functions:
             return self.function_effects(node.func.id)
         return Effects()
+
+
+def _made_here(func: ast.expr, made_here: set[str]) -> bool:
+    """Is the object whose method ``func`` is made by this code: a name it binds, or a call in
+    the same expression (``sqlite3.connect(p).execute(q)``)?"""
+    receiver = func.value if isinstance(func, ast.Attribute) else func
+    while isinstance(receiver, ast.Attribute | ast.Subscript):
+        receiver = receiver.value
+    if isinstance(receiver, ast.Call):
+        return True
+    return isinstance(receiver, ast.Name) and receiver.id in made_here
 
 
 # CPython's HASHLIB_GIL_MINSIZE: hashlib hashes smaller buffers with the GIL held.

@@ -11,7 +11,7 @@ from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.independence import IndependenceProof
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.syntax.resolve import NameResolver, build_resolver
-from advisor.syntax.scopes import module_constants
+from advisor.syntax.scopes import FunctionScopes, Scope, module_constants
 from advisor.syntax.source import Source
 
 
@@ -42,7 +42,7 @@ class ModuleFacts:
         if proof is None:
             proof = self._lazy.proofs[cooperative] = IndependenceProof(
                 self.source.tree,
-                self.resolver,
+                self.effects.scopes,
                 load_concurrency_knowledge(),
                 cooperative=cooperative,
             )
@@ -86,10 +86,13 @@ class _Lazy:
 
 
 def module_facts(source: Source, knowledge: CallKnowledge) -> ModuleFacts:
-    resolver = build_resolver(source.tree)
+    tree = source.tree
+    resolver = build_resolver(tree, knowledge.instance_types)
+    functions = {s.name: s for s in tree.body if isinstance(s, FunctionNode)}
+    scopes = FunctionScopes(tree, Scope(resolver, functions))
     return ModuleFacts(
         source=source,
         knowledge=knowledge,
         resolver=resolver,
-        effects=EffectAnalyzer(source.tree, resolver, knowledge),
+        effects=EffectAnalyzer(tree, resolver, knowledge, scopes),
     )

@@ -29,7 +29,7 @@ from advisor.analysis.concurrency_knowledge import ConcurrencyKnowledge
 from advisor.syntax.bindings import bindings, dotted_name, parameters, target_names
 from advisor.syntax.item_flow import MUTATING_METHODS
 from advisor.syntax.resolve import NameResolver
-from advisor.syntax.scopes import Scope, scope_of
+from advisor.syntax.scopes import FunctionScopes, Scope, statements_in
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -102,7 +102,7 @@ class IndependenceProof:
     def __init__(
         self,
         tree: ast.Module,
-        resolver: NameResolver,
+        scopes: FunctionScopes,
         knowledge: ConcurrencyKnowledge,
         *,
         cooperative: bool = False,
@@ -112,25 +112,21 @@ class IndependenceProof:
         # (thread-bound, thread-local, not thread-safe) is the same for all of them
         self.cooperative = cooperative
         self.tree = tree
-        self.module_scope = Scope(resolver=resolver, functions={})
-        self.functions: dict[str, FunctionNode] = {}
-        self.classes: dict[str, ast.ClassDef] = {}
-        for statement in tree.body:
-            if isinstance(statement, FunctionNode):
-                self.functions[statement.name] = statement
-            elif isinstance(statement, ast.ClassDef):
-                self.classes[statement.name] = statement
-        self.module_scope.functions.update(self.functions)
+        self.scopes = scopes
+        self.module_scope = scopes.module
+        self.functions: dict[str, FunctionNode] = scopes.module.functions
+        self.classes: dict[str, ast.ClassDef] = {
+            s.name: s for s in tree.body if isinstance(s, ast.ClassDef)
+        }
         # a method name some class of the module defines is not trusted by name alone
         self.defined_methods = frozenset(
             item.name
-            for cls in ast.walk(tree)
+            for cls in statements_in(tree.body)
             if isinstance(cls, ast.ClassDef)
             for item in cls.body
             if isinstance(item, FunctionNode)
         )
         self._summaries: dict[int, _Summary] = {}
-        self._scopes: dict[int, Scope] = {}
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -165,13 +161,7 @@ class IndependenceProof:
     # -- the walk ----------------------------------------------------------------------------
 
     def _scope(self, functions: Sequence[FunctionNode]) -> Scope:
-        scope = self.module_scope
-        for function in reversed(functions):  # outermost first
-            key = id(function)
-            if key not in self._scopes:
-                self._scopes[key] = scope_of(function, scope)
-            scope = self._scopes[key]
-        return scope
+        return self.scopes.of(functions[::-1])  # given innermost first
 
     def _judge_work(
         self,

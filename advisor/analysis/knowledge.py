@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from advisor.analysis.object_types import (
+    ObjectCalls,
+    ObjectType,
+    instance_types,
+    object_calls,
+    object_type,
+)
+
 _CALL_SET_KEYS = ("calls", "prefixes", "exceptions")
 
 
@@ -23,13 +31,25 @@ class CallSet:
     calls: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     exceptions: frozenset[str] = frozenset()
+    # names under these match only when listed in `calls` (an object's other methods)
+    exception_prefixes: tuple[str, ...] = ()
+    # every public method of these objects matches (`boto3.client().` + `get_object`), not an
+    # attribute chain (`client.meta.region_name`)
+    instance_prefixes: tuple[str, ...] = ()
 
     def matches(self, qualified_name: str) -> bool:
         if qualified_name in self.exceptions:
             return False
         if qualified_name in self.calls:
             return True
-        return qualified_name.startswith(self.prefixes) if self.prefixes else False
+        if self.instance_prefixes and qualified_name.startswith(self.instance_prefixes):
+            method = qualified_name.rpartition("().")[2]
+            return method.isidentifier() and not method.startswith("_")
+        if not self.prefixes or (
+            self.exception_prefixes and qualified_name.startswith(self.exception_prefixes)
+        ):
+            return False
+        return qualified_name.startswith(self.prefixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,10 @@ class PoolKnowledge:
 @dataclass(frozen=True, slots=True)
 class CallKnowledge:
     blocking_io: CallSet = field(default_factory=CallSet)
+    # methods of an object that is one conversation (a socket, a cursor, a hash): they block or
+    # release the GIL, but a loop of them on one shared object cannot overlap (objects.toml,
+    # use = "sequential")
+    one_at_a_time: CallSet = field(default_factory=CallSet)
     ordered_output: CallSet = field(default_factory=CallSet)
     interactive: CallSet = field(default_factory=CallSet)  # waits for a person at the terminal
     progress_bars: CallSet = field(default_factory=CallSet)  # wrap an iterable, show progress
@@ -100,12 +124,26 @@ class CallKnowledge:
     async_replacements: tuple[AsyncReplacement, ...] = ()
     default_replacement: AsyncReplacement = _TO_THREAD
     pools: PoolKnowledge = field(default_factory=PoolKnowledge)
+    # what each maker call returns, by type (objects.toml):
+    # "sqlite3.connect()" -> "sqlite3.Connection()"
+    instance_types: dict[str, str] = field(default_factory=dict)
+    # the instances objects.toml knows, spelled as the resolver does: "requests.Session()"
+    object_types: frozenset[str] = frozenset()
 
     def blocks_in_async(self, qualified_name: str) -> bool:
         """Would this call stall an event loop? Waiting calls, and the brief fork/exec ones."""
         return self.blocking_io.matches(qualified_name) or self.blocks_event_loop.matches(
             qualified_name
         )
+
+    def on_blocking_result(self, qualified_name: str) -> bool:
+        """``requests.get(u).json()`` (or ``r.json()`` after ``r = requests.get(u)``): a method of
+        what a blocking call returned, which is that call's finding, not one of its own, unless
+        objects.toml says the method waits itself (``socket.create_connection().recv``)."""
+        receiver, _, _ = qualified_name.rpartition("()")
+        if not receiver or not self.blocks_in_async(receiver):
+            return False
+        return qualified_name not in self.blocking_io.calls
 
     def replacement_in_async(self, qualified_name: str) -> AsyncReplacement:
         """What replaces this blocking call inside ``async def``: its entry, else the default."""
@@ -130,6 +168,21 @@ def _call_set(table: dict[str, list[str]]) -> CallSet:
     )
 
 
+def _with_objects(blocking: CallSet, objects: ObjectCalls) -> CallSet:
+    """The blocking calls with the objects' methods that wait (and of an object, no other)."""
+    return CallSet(
+        calls=blocking.calls | objects.blocking,
+        prefixes=blocking.prefixes,
+        exceptions=blocking.exceptions | objects.not_blocking,
+        exception_prefixes=objects.instances,
+        instance_prefixes=objects.every_method,
+    )
+
+
+def _with_native(native: CallSet, objects: ObjectCalls) -> CallSet:
+    return CallSet(native.calls | objects.releases_gil, native.prefixes, native.exceptions)
+
+
 @functools.cache
 def load_knowledge() -> CallKnowledge:
     """Merge every knowledge file shipped in the ``advisor.rules`` package (read once: it is
@@ -138,6 +191,7 @@ def load_knowledge() -> CallKnowledge:
     replacements: list[AsyncReplacement] = []
     default = _TO_THREAD
     pools: dict[str, list[str]] = {}
+    objects: list[ObjectType] = []
     min_iterations = PoolKnowledge.min_iterations
     folder = resources.files("advisor.rules").joinpath("knowledge")
     # concadvise: ignore[CA102]: a few small files, once per process (~1 ms)
@@ -153,6 +207,9 @@ def load_knowledge() -> CallKnowledge:
                     else:
                         pools.setdefault(key, []).extend(value)
                 continue
+            if section == "object_types":
+                objects += [object_type(entry) for entry in table]
+                continue
             if section == "async_replacements":
                 replacements += [AsyncReplacement(**item) for item in table.get("map", ())]
                 if "default" in table:
@@ -161,12 +218,14 @@ def load_knowledge() -> CallKnowledge:
             merged = sets.setdefault(section, {key: [] for key in _CALL_SET_KEYS})
             for key in _CALL_SET_KEYS:
                 merged[key].extend(table.get(key, ()))
+    calls = object_calls(objects)
     return CallKnowledge(
-        blocking_io=_call_set(sets.get("blocking_io", {})),
+        blocking_io=_with_objects(_call_set(sets.get("blocking_io", {})), calls),
+        one_at_a_time=CallSet(calls=calls.one_at_a_time),
         ordered_output=_call_set(sets.get("ordered_output", {})),
         interactive=_call_set(sets.get("interactive", {})),
         progress_bars=_call_set(sets.get("progress_bars", {})),
-        releases_gil=_call_set(sets.get("releases_gil", {})),
+        releases_gil=_with_native(_call_set(sets.get("releases_gil", {})), calls),
         small_data_keeps_gil=_call_set(sets.get("small_data_keeps_gil", {})),
         cpu_bound=_call_set(sets.get("cpu_bound", {})),
         blocks_event_loop=_call_set(sets.get("blocks_event_loop", {})),
@@ -179,4 +238,6 @@ def load_knowledge() -> CallKnowledge:
             },
             min_iterations=min_iterations,
         ),
+        instance_types=instance_types(objects),
+        object_types=frozenset(f"{t.type}()" for t in objects),
     )

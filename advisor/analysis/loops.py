@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from advisor.analysis.effects import Enclosing, FunctionNode
 from advisor.analysis.facts import ModuleFacts
 from advisor.analysis.independence import Doubt
 from advisor.analysis.safety import comprehension_doubts, for_loop_doubts
@@ -39,6 +40,7 @@ class _RawLoop:
     node: ast.stmt
     comprehension: ast.expr | None
     function: str | None
+    within: Enclosing  # the functions around it, outermost first
     scope: ScopeNames
     outer_loop: ast.stmt | None  # the outermost loop around it in the same scope
 
@@ -46,17 +48,18 @@ class _RawLoop:
 class _LoopCollector(ast.NodeVisitor):
     def __init__(self) -> None:
         self.loops: list[_RawLoop] = []
-        self._functions: list[str] = []
+        self._functions: list[FunctionNode] = []
         self._scopes: list[ScopeNames] = [ScopeNames()]
         self._open_loops: list[list[ast.stmt]] = [[]]  # per scope, outermost first
 
     def _record(self, node: ast.stmt, comprehension: ast.expr | None = None) -> None:
-        function = self._functions[-1] if self._functions else None
+        function = self._functions[-1].name if self._functions else None
         outer = self._open_loops[-1][0] if self._open_loops[-1] else None
-        self.loops.append(_RawLoop(node, comprehension, function, self._scopes[-1], outer))
+        within = tuple(self._functions)
+        self.loops.append(_RawLoop(node, comprehension, function, within, self._scopes[-1], outer))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self._functions.append(node.name)
+        self._functions.append(node)
         self._scopes.append(ScopeNames())
         self._open_loops.append([])
         self.generic_visit(node)
@@ -155,7 +158,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
             kept |= bound_names(node.target)
         doubts += [Doubt(r) for r in read_after_reasons(node, raw.scope, raw.outer_loop, kept)]
         target = ast.unparse(node.target)
-        effects = analyzer.effects_of(node.body)
+        effects = analyzer.effects_of(node.body, raw.within)
         literal = _literal_length(node.iter)
         static = _static_length(node.iter, facts)
         coordinates = coordinating_call(bound_names(node.target), node.body)
@@ -163,7 +166,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
     elif isinstance(node, ast.While):
         target, unsupported = "", WHILE_LOOP
         coordinates = None
-        effects = analyzer.effects_of(node.body)
+        effects = analyzer.effects_of(node.body, raw.within)
         shape = "while"
     else:
         comprehension = raw.comprehension
@@ -173,7 +176,7 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         elements = [
             getattr(comprehension, a) for a in ("elt", "key", "value") if hasattr(comprehension, a)
         ]
-        effects = analyzer.effects_of(elements)
+        effects = analyzer.effects_of(elements, raw.within)
         first = comprehension.generators[0].iter  # type: ignore[attr-defined]
         literal = _literal_length(first)
         static = _static_length(first, facts)

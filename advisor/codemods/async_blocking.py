@@ -100,8 +100,7 @@ def _flagged(resolved: ResolvedCall, knowledge: CallKnowledge) -> AsyncReplaceme
     qualified = resolved.qualified
     if not resolved.in_async or qualified is None or not knowledge.blocks_in_async(qualified):
         return None
-    receiver, _, _ = qualified.rpartition("()")
-    if receiver and knowledge.blocks_in_async(receiver):
+    if knowledge.on_blocking_result(qualified):
         return None  # `requests.get(u).json()`: the method of a blocking call's result
     return knowledge.replacement_in_async(qualified)
 

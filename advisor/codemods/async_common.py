@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.codemod.visitors import ImportItem
 
+from advisor.analysis.knowledge import load_knowledge
 from advisor.errors import RewriteError
 from advisor.model import Finding
 from advisor.syntax import bindings as binding_model
@@ -32,7 +33,7 @@ from advisor.syntax.imports import (
 )
 from advisor.syntax.region import Region, region_around
 from advisor.syntax.resolve import build_resolver
-from advisor.syntax.scopes import Scope, module_constants, scope_of
+from advisor.syntax.scopes import Scope, instance_attributes, module_constants, scope_of
 from advisor.syntax.source import Source
 from advisor.syntax.statements import FUNCTIONS
 
@@ -146,15 +147,21 @@ def resolved_calls(
 
     Only the functions around those lines have their scopes resolved; the rest is skipped."""
     tree, lines = parsed.source.tree, parsed.source.lines
-    module = Scope(build_resolver(tree), {}, module_constants(tree))
+    made = load_knowledge().instance_types
+    module = Scope(build_resolver(tree, made), {}, module_constants(tree))
     found: list[ResolvedCall] = []
     stack: list[tuple[ast.AST, Scope, ast.AST | None]] = [(n, module, None) for n in tree.body]
+    classes: dict[int, ast.ClassDef] = {}  # a class's own methods, by id
     while stack:
         node, scope, function = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            classes.update((id(m), node) for m in node.body if isinstance(m, FUNCTIONS))
         if isinstance(node, (*FUNCTIONS, ast.Lambda)):
             if node.lineno > end_line or (node.end_lineno or node.lineno) < line:
                 continue  # decorators and defaults sit on the lines before the body, if at all
-            inner = scope_of(node, scope)
+            cls = classes.get(id(node))
+            attributes = None if cls is None else instance_attributes(cls, scope)
+            inner = scope_of(node, scope, attributes)
             args = node.args
             stack += [(d, scope, function) for d in (*args.defaults, *args.kw_defaults) if d]
             body = node.body if isinstance(node, FUNCTIONS) else [node.body]

@@ -8,13 +8,22 @@ the fixers resolve the same call the same way, from this one reading of each sco
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from advisor.syntax.bindings import bindings, declarations, target_names
 from advisor.syntax.resolve import NameResolver
 from advisor.syntax.statements import FUNCTIONS
 
-__all__ = ["Scope", "annotated_instance", "int_value", "module_constants", "scope_of"]
+__all__ = [
+    "FunctionScopes",
+    "Scope",
+    "annotated_instance",
+    "instance_attributes",
+    "int_value",
+    "module_constants",
+    "scope_of",
+]
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -62,6 +71,14 @@ def _bound_value(value: ast.expr | None, resolver: NameResolver) -> str | None:
     return resolver.qualify(value) if isinstance(value, ast.Call) else None
 
 
+def _instance_value(value: ast.expr | None, resolver: NameResolver) -> str | None:
+    """A known instance: made by a call, or a name that already holds one (``self.s = s``)."""
+    if isinstance(value, ast.Name):
+        qualified = resolver.qualify(value)
+        return qualified if qualified is not None and qualified.endswith("()") else None
+    return _bound_value(value, resolver)
+
+
 def _single_name(targets: list[ast.expr]) -> bool:
     return len(targets) == 1 and isinstance(targets[0], ast.Name)
 
@@ -81,13 +98,118 @@ def _kind(node: ast.AST, imported: str | None, resolver: NameResolver) -> str | 
     return None
 
 
-def scope_of(function: FunctionNode | ast.Lambda, enclosing: Scope) -> Scope:
+def scope_of(
+    function: FunctionNode | ast.Lambda,
+    enclosing: Scope,
+    attributes: dict[str, str] | None = None,
+) -> Scope:
     """The scope inside ``function``: its locals shadow the enclosing scope's names unless every
     binding of a local is the same known instance. Read twice, so that a local made from
     another local (``pool = ctx.Pool()`` after ``ctx = multiprocessing.get_context()``)
-    resolves too."""
+    resolves too. A method of a class is given its class's ``instance_attributes``: its first
+    parameter's attributes resolve to them (``self.session.get``)."""
     first = _scope_reading(function, enclosing, enclosing.resolver)
-    return _scope_reading(function, enclosing, first.resolver)
+    # a second reading sees locals made from locals; with no local instance there are none
+    found = first.resolver.aliases.keys() - enclosing.resolver.aliases.keys()
+    scope = _scope_reading(function, enclosing, first.resolver) if found else first
+    me = _first_parameter(function) if attributes else None
+    if me is None:
+        return scope
+    resolver = scope.resolver
+    mine = {f"{me}.{attribute}": kind for attribute, kind in attributes.items()}  # type: ignore[union-attr]
+    return Scope(
+        NameResolver(
+            resolver.aliases,
+            resolver.defined,
+            resolver.attributes | mine,
+            resolver.made,
+            resolver.returns,
+        ),
+        scope.functions,
+        scope.constants,
+    )
+
+
+def _first_parameter(function: FunctionNode | ast.Lambda) -> str | None:
+    """The instance parameter of a method (``self``): none for a static or class method."""
+    if not isinstance(function, FUNCTIONS):
+        return None
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+            return None
+    positional = [*function.args.posonlyargs, *function.args.args]
+    return positional[0].arg if positional else None
+
+
+def instance_attributes(cls: ast.ClassDef, enclosing: Scope) -> dict[str, str]:
+    """The attributes of the class's instances that hold a known instance in every method:
+    ``self.session = requests.Session()`` in ``__init__`` (or an annotation ``session:
+    requests.Session`` in the class body), when nothing in the class binds it to anything else.
+    Code outside the class is not seen: a subclass or a caller that rebinds the attribute."""
+    kinds: dict[str, str | None] = {}
+
+    def bind(attribute: str, kind: str | None) -> None:
+        kinds[attribute] = kind if kinds.get(attribute, kind) == kind else None
+
+    for statement in cls.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            bind(statement.target.id, annotated_instance(statement.annotation, enclosing.resolver))
+        me = _first_parameter(statement) if isinstance(statement, FUNCTIONS) else None
+        if me is None:
+            continue
+        method = _MethodValues(statement, enclosing)  # type: ignore[arg-type]
+        for node in statements_in(statement.body):
+            if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for attribute in _attributes_of(target, me):
+                    name = attribute.attr  # type: ignore[attr-defined]
+                    plain = len(targets) == 1 and attribute is target
+                    if not plain or isinstance(node, ast.AugAssign) or kinds.get(name, "") is None:
+                        bind(name, None)
+                    elif isinstance(node, ast.AnnAssign):
+                        annotated = annotated_instance(node.annotation, enclosing.resolver)
+                        bind(name, annotated or method.instance(node.value))
+                    else:
+                        bind(name, method.instance(node.value))
+    return {name: kind for name, kind in kinds.items() if kind is not None}
+
+
+class _MethodValues:
+    """What a value assigned in a method is, reading the method's own scope only when the
+    value is one of its local names (most attributes are set from a parameter or a call)."""
+
+    def __init__(self, method: FunctionNode, enclosing: Scope) -> None:
+        self.method, self.enclosing = method, enclosing
+        self._scope: Scope | None = None
+        args = method.args
+        self.annotations = {
+            a.arg: a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+        }
+
+    def instance(self, value: ast.expr | None) -> str | None:
+        if isinstance(value, ast.Call):  # made by an imported maker (a local one is not seen)
+            return _bound_value(value, self.enclosing.resolver)
+        if not isinstance(value, ast.Name):
+            return None
+        if value.id in self.annotations:
+            return annotated_instance(self.annotations[value.id], self.enclosing.resolver)
+        if self._scope is None:
+            self._scope = scope_of(self.method, self.enclosing)
+        return _instance_value(value, self._scope.resolver)
+
+
+def _attributes_of(target: ast.expr, me: str) -> list[ast.expr]:
+    """The ``me.attr`` targets in an assignment target, tuples and starred included."""
+    if isinstance(target, ast.Attribute):
+        is_mine = isinstance(target.value, ast.Name) and target.value.id == me
+        return [target] if is_mine else []
+    if isinstance(target, ast.Tuple | ast.List):
+        return [a for element in target.elts for a in _attributes_of(element, me)]
+    if isinstance(target, ast.Starred):
+        return _attributes_of(target.value, me)
+    return []
 
 
 def _scope_reading(
@@ -133,7 +255,10 @@ def _scope_reading(
         else:
             aliases.pop(name, None)
             defined.add(name)
-    return Scope(NameResolver(aliases=aliases, defined=frozenset(defined)), functions, constants)
+    resolver = NameResolver(
+        aliases, frozenset(defined), outer.attributes, outer.made, outer.returns
+    )
+    return Scope(resolver, functions, constants)
 
 
 def module_constants(tree: ast.Module) -> dict[str, int]:
@@ -158,3 +283,63 @@ def int_value(node: ast.expr, constants: dict[str, int]) -> int | None:
     if isinstance(node, ast.Name):
         return constants.get(node.id)
     return None
+
+
+class FunctionScopes:
+    """Each function's :class:`Scope`, read once per module and shared by the analyses that
+    ask (the effects of a loop and its independence proof resolve the same names the same
+    way); a method's scope knows its class's ``instance_attributes``."""
+
+    def __init__(self, tree: ast.Module, module: Scope) -> None:
+        self.module = module
+        self._tree = tree
+        self._scopes: dict[int, Scope] = {}
+        self._attributes: dict[int, dict[str, str]] = {}
+        self._method_class: dict[int, ast.ClassDef] | None = None
+
+    def of(self, functions: Sequence[FunctionNode]) -> Scope:
+        """The scope inside the innermost of ``functions`` (outermost first; none: the module)."""
+        scope = self.module
+        for function in functions:
+            inner = self._scopes.get(id(function))
+            if inner is None:
+                cls = self._class_of(function)
+                attributes = None if cls is None else self._attributes_of(cls, scope)
+                inner = self._scopes[id(function)] = scope_of(function, scope, attributes)
+            scope = inner
+        return scope
+
+    def _attributes_of(self, cls: ast.ClassDef, enclosing: Scope) -> dict[str, str]:
+        attributes = self._attributes.get(id(cls))
+        if attributes is None:
+            attributes = self._attributes[id(cls)] = instance_attributes(cls, enclosing)
+        return attributes
+
+    def _class_of(self, function: FunctionNode) -> ast.ClassDef | None:
+        if self._method_class is None:
+            self._method_class = method_classes(self._tree)
+        return self._method_class.get(id(function))
+
+
+def method_classes(tree: ast.Module) -> dict[int, ast.ClassDef]:
+    """Each method's class, by the method's id."""
+    found: dict[int, ast.ClassDef] = {}
+    for statement in statements_in(tree.body):
+        if isinstance(statement, ast.ClassDef):
+            found.update((id(s), statement) for s in statement.body if isinstance(s, FUNCTIONS))
+    return found
+
+
+def statements_in(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement under ``body``, nested defs and classes included, and no expression:
+    assignments and classes are statements, and statements are a small part of a tree."""
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        statement = stack.pop()
+        yield statement
+        for field_name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(statement, field_name, ()))
+        for handler in getattr(statement, "handlers", ()):
+            stack.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            stack.extend(case.body)

@@ -22,6 +22,7 @@ from advisor.analysis.knowledge import AsyncReplacement
 from advisor.model import Finding, FixSafety
 from advisor.syntax.bindings import walk_scope
 from advisor.syntax.resolve import NameResolver
+from advisor.syntax.scopes import FunctionScopes, Scope
 
 RULE = "CA301"
 
@@ -42,7 +43,9 @@ _SLEEP_IN_EXPRESSION = "the sleep is part of a larger expression, not a statemen
 
 def on_call_in_async(checker: AsyncChecker, call: ast.Call, qualified: str) -> None:
     knowledge = checker.facts.knowledge
-    if not knowledge.blocks_in_async(qualified) or _on_blocking_result(checker, qualified):
+    if not knowledge.blocks_in_async(qualified) or knowledge.on_blocking_result(qualified):
+        return
+    if _chained_on_a_blocking_call(checker, call):
         return
     function = checker.frame.node
     if not isinstance(function, ast.AsyncFunctionDef):
@@ -69,11 +72,14 @@ def on_call_in_async(checker: AsyncChecker, call: ast.Call, qualified: str) -> N
     )
 
 
-def _on_blocking_result(checker: AsyncChecker, qualified: str) -> bool:
-    """``requests.get(u).json()`` (or ``r.json()`` after ``r = requests.get(u)``): a method of
-    what a blocking call returned, which is that call's finding, not one of its own."""
-    receiver, _, _ = qualified.rpartition("()")
-    return bool(receiver) and checker.facts.knowledge.blocks_in_async(receiver)
+def _chained_on_a_blocking_call(checker: AsyncChecker, call: ast.Call) -> bool:
+    """``conn.execute(q).fetchall()``: the method of a blocking call's result in the same
+    expression is that call's finding (moving the call to a thread moves the chain with it)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)):
+        return False
+    inner = checker.qualify(func.value.func)
+    return inner is not None and checker.facts.knowledge.blocks_in_async(inner)
 
 
 def _blocking_fix_safety(
@@ -143,7 +149,10 @@ def _coroutine_writes(checker: AsyncChecker, function: ast.AsyncFunctionDef) -> 
         if analyzer.functions.get(function.name) is not function:
             # a method or nested coroutine: analyse it as if it stood alone in a module
             alone = ast.Module(body=[function], type_ignores=[])
-            analyzer = EffectAnalyzer(alone, checker.facts.resolver, checker.facts.knowledge)
+            scopes = FunctionScopes(alone, Scope(checker.facts.resolver, {function.name: function}))
+            analyzer = EffectAnalyzer(
+                alone, checker.facts.resolver, checker.facts.knowledge, scopes
+            )
         return analyzer.function_effects(function.name).shared_writes
 
     return checker.remember("coroutine writes", function, writes)

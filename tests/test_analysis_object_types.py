@@ -1,0 +1,239 @@
+"""Objects whose methods block (rules/knowledge/objects.toml): the knowledge they expand to, and
+the loops that reach them through a name, an attribute, a parameter or a same-module function."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from advisor.analysis.facts import module_facts
+from advisor.analysis.knowledge import load_knowledge
+from advisor.analysis.loops import find_loop_sites
+from advisor.analysis.object_types import instance_types, object_calls, object_type
+from advisor.syntax.source import Source
+
+KNOWLEDGE = load_knowledge()
+
+
+def loop_calls(code: str) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
+    """(line, blocking calls, native calls) of every loop that has either."""
+    source = Source.of_text(path="m.py", text=textwrap.dedent(code))
+    return [
+        (site.line, site.io_calls, site.native_calls)
+        for site in find_loop_sites(module_facts(source, KNOWLEDGE))
+        if site.io_calls or site.native_calls
+    ]
+
+
+def test_a_type_expands_to_its_methods_and_its_makers_to_the_type() -> None:
+    types = [
+        object_type(
+            {
+                "type": "db.Connection",
+                "made_by": ["db.connect"],
+                "blocking": ["execute", "commit"],
+                "use": "sequential",
+            }
+        ),
+        object_type(
+            {
+                "type": "db.Cursor",
+                "returned_by": ["db.Connection.cursor"],
+                "blocking": ["fetchall"],
+                "use": "sequential",
+            }
+        ),
+        object_type(
+            {
+                "type": "cloud.Client",
+                "made_by": ["cloud.client"],
+                "blocking": ["*"],
+                "not_blocking": ["meta"],
+                "use": "concurrent",
+            }
+        ),
+    ]
+    assert instance_types(types) == {
+        "db.connect()": "db.Connection()",
+        "db.Connection().cursor()": "db.Cursor()",
+        "cloud.client()": "cloud.Client()",
+    }
+    calls = object_calls(types)
+    assert calls.blocking == {
+        "db.Connection().execute",
+        "db.Connection().commit",
+        "db.Cursor().fetchall",
+    }
+    assert calls.one_at_a_time == calls.blocking  # the cloud client is concurrent
+    assert calls.every_method == ("cloud.Client().",)
+    assert calls.not_blocking == {"cloud.Client().meta"}
+    assert calls.instances == ("db.Connection().", "db.Cursor().")
+
+
+def test_a_type_must_say_how_it_is_used() -> None:
+    with pytest.raises(ValueError, match="use must be concurrent or sequential"):
+        object_type({"type": "x.Y", "blocking": ["go"]})
+
+
+@pytest.mark.parametrize(
+    ("qualified", "blocks"),
+    [
+        ("requests.Session().get", True),
+        ("requests.Session().mount", False),  # configuring a session does not wait
+        ("requests.Session().headers.update", False),
+        ("requests.Session", False),
+        ("urllib3.PoolManager", False),  # making a pool manager does not wait
+        ("urllib3.PoolManager().request", True),
+        ("botocore.client.BaseClient().get_object", True),
+        ("botocore.client.BaseClient().get_paginator", False),
+        ("botocore.client.BaseClient().meta.region_name", False),
+        ("botocore.client.BaseClient()._make_api_call", False),
+        ("socket.socket().recv", True),
+        ("socket.socket().setblocking", False),
+        ("sqlite3.connect", True),
+        ("sqlite3.Cursor().fetchall", True),
+    ],
+)
+def test_which_methods_of_known_objects_block(qualified: str, blocks: bool) -> None:
+    assert KNOWLEDGE.blocking_io.matches(qualified) is blocks
+
+
+def test_a_method_of_a_blocking_calls_result_is_that_calls_finding_unless_it_waits_itself() -> None:
+    assert KNOWLEDGE.on_blocking_result("requests.get().json")
+    assert not KNOWLEDGE.on_blocking_result("sqlite3.Connection().execute")
+
+
+def test_sequential_objects_are_one_conversation() -> None:
+    assert KNOWLEDGE.one_at_a_time.matches("socket.socket().recv")
+    assert KNOWLEDGE.one_at_a_time.matches("hashlib._Hash().update")
+    assert not KNOWLEDGE.one_at_a_time.matches("requests.Session().get")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (  # a session entered with `with`, in a function
+            """
+            import requests
+            def fetch(urls):
+                with requests.Session() as s:
+                    for url in urls:
+                        print(s.get(url).status_code)
+            """,
+            [(5, ("requests.Session().get",), ())],
+        ),
+        (  # ... and at module level, under the main guard, where scripts make them
+            """
+            import requests
+            if __name__ == "__main__":
+                with requests.Session() as s:
+                    for url in urls:
+                        print(s.get(url).status_code)
+            """,
+            [(5, ("requests.Session().get",), ())],
+        ),
+        (  # a parameter annotated with the type, optional
+            """
+            from typing import Optional
+            import httpx
+            def fetch(client: Optional[httpx.Client], urls):
+                return [client.get(u) for u in urls]
+            """,
+            [(5, ("httpx.Client().get",), ())],
+        ),
+        (  # an attribute set in __init__, read in another method
+            """
+            import urllib3
+            class Crawler:
+                def __init__(self):
+                    self.http = urllib3.PoolManager()
+                def crawl(self, urls):
+                    return [self.http.request("GET", u).data for u in urls]
+            """,
+            [(7, ("urllib3.PoolManager().request",), ())],
+        ),
+        (  # a same-module function that makes and returns one
+            """
+            import requests
+            def new_session():
+                session = requests.Session()
+                session.headers["User-Agent"] = "crawler"
+                return session
+            def crawl(urls):
+                s = new_session()
+                return [s.get(u) for u in urls]
+            """,
+            [(9, ("requests.Session().get",), ())],
+        ),
+        (  # a cursor of a connection made per item: the items' conversations are their own
+            """
+            import sqlite3
+            for path in paths:
+                conn = sqlite3.connect(path)
+                rows.append(conn.cursor().execute("SELECT 1").fetchall())
+            """,
+            [(3, ("sqlite3.Cursor().execute", "sqlite3.Cursor().fetchall", "sqlite3.connect"), ())],
+        ),
+    ],
+)
+def test_loops_reach_objects_through_names(code: str, expected: list[object]) -> None:
+    assert loop_calls(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        """
+        import sqlite3
+        conn = sqlite3.connect("shop.db")
+        for row in rows:  # one connection: statements run one after the other
+            conn.execute("INSERT INTO items VALUES (?)", row)
+        """,
+        """
+        import socket
+        def frames(sock: socket.socket, count):
+            return [sock.recv(1024) for _ in range(count)]
+        """,
+        """
+        import hashlib
+        def digest(blocks):
+            h = hashlib.sha256()
+            for block in blocks:
+                h.update(block)
+            return h.hexdigest()
+        """,
+        """
+        import requests
+        def fetch(urls, other):
+            s = requests.Session()
+            s = other  # bound twice: could be anything
+            return [s.get(u) for u in urls]
+        """,
+        """
+        import requests
+        class Crawler:
+            def __init__(self, client):
+                self.session = requests.Session()
+            def reset(self, client):
+                self.session = client  # the attribute may hold anything
+            def crawl(self, urls):
+                return [self.session.get(u) for u in urls]
+        """,
+        """
+        import numpy
+        def inverses(matrices):
+            out = []
+            for m in matrices:
+                q = numpy.linalg.pinv(m)
+                out.append(q.item())  # a result's method is not numpy.linalg's
+            return out
+        """,
+    ],
+)
+def test_loops_on_one_shared_conversation_or_an_unknown_object_are_not_candidates(
+    code: str,
+) -> None:
+    found = loop_calls(code)
+    assert all("pinv().item" not in call for _, calls, native in found for call in native)
+    assert [line for line, calls, _ in found if calls] == []

@@ -26,6 +26,7 @@ from advisor.analysis.detectors import detect_async_rules, detect_pool_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
 from advisor.analysis.loops import find_loop_sites
+from advisor.analysis.project import ProjectModules
 from advisor.analysis.suppression import Suppressions, is_suppressed, suppressed_lines
 from advisor.codemods.apply import (
     attach_proposed_diffs,
@@ -85,7 +86,8 @@ def _relative(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 def _facts_of(path: str, knowledge: CallKnowledge, errors: list[ErrorEntry]) -> ModuleFacts | None:
     try:
-        return module_facts(Source.read(path).parsed(), knowledge)
+        project = ProjectModules.around(path, knowledge)
+        return module_facts(Source.read(path).parsed(), knowledge, project)
     except SourceError as exc:
         errors.append(ErrorEntry(display_path(exc.path), exc.kind, exc.detail))  # type: ignore[arg-type]
     except RecursionError:
@@ -384,6 +386,7 @@ def advise_profile(
     suppressions: dict[str, Suppressions] = {}
     texts: dict[str, str] = {}  # by the path as the report shows it, for the fingerprints
     attached = profile.attached_pid is not None
+    # concadvise: ignore[CA102]: the user's files a profile saw, each parsed once
     for path in user_files(profile) or ([] if attached else [script]):
         facts = _facts_of(path, knowledge, errors)
         if facts is not None:

@@ -29,7 +29,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from advisor.model import ErrorEntry, Finding
 
-_FORMAT = 1  # bump when the entry layout changes
+_FORMAT = 2  # bump when the entry layout changes
 # The standard cache-directory tag: backup tools skip the directory, and clear() deletes only
 # directories that carry it, so it never removes anything it did not write.
 _TAG_NAME = "CACHEDIR.TAG"
@@ -42,6 +42,9 @@ class CachedResult:
 
     findings: tuple[Finding, ...] = ()
     errors: tuple[ErrorEntry, ...] = ()
+    # the project's other modules the analysis read (path, sha256 of its bytes): a change to
+    # any of them makes the result stale
+    depends_on: tuple[tuple[str, str], ...] = ()
 
 
 def default_cache_dir() -> Path:
@@ -86,6 +89,9 @@ class FindingsCache:
             entry = json.loads(self._entry(content).read_bytes())
             if entry["format"] != _FORMAT:
                 return None
+            depends_on = _still_the_same(path, entry["depends_on"])
+            if depends_on is None:
+                return None
             return CachedResult(
                 findings=tuple(
                     _decode({**item, "path": path}, Finding) for item in entry["findings"]
@@ -93,6 +99,7 @@ class FindingsCache:
                 errors=tuple(
                     _decode({**item, "path": path}, ErrorEntry) for item in entry["errors"]
                 ),
+                depends_on=depends_on,
             )
         except (OSError, ValueError, TypeError, KeyError, RecursionError, _Corrupt):
             return None  # unreadable, truncated or not ours: analyse the file again
@@ -108,6 +115,11 @@ class FindingsCache:
             "format": _FORMAT,
             "findings": [_encode(f) for f in result.findings],
             "errors": [_encode(e) for e in result.errors],
+            # relative to the file's folder: a copied project keeps its entries
+            "depends_on": [
+                [os.path.relpath(read, os.path.dirname(os.path.abspath(path))), digest]
+                for read, digest in result.depends_on
+            ],
         }
         data = json.dumps(entry, separators=(",", ":")).encode()
         target = self._entry(content)
@@ -126,6 +138,22 @@ class FindingsCache:
     def _entry(self, content: bytes) -> Path:
         key = hashlib.sha256(self._key_prefix + content).hexdigest()
         return self._version_dir / key[:2] / f"{key}.json"
+
+
+def _still_the_same(path: str, depends_on: list[list[str]]) -> tuple[tuple[str, str], ...] | None:
+    """The modules an entry relied on, as they are now; None when any changed or is gone."""
+    folder = os.path.dirname(os.path.abspath(path))
+    now = []
+    # concadvise: ignore[CA101]: the few modules one file's analysis read, hashed on a cache hit
+    for relative, digest in depends_on:
+        read = os.path.normpath(os.path.join(folder, relative))
+        try:
+            if hashlib.sha256(Path(read).read_bytes()).hexdigest() != digest:
+                return None
+        except OSError:
+            return None
+        now.append((read, digest))
+    return tuple(now)
 
 
 def _prepare(version_dir: Path) -> bool:

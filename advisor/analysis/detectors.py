@@ -15,6 +15,7 @@ from advisor.analysis.checks import async_hooks, pool_hooks, rule_checks
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge
 from advisor.analysis.loop_rules import MIN_STATIC_ITEMS, detect_loop_rules
+from advisor.analysis.project import ProjectModules
 from advisor.analysis.suppression import is_suppressed, suppressed_lines
 from advisor.errors import SourceError
 from advisor.model import ErrorEntry, Finding
@@ -53,7 +54,8 @@ def analyse_content(path: str, content: bytes, knowledge: CallKnowledge) -> Cach
     """
     try:
         source = Source.decode(path, content).parsed()
-        facts = module_facts(source, knowledge)
+        project = ProjectModules.around(path, knowledge)
+        facts = module_facts(source, knowledge, project)
         findings: list[Finding] = []
         for detector in DETECTORS:
             findings.extend(detector(facts))
@@ -63,7 +65,8 @@ def analyse_content(path: str, content: bytes, knowledge: CallKnowledge) -> Cach
             for f in sorted(findings, key=lambda f: (f.line, f.rule))
             if not is_suppressed(suppressions, f.rule, f.line, f.end_line)
         ]
-        return CachedResult(findings=tuple(kept))
+        read = () if project is None else tuple(sorted(project.read.items()))
+        return CachedResult(findings=tuple(kept), depends_on=read)
     except SourceError as exc:
         return CachedResult(errors=(ErrorEntry(path, exc.kind, exc.detail),))  # type: ignore[arg-type]
     except RecursionError:

@@ -12,8 +12,10 @@ import ast
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from advisor.analysis.knowledge import CallKnowledge
+from advisor.analysis.project import ProjectModules
 from advisor.syntax.bindings import bound_in, dotted_name, parameters, walk_scope
 from advisor.syntax.item_flow import MUTATING_METHODS
 from advisor.syntax.resolve import NameResolver
@@ -30,6 +32,9 @@ class Effects:
     native: frozenset[str] = frozenset()
     cpu: frozenset[str] = frozenset()
     shared_writes: frozenset[str] = frozenset()
+    # what functions of the project's other modules do that concurrent items must not (print,
+    # write shared state), said with where: "`helper.fetch()` (helper.py) prints (`print`)"
+    elsewhere: frozenset[str] = frozenset()
 
     def __or__(self, other: Effects) -> Effects:
         return Effects(
@@ -38,6 +43,7 @@ class Effects:
             self.native | other.native,
             self.cpu | other.cpu,
             self.shared_writes | other.shared_writes,
+            self.elsewhere | other.elsewhere,
         )
 
 
@@ -49,6 +55,7 @@ class EffectAnalyzer:
     resolver: NameResolver
     knowledge: CallKnowledge
     scopes: FunctionScopes
+    project: ProjectModules | None = None  # the module's project, to follow calls into
     _memo: dict[str, Effects] = field(default_factory=dict)
     _resolvers: dict[int, NameResolver] = field(default_factory=dict)  # by innermost function
 
@@ -146,6 +153,23 @@ class EffectAnalyzer:
             effects = effects | Effects(shared_writes=frozenset(writes))
         return effects
 
+    def _elsewhere(self, qualified: str) -> Effects:
+        """What a function of another module of the project does, analysed where it lives."""
+        assert self.project is not None
+        callee = self.project.function(qualified)
+        if callee is None:
+            return _NOTHING
+        facts, name = callee
+        effects = facts.effects.function_effects(name)
+        where = f"`{qualified}()` ({Path(facts.path).name})"
+        said = [
+            f"{where} writes ordered output (`{call.removeprefix('builtins.')}`): concurrent "
+            "items would interleave their lines"
+            for call in sorted(effects.output)
+        ]
+        said += [f"{where} {write}" for write in sorted(effects.shared_writes)]
+        return dataclasses.replace(effects, elsewhere=effects.elsewhere | frozenset(said))
+
     def _makes_a_coroutine_only(self, node: ast.Call, run: set[int]) -> bool:
         """Calling a same-module `async def` runs nothing: its body runs when the coroutine is
         awaited or handed to a call (asyncio.run); one made in a generator for `gather` is not
@@ -167,6 +191,8 @@ class EffectAnalyzer:
                 # objects of their own, made here, not on one every item shares
                 return Effects()
             effects = self.classify_call(qualified)
+            if effects == _NOTHING and self.project is not None:
+                return self._elsewhere(qualified)
             if (
                 effects.native
                 and self.knowledge.small_data_keeps_gil.matches(qualified)
@@ -177,6 +203,9 @@ class EffectAnalyzer:
         if isinstance(node.func, ast.Name) and node.func.id in self.functions:
             return self.function_effects(node.func.id)
         return Effects()
+
+
+_NOTHING = Effects()
 
 
 def _made_here(func: ast.expr, made_here: set[str]) -> bool:

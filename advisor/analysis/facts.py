@@ -10,6 +10,7 @@ from advisor.analysis.concurrency_knowledge import load_concurrency_knowledge
 from advisor.analysis.effects import EffectAnalyzer
 from advisor.analysis.independence import IndependenceProof
 from advisor.analysis.knowledge import CallKnowledge
+from advisor.analysis.project import ProjectModules
 from advisor.syntax.resolve import NameResolver, build_resolver
 from advisor.syntax.scopes import FunctionScopes, Scope, module_constants
 from advisor.syntax.source import Source
@@ -85,14 +86,18 @@ class _Lazy:
         self.constants: dict[str, int] | None = None
 
 
-def module_facts(source: Source, knowledge: CallKnowledge) -> ModuleFacts:
+def module_facts(
+    source: Source, knowledge: CallKnowledge, project: ProjectModules | None = None
+) -> ModuleFacts:
+    """``project``: where calls into the project's other modules are followed (none: not)."""
     tree = source.tree
-    resolver = build_resolver(tree, knowledge.instance_types)
+    package = None if project is None else project.package_of(source.path)
+    resolver = build_resolver(tree, knowledge.instance_types, package)
     functions = {s.name: s for s in tree.body if isinstance(s, FunctionNode)}
     scopes = FunctionScopes(tree, Scope(resolver, functions))
     return ModuleFacts(
         source=source,
         knowledge=knowledge,
         resolver=resolver,
-        effects=EffectAnalyzer(tree, resolver, knowledge, scopes),
+        effects=EffectAnalyzer(tree, resolver, knowledge, scopes, project),
     )

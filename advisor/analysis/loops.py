@@ -183,6 +183,8 @@ def _site(facts: ModuleFacts, raw: _RawLoop) -> LoopSite:
         targets = {t for g in comprehension.generators for t in bound_names(g.target)}  # type: ignore[attr-defined]
         coordinates = coordinating_call(targets, elements)
         shape = "comprehension"
+    # the proof cannot see into other modules: what their functions were seen doing is said here
+    doubts += [Doubt(reason) for reason in sorted(effects.elsewhere)]
     return LoopSite(
         path=facts.path,
         line=start,
@@ -225,6 +227,7 @@ def find_loop_sites(
     # candidates, and the CLI's start, never pay for it.
     from advisor.syntax.loop_shape import locate_loop
 
+    # concadvise: ignore[CA102]: the few candidate loops of one file; files run in parallel
     shapes = {site.line: locate_loop(facts.source, site.line) for site in wanted}
     return [_with_shape(site, shapes.get(site.line)) if site in wanted else site for site in sites]
 

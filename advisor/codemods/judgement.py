@@ -74,4 +74,6 @@ def analyse_and_confirm(path: str, content: bytes, knowledge: CallKnowledge) -> 
     except SourceError:
         return result
     findings, errors = confirmed_by_fixers(result.findings, text)
-    return CachedResult(findings=tuple(findings), errors=(*result.errors, *errors))
+    return CachedResult(
+        findings=tuple(findings), errors=(*result.errors, *errors), depends_on=result.depends_on
+    )

@@ -670,6 +670,7 @@ def rewrite_loops(
     )
     problems: dict[int, str] = {}
     plans: list[_Plan] = []
+    # concadvise: ignore[CA102]: the loops of one fix, applied in order on one source
     for where, workers in sorted(loops.items(), key=lambda item: _line_of(item[0])):
         plan = _plan_loop(where, workers, context, chunksize)
         if isinstance(plan, str):

@@ -58,6 +58,7 @@ def fix_pool_in_loop(source: str, finding: Finding) -> str:
     hoisted = _hoist(current, statement, name, call)
     if isinstance(hoisted, str):
         raise RewriteError(hoisted)
+    # concadvise: ignore[CA102]: the two or three loops around one pool
     for index, outer in enumerate(loops[1:], start=1):
         if all(_is_small(loop) for loop in loops[index:]):
             break  # the pool is made only a few times now: not worth moving further
@@ -207,6 +208,7 @@ def _hoist(
 
 
 def _loop_variables(loop: cst.For | cst.While, statements: Sequence[cst.CSTNode]) -> set[str]:
+    # concadvise: ignore[CA102]: a few statements of one loop body
     names = set().union(*(names_stored(s) for s in statements))
     if isinstance(loop, cst.For):
         names |= {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}

@@ -84,9 +84,12 @@ def bound_names(target: ast.expr) -> set[str]:
     return {node.id for node in target_names(target)}
 
 
-def import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | None]]:
+def import_bindings(
+    node: ast.Import | ast.ImportFrom, package: str | None = None
+) -> list[tuple[str, str | None]]:
     """(name bound, qualified name it stands for) of each alias of an import; the qualified name
-    is None for a relative import. ``from m import *`` binds nothing that can be told."""
+    is None for a relative import, unless the module's ``package`` is known (``from .net import
+    get`` in package ``shop`` is ``shop.net.get``). ``from m import *`` binds nothing."""
     found: list[tuple[str, str | None]] = []
     if isinstance(node, ast.Import):
         for alias in node.names:
@@ -96,12 +99,24 @@ def import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | 
                 top = alias.name.split(".")[0]
                 found.append((top, top))
         return found
-    absolute = node.module is not None and not node.level
+    base = node.module if not node.level else _relative_base(node, package)
     for alias in node.names:
         if alias.name != "*":
-            qualified = f"{node.module}.{alias.name}" if absolute else None
+            qualified = f"{base}.{alias.name}" if base else None
             found.append((alias.asname or alias.name, qualified))
     return found
+
+
+def _relative_base(node: ast.ImportFrom, package: str | None) -> str | None:
+    """The absolute module a relative import names, inside ``package``; None when unknown or
+    above the top package."""
+    if not package:
+        return None
+    parts = package.split(".")
+    if node.level - 1 >= len(parts):
+        return None
+    base = ".".join(parts[: len(parts) - (node.level - 1)])
+    return f"{base}.{node.module}" if node.module else base
 
 
 def bindings(nodes: Iterable[ast.AST]) -> Iterator[Binding]:

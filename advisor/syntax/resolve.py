@@ -60,19 +60,22 @@ class NameResolver:
         return None
 
 
-def _import_aliases(tree: ast.Module) -> dict[str, str]:
+def _import_aliases(tree: ast.Module, package: str | None) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            for name, qualified in import_bindings(node):
+            for name, qualified in import_bindings(node, package):
                 if qualified is not None:
                     aliases[name] = qualified
     return aliases
 
 
-def build_resolver(tree: ast.Module, made: dict[str, str] | None = None) -> NameResolver:
-    """The module's resolver; ``made`` names the type each known maker call returns."""
-    aliases = _import_aliases(tree)
+def build_resolver(
+    tree: ast.Module, made: dict[str, str] | None = None, package: str | None = None
+) -> NameResolver:
+    """The module's resolver; ``made`` names the type each known maker call returns, and
+    ``package`` the module's package (its relative imports resolve inside it)."""
+    aliases = _import_aliases(tree, package)
     defined: set[str] = set()
     made = made or {}
     partial = NameResolver(aliases=aliases, defined=frozenset(), made=made)

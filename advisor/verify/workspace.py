@@ -268,6 +268,7 @@ class RunSpace:
         """What the run did: files under the working directory by their relative path, files
         outside it by their absolute path."""
         effects = tree_effects(self.run_cwd, before.tree, earlier=self._original_content)
+        # concadvise: ignore[CA101]: the few paths outside the run's folder it named
         for path, was in before.outside:
             if isinstance(was, TreeStamps):
                 effects.update(tree_effects(path, was, shown_as=path))

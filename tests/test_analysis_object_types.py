@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from advisor.analysis.detectors import detect_async_rules
 from advisor.analysis.facts import module_facts
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
@@ -237,3 +238,93 @@ def test_loops_on_one_shared_conversation_or_an_unknown_object_are_not_candidate
     found = loop_calls(code)
     assert all("pinv().item" not in call for _, calls, native in found for call in native)
     assert [line for line, calls, _ in found if calls] == []
+
+
+# Every type of objects.toml: made as real code makes it, one of its blocking methods called.
+EVERY_TYPE = [
+    ("import requests", "requests.session()", "get(url)", "requests.Session().get"),
+    ("import httpx", "httpx.Client()", "post(url)", "httpx.Client().post"),
+    (
+        "import urllib3",
+        "urllib3.PoolManager()",
+        "request('GET', url)",
+        "urllib3.PoolManager().request",
+    ),
+    (
+        "import urllib3",
+        "urllib3.connection_from_url(url)",
+        "urlopen('GET', '/')",
+        "urllib3.HTTPConnectionPool().urlopen",
+    ),
+    (
+        "import boto3",
+        "boto3.Session().client('s3')",
+        "get_object(Bucket='b', Key=url)",
+        "botocore.client.BaseClient().get_object",
+    ),
+    (
+        "import http.client",
+        "http.client.HTTPSConnection(url)",
+        "request('GET', '/')",
+        "http.client.HTTPConnection().request",
+    ),
+    (
+        "import http.client",
+        "http.client.HTTPConnection(url).getresponse()",
+        "read()",
+        "http.client.HTTPResponse().read",
+    ),
+    (
+        "import socket",
+        "socket.create_connection((url, 80))",
+        "sendall(b'x')",
+        "socket.socket().sendall",
+    ),
+    ("import ftplib", "ftplib.FTP_TLS()", "retrbinary('RETR x', print)", "ftplib.FTP().retrbinary"),
+    ("import smtplib", "smtplib.SMTP_SSL()", "sendmail('a', url, 'x')", "smtplib.SMTP().sendmail"),
+    ("import imaplib", "imaplib.IMAP4_SSL()", "fetch(url, '(RFC822)')", "imaplib.IMAP4().fetch"),
+    ("import poplib", "poplib.POP3_SSL(url)", "retr(1)", "poplib.POP3().retr"),
+    (
+        "import sqlite3",
+        "sqlite3.connect(url)",
+        "executescript('x')",
+        "sqlite3.Connection().executescript",
+    ),
+    (
+        "import psycopg2",
+        "psycopg2.connect(url).cursor()",
+        "fetchall()",
+        "psycopg2.extensions.cursor().fetchall",
+    ),
+    (
+        "import pymysql",
+        "pymysql.connect(host=url).cursor()",
+        "execute('x')",
+        "pymysql.cursors.Cursor().execute",
+    ),
+    (
+        "import subprocess",
+        "subprocess.Popen(['ls', url])",
+        "communicate()",
+        "subprocess.Popen().communicate",
+    ),
+    ("from PIL import Image", "Image.new('RGB', (1, 1))", "save(url)", "PIL.Image.Image().save"),
+]
+
+
+@pytest.mark.parametrize(("imports", "made", "call", "qualified"), EVERY_TYPE)
+def test_every_known_object_blocks_a_coroutine_and_a_loop_that_makes_one_per_item(
+    imports: str, made: str, call: str, qualified: str
+) -> None:
+    coroutine = f"{imports}\nasync def handle(url):\n    obj = {made}\n    return obj.{call}\n"
+    source = Source.of_text(path="m.py", text=coroutine)
+    found = [
+        (f.line, f.message.split("`")[1])
+        for f in detect_async_rules(module_facts(source, KNOWLEDGE))
+        if f.rule == "CA301"
+    ]
+    assert (4, qualified) in found
+    body = f"    for url in urls:\n        obj = {made}\n        print(obj.{call})\n"
+    loop = f"{imports}\ndef run(urls):\n{body}"
+    [(line, calls, _)] = loop_calls(loop)
+    assert line == 3 and qualified in calls

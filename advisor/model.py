@@ -254,6 +254,9 @@ class Evidence:
     executions: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
     # CPU seconds of the child processes the loop waited for (its commands' own work)
     children_cpu_s: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # times an item gives the GIL up and takes it back (each iteration of the loops it runs
+    # inside that wait or run native code), counted in the run; None: not counted or none
+    gil_releases: float | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
     # The seconds behind each share, so no renderer multiplies them out itself.
     @property

@@ -65,6 +65,7 @@ from advisor.profiling.attribution import (
     main_thread_seconds,
     pool_evidence,
     user_files,
+    with_gil_releases,
 )
 from advisor.profiling.exits import killed_by
 from advisor.profiling.interpreter import find_interpreter
@@ -426,6 +427,7 @@ def advise_profile(
             for site, ev in evidence.items()
         }
     outer = enclosing_loops(profile, sites)
+    evidence = with_gil_releases(evidence, outer)
     coroutine_loops = {
         (count.path, count.line): serial_awaits.get((count.path, count.line))
         for count in profile.loop_counts

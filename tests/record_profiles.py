@@ -46,6 +46,8 @@ RECORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "async_build_watch": ("async_build_watch.py", ()),
     # the plan: the scoring loop is worth a process pool only once the downloads are threaded
     "fetch_and_score": ("fetch_and_score.py", ()),
+    # CA102 for native work: 4 KB chunks hashed, the GIL taken back after each (a convoy)
+    "checksum_chunks": ("checksum_chunks.py", ()),
 }
 
 

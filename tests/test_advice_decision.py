@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from advisor.advice.decision import (
+    GIL_TAKEBACK_S,
     MAX_IO_WORKERS,
     Overheads,
     choose_chunksize,
@@ -14,12 +15,14 @@ from advisor.advice.decision import (
     choose_process_workers,
     classify_loop,
     free_cores,
+    gil_takeback_s,
     predict_process_pool_loop_time,
     predict_thread_pool_loop_time,
     predict_whole_run_speedup,
 )
 from advisor.advice.findings import AdviceSettings, profiled_findings
 from advisor.model import Evidence, LoopSite
+from advisor.profiling.attribution import with_gil_releases
 
 # round figures, so the expected times can be written out
 OVERHEADS = Overheads(
@@ -303,3 +306,27 @@ def test_many_small_items_go_to_processes_in_chunks_and_tiny_ones_not_at_all() -
     # task each
     assert choose_chunksize(ev(1.0, 0.0, 0.0, items=20), 2) is None
     assert choose_chunksize(ev(1.0, 0.0, 0.0, wall=0.96, items=48), 2) is None
+
+
+def test_threads_pay_for_taking_the_gil_back_after_every_short_release() -> None:
+    # 12 files of 4,096 chunks, 0.3 s of hashing: each chunk gives the GIL up and takes it back
+    base = ev(0.02, 0.95, 0.03, wall=0.3, items=12)
+    chunked = replace(base, gil_releases=4096.0)
+    assert gil_takeback_s(chunked, 1) == 0.0  # alone, a thread takes the GIL back for free
+    assert gil_takeback_s(chunked, 2) == pytest.approx(4096 * GIL_TAKEBACK_S)
+    assert gil_takeback_s(base, 2) == 0.0
+    plain = predict_thread_pool_loop_time(base, 2, 2, OVERHEADS)
+    convoy = predict_thread_pool_loop_time(chunked, 2, 2, OVERHEADS)
+    assert convoy - plain == pytest.approx(12 * 4096 * GIL_TAKEBACK_S)
+
+
+def test_with_gil_releases_counts_the_inner_iterations_of_an_item() -> None:
+    outer, chunks, parse = site(10, 20), site(12, 13), site(15, 16)
+    evidence = {
+        outer: ev(0.02, 0.95, 0.03, wall=0.3, items=12),
+        chunks: ev(0.02, 0.95, 0.03, wall=0.29, items=4096, runs=12),  # hashes: releases
+        parse: ev(0.9, 0.05, 0.05, wall=0.01, items=10, runs=12),  # Python: keeps the GIL
+    }
+    found = with_gil_releases(evidence, {chunks: {outer}, parse: {outer}, outer: set()})
+    assert found[outer].gil_releases == 4096.0
+    assert found[chunks].gil_releases is None and found[parse].gil_releases is None

@@ -3,7 +3,8 @@ was on the stack, so time inside the functions it calls counts as the loop's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from advisor.model import Evidence, LoopCount, LoopSite, PoolSite, ProfileResult, StackSample
 
@@ -181,6 +182,38 @@ def enclosing_loops(
             ):
                 outer[inner].add(candidate)
     return outer
+
+
+def with_gil_releases(
+    evidence: Mapping[LoopSite, Evidence], outer: Mapping[LoopSite, set[LoopSite]]
+) -> dict[LoopSite, Evidence]:
+    """Each loop's evidence with the GIL releases of one item: every iteration of a loop it
+    runs inside (``for chunk in ...: digest.update(chunk)``) whose time is mostly waiting or
+    native gives the GIL up once per such call its body makes (at least once), and takes it
+    back. Counted loops only: the run says how many iterations an item ran."""
+    releases: dict[LoopSite, float] = {}
+    for inner, around in outer.items():
+        ev = evidence.get(inner)
+        if ev is None or not ev.iterations or not ev.executions:
+            continue
+        if ev.cpu_native + ev.waiting < RELEASING_SHARE:
+            continue
+        per_iteration = max(1, len({*inner.io_calls, *inner.native_calls}))
+        total = ev.iterations * ev.executions * per_iteration
+        for site in around:
+            outer_ev = evidence.get(site)
+            if outer_ev is not None and outer_ev.iterations and outer_ev.executions:
+                items = outer_ev.iterations * outer_ev.executions
+                releases[site] = releases.get(site, 0.0) + total / items
+    return {
+        site: replace(ev, gil_releases=releases[site]) if site in releases else ev
+        for site, ev in evidence.items()
+    }
+
+
+# An inner loop whose time is at least this much waiting or native code releases the GIL on
+# every iteration (a read, a hash update); below it, its iterations mostly run Python.
+RELEASING_SHARE = 0.5
 
 
 # ----------------------------------------------------------------------------- existing pools

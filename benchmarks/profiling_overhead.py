@@ -3,8 +3,9 @@
     python benchmarks/profiling_overhead.py --rounds 5 \
         --json benchmarks/results/profiling_overhead.json
 
-For a CPU-bound fixture (word_scores.py, pure Python) and an I/O-bound one (checksum_files.py, an
-external command per file), each round runs, one after another: the bare script
+For a CPU-bound fixture (word_scores.py, pure Python), an I/O-bound one (checksum_files.py, an
+external command per file) and one whose children keep every core busy (encode_clips.py, an encoder
+per clip; `--only encode_clips` runs it alone), each round runs, one after another: the bare script
 (`python SCRIPT`), `concadvise profile --profiler py-spy SCRIPT --format json`, the same with
 scalene, and `concadvise version` (the CLI's own start-up). One warm-up round is not counted;
 medians of the rest. From each profiled run's report:
@@ -40,6 +41,8 @@ from advisor.advice.decision import available_cores  # noqa: E402
 FIXTURES = [
     ("CPU-bound: word scores (pure Python)", "word_scores.py"),
     ("I/O-bound: external command per file", "checksum_files.py"),
+    # children that keep every core busy: the samplers compete with them for the CPU
+    ("CPU-heavy children: an encoder on both cores per clip", "encode_clips.py"),
 ]
 PROFILERS = ("py-spy", "scalene")
 
@@ -113,10 +116,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--only", help="the fixtures whose file name contains this", default="")
     options = parser.parse_args()
     load_overheads()  # once per machine; not part of any timed round
     load_before = os.getloadavg()[0]
-    results = [measure(name, script, options.rounds) for name, script in FIXTURES]
+    chosen = [(name, script) for name, script in FIXTURES if options.only in script]
+    results = [measure(name, script, options.rounds) for name, script in chosen]
     load_after = os.getloadavg()[0]
     print(
         f"{platform.python_implementation()} {platform.python_version()}, "

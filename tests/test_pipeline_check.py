@@ -34,6 +34,8 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ),  # effects only: a rewrite, not proven safe
         ("CA101", "fixtures/crashes_midway.py", 24, "safe"),
         ("CA101", "fixtures/download_pages.py", 44, "safe"),
+        # the print around the command: its output is the item's own, in order
+        ("CA101", "fixtures/encode_clips.py", 26, "unsafe"),
         # the inner generator is not a loop over items; the outer loop's items must pickle
         # a progress line before the request, a CSV row after it: both stay serial
         ("CA101", "fixtures/export_sizes.py", 43, "safe"),

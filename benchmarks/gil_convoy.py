@@ -4,8 +4,9 @@ fixtures/checksum_chunks.py's `md5_of` (the MD5 of a file read in CHUNK-byte chu
 and a hash update per chunk, each releasing the GIL) runs over its sample files serially, on 2
 threads and on 2 processes, for chunks of 4, 16 and 64 KB. The model's thread prediction
 (`predict_thread_pool_loop_time`) is shown with and without the cost of taking the GIL back
-after each chunk (`GIL_TAKEBACK_S`, one per chunk: `with_gil_releases` counts the inner loop's
-iterations). Loop times are the best of RUNS rounds in one run: read the ratios.
+after each chunk (this machine's calibrated `Overheads.gil_takeback_s`, one per chunk:
+`with_gil_releases` counts the inner loop's iterations). Loop times are the best of RUNS rounds
+in one run: read the ratios.
 
     python benchmarks/gil_convoy.py --runs 5 --json benchmarks/results/gil_convoy.json
 """
@@ -28,11 +29,8 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 
 import checksum_chunks  # noqa: E402
 
-from advisor.advice.decision import (  # noqa: E402
-    DEFAULT_OVERHEADS,
-    GIL_TAKEBACK_S,
-    predict_thread_pool_loop_time,
-)
+from advisor.advice.calibration import load_overheads  # noqa: E402
+from advisor.advice.decision import predict_thread_pool_loop_time  # noqa: E402
 from advisor.model import Evidence  # noqa: E402
 
 WORKERS = 2
@@ -68,7 +66,7 @@ def row(paths: list[str], chunk: int, runs: int) -> dict[str, float]:
     # what a profile measures of this loop: native time, its items, its inner iterations
     plain = Evidence(serial, 1.0, 0.02, 0.95, 0.03, iterations=len(paths), executions=1)
     convoy = replace(plain, gil_releases=float(chunks))
-    overheads = replace(DEFAULT_OVERHEADS, thread_start_s=0.0, thread_handoff_s=0.0)
+    overheads = replace(load_overheads(cores=WORKERS), thread_start_s=0.0, thread_handoff_s=0.0)
     return {
         "chunk_bytes": chunk,
         "serial_s": round(serial, 4),
@@ -92,7 +90,8 @@ def main() -> int:
         checksum_chunks.make_sample_files(folder)
         paths = sorted(str(p) for p in Path(folder).iterdir())
         rows = [row(paths, chunk, args.runs) for chunk in (4096, 16384, 65536)]
-    print(f"GIL_TAKEBACK_S = {GIL_TAKEBACK_S * 1e6:.2f} us; {WORKERS} workers")
+    takeback = load_overheads(cores=WORKERS).gil_takeback_s
+    print(f"GIL taken back: {takeback * 1e6:.2f} us a chunk (calibrated); {WORKERS} workers")
     print("| chunk | serial s | threads | processes | model: threads | model without takeback |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in rows:

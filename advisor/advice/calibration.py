@@ -12,6 +12,7 @@ then read from the cache directory
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing
 import os
@@ -103,6 +104,45 @@ def measure_import_costs() -> tuple[float, float]:
     return best
 
 
+# A file read in chunks and hashed, as a loop whose items give the GIL up in short calls does
+_TAKEBACK_FILE_BYTES = 4 * 1024 * 1024
+_TAKEBACK_CHUNK = 4096
+
+
+def _hash_in_chunks(path: str) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_TAKEBACK_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def measure_gil_takeback() -> float:
+    """What a thread pays, per chunk read and hashed, to take the GIL back while another thread
+    wants it: 2 threads over 2 files against the same files one after the other, the time
+    beyond half the serial time spread over the chunks (``decision.gil_takeback_s``)."""
+    with tempfile.TemporaryDirectory(prefix="concadvise-gil-") as folder:
+        paths = [os.path.join(folder, f"{n}.bin") for n in range(2)]
+        # concadvise: ignore[CA101]: two files written once
+        for path in paths:
+            Path(path).write_bytes(b"\x01" * _TAKEBACK_FILE_BYTES)
+        serial = _best_of(lambda: _timed(lambda: [_hash_in_chunks(p) for p in paths]))
+
+        def threads() -> None:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(_hash_in_chunks, paths))
+
+        together = _best_of(lambda: _timed(threads))
+    chunks = 2 * _TAKEBACK_FILE_BYTES // _TAKEBACK_CHUNK
+    return max(0.0, together - serial / 2) / chunks
+
+
+def _timed(work: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    work()
+    return time.perf_counter() - began
+
+
 def measure_overheads(cores: int | None = None) -> Overheads:
     cores = cores or available_cores()
     thread_start, handoff = measure_thread_overheads()
@@ -116,6 +156,7 @@ def measure_overheads(cores: int | None = None) -> Overheads:
         cores=cores,
         thread_import_s=thread_import,
         process_import_s=process_import,
+        gil_takeback_s=measure_gil_takeback() if cores > 1 else 0.0,
     )
 
 

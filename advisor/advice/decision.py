@@ -111,23 +111,21 @@ def predict_thread_pool_loop_time(
         waits + busy,
     )
     pool = workers * overheads.thread_start_s + items * overheads.thread_handoff_s
-    return executions * (per_execution + pool + items * gil_takeback_s(evidence, workers))
+    takeback = items * gil_takeback_s(evidence, workers, overheads)
+    return executions * (per_execution + pool + takeback)
 
 
-# What a thread pays each time it takes the GIL back after a short native call or wait while
-# other threads want it too (a futex wake-up, the holder's next switch): 1.07 us, measured on
-# the 2-core development VM with the MD5 of 4 KB chunks (benchmarks/gil_convoy.py: 2 threads
-# took 0.51 s for 0.37 s of ideal work over 131,072 chunks, each a read and an update).
-# Serially the GIL comes back uncontended, at no cost the model needs to count.
-GIL_TAKEBACK_S = 1.07e-6
-
-
-def gil_takeback_s(evidence: Evidence, workers: int) -> float:
-    """The GIL's cost per item on ``workers`` threads: none for one thread, or when the item
-    gives the GIL up rarely (one long native call, one long wait)."""
+def gil_takeback_s(
+    evidence: Evidence, workers: int, overheads: Overheads = DEFAULT_OVERHEADS
+) -> float:
+    """The GIL's cost per item on ``workers`` threads: each short native call or wait of an item
+    gives the GIL up, and taking it back while another thread holds it costs
+    ``overheads.gil_takeback_s`` (measured per machine: ~1 us on the 2-core development VM,
+    where 2 threads hashing 4 KB chunks ran 1.42x, not 2x; benchmarks/gil_convoy.py). None for
+    one thread, or when the item gives the GIL up rarely (one long native call, one long wait)."""
     if workers < 2 or not evidence.gil_releases:
         return 0.0
-    return evidence.gil_releases * GIL_TAKEBACK_S
+    return evidence.gil_releases * overheads.gil_takeback_s
 
 
 # Items per worker below which one task per item is fine; above it the items go in chunks.

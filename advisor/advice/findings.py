@@ -43,6 +43,32 @@ MIN_ITEMS = MIN_STATIC_ITEMS
 MIN_SECONDS_SAVED_FOR_FEW_ITEMS = 1.0
 
 
+_FEW_FOR_A_POOL = "serial loop ({share}) has too few items to be worth a pool "
+
+
+def _gain_or_refusal(
+    site: LoopSite,
+    ev: Evidence,
+    kind: str,
+    rule: str,
+    share: str,
+    few: str,
+    run_wall_s: float,
+    new_loop_s: float,
+    settings: AdviceSettings,
+) -> Finding | float:
+    """The whole run's predicted speedup, rounded as the message and the table show it, or
+    the finding that says the loop is not worth it: too few items (``few``, a template of
+    ``share``), or too little gain."""
+    if _too_few_items(ev, new_loop_s):
+        text = few.format(share=share) + _few_items_text(ev, new_loop_s)
+        return _where_time_goes(site, ev, kind, rule, text)
+    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
+    if speedup < settings.min_speedup:
+        return _no_gain(site, ev, kind, rule, share, speedup)
+    return rounded(speedup, 2)
+
+
 def _too_few_items(ev: Evidence, new_loop_s: float) -> bool:
     """Fewer than MIN_ITEMS items a run, and too little time saved to make up for it."""
     if ev.iterations is None or ev.iterations >= MIN_ITEMS:
@@ -160,16 +186,6 @@ def _finding_for(
             "so no pool applies: look inside it for a serial loop over items",
         )
 
-    def too_few(new_loop_s: float) -> Finding:
-        return _where_time_goes(
-            site,
-            ev,
-            kind,
-            rule,
-            f"serial loop ({share}) has too few items to be worth a pool "
-            + _few_items_text(ev, new_loop_s),
-        )
-
     if kind in ("io", "native", "mixed"):
         workers = choose_io_workers(ev, cores, settings.max_io_workers)
         new_loop_s = predict_thread_pool_loop_time(
@@ -185,12 +201,11 @@ def _finding_for(
             return _process_pool_finding(
                 site, ev, kind, share, why, run_wall_s, cores, settings, imported
             )
-        if _too_few_items(ev, new_loop_s):
-            return too_few(new_loop_s)
-        speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
-        if speedup < settings.min_speedup:
-            return _no_gain(site, ev, kind, rule, share, speedup)
-        speedup = rounded(speedup, 2)  # the figure the message and table show
+        speedup = _gain_or_refusal(
+            site, ev, kind, rule, share, _FEW_FOR_A_POOL, run_wall_s, new_loop_s, settings
+        )
+        if isinstance(speedup, Finding):
+            return speedup
         judged = fix_safety_of(site)
         what = {
             "io": f"waits on I/O {ev.waiting:.0%} of its time",
@@ -270,19 +285,11 @@ def _process_pool_finding(
 ) -> Finding | None:
     """CA102: the loop on a process pool, ``why`` threads will not do."""
     workers, chunksize, new_loop_s = _process_pool_time(ev, cores, settings, imported)
-    if _too_few_items(ev, new_loop_s):
-        return _where_time_goes(
-            site,
-            ev,
-            kind,
-            "CA102",
-            f"serial loop ({share}) has too few items to be worth a pool "
-            + _few_items_text(ev, new_loop_s),
-        )
-    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
-    if speedup < settings.min_speedup:
-        return _no_gain(site, ev, kind, "CA102", share, speedup)
-    speedup = rounded(speedup, 2)  # the figure the message and table show
+    speedup = _gain_or_refusal(
+        site, ev, kind, "CA102", share, _FEW_FOR_A_POOL, run_wall_s, new_loop_s, settings
+    )
+    if isinstance(speedup, Finding):
+        return speedup
     chunks = f" ({chunksize} items per task)" if chunksize else ""
     message = (
         f"serial loop ({share}) {why}; {workers} processes{chunks} would make the whole run "
@@ -322,19 +329,12 @@ def _gather_finding(
     workers = choose_io_workers(ev, cores, settings.max_io_workers)
     tasks = dataclasses.replace(settings.overheads, thread_start_s=0.0)
     new_loop_s = predict_thread_pool_loop_time(ev, workers, 1, tasks)
-    if _too_few_items(ev, new_loop_s):
-        return _where_time_goes(
-            site,
-            ev,
-            kind,
-            "CA104",
-            f"serial awaits ({share}) are too few to be worth gathering "
-            + _few_items_text(ev, new_loop_s),
-        )
-    speedup = predict_whole_run_speedup(run_wall_s, ev.wall_s, new_loop_s)
-    if speedup < settings.min_speedup:
-        return _no_gain(site, ev, kind, "CA104", share, speedup)
-    speedup = rounded(speedup, 2)  # the figure the message and table show
+    few = "serial awaits ({share}) are too few to be worth gathering "
+    speedup = _gain_or_refusal(
+        site, ev, kind, "CA104", share, few, run_wall_s, new_loop_s, settings
+    )
+    if isinstance(speedup, Finding):
+        return speedup
     if static is None:
         static = _awaits_by_hand(site)
     what = static.message.partition(":")[0]  # "`await f(...)` one item at a time inside ..."

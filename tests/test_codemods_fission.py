@@ -1057,3 +1057,89 @@ def test_names_computed_before_the_head_open_both_and_the_tail_takes_the_works(
     )
     (finding,) = rule_findings(before, "CA101")
     assert finding.fix_safety == "safe"
+
+
+BETWEEN_PRINTS = textwrap.dedent(
+    """\
+    import time
+
+
+    def fetch(n):
+        time.sleep(0.01 * (5 - n))  # later items finish first
+        if n == 4:
+            raise ValueError(n)
+        return bytes(range(n * 10))
+
+
+    def crawl(count):
+        pages = []
+        for n in range(count):
+            print("fetching", n)
+            page = fetch(n)
+            size = len(page)
+            print("got", size, "bytes")
+            checksum = sum(page) % 256
+            print("checksum", checksum)
+            pages.append(page)
+        return pages
+
+
+    print(len(crawl(4)))
+    try:
+        crawl(6)
+    except ValueError as error:
+        print("failed at", error)
+    """
+)
+
+
+def test_a_value_computed_between_two_prints_stays_between_them(tmp_path: Path) -> None:
+    """`size` right after the work is computed in the pool; `checksum`, computed after the
+    first print, stays serial between the two prints, so the output keeps its order."""
+    after = _rewrite(BETWEEN_PRINTS, 13)
+    assert after == textwrap.dedent(
+        """\
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def fetch(n):
+            time.sleep(0.01 * (5 - n))  # later items finish first
+            if n == 4:
+                raise ValueError(n)
+            return bytes(range(n * 10))
+
+
+        def crawl(count):
+            pages = []
+
+            def _n_result(n):
+                page = fetch(n)
+                size = len(page)
+                return size, page
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                items = list(range(count))
+                results = executor.map(_n_result, items)
+                for n in items:
+                    print("fetching", n)
+                    size, page = next(results)
+                    print("got", size, "bytes")
+                    checksum = sum(page) % 256
+                    print("checksum", checksum)
+                    pages.append(page)
+            return pages
+
+
+        print(len(crawl(4)))
+        try:
+            crawl(6)
+        except ValueError as error:
+            print("failed at", error)
+        """
+    )
+    expected = script_stdout(BETWEEN_PRINTS, tmp_path, "before.py")
+    assert expected.endswith("checksum 179\nfetching 4\nfailed at 4\n")
+    assert script_stdout(after, tmp_path, "after.py") == expected
+    (finding,) = rule_findings(BETWEEN_PRINTS, "CA101")
+    assert (finding.line, finding.fix_safety) == (13, "safe")

@@ -163,10 +163,11 @@ def _split(loop: ast.For, lead: int, unpack: int = 0) -> SerialTail | None:
     start = len(body)
     while start > lead and _tail_statement(body[start - 1]):
         start -= 1
-    for index in range(len(body) - 1, start - 1, -1):
-        if _computes_a_fresh_name(body[index], body[start:]):
-            start = index + 1  # `size = len(page)`: computing is the work's, in parallel
-            break
+    # `size = len(page)` right after the work: computing is the work's, in parallel; once the
+    # tail has printed, a fresh name (`checksum = sum(page) % 256` between two prints) stays in
+    # the tail, serial and pure, so the output around it stays in order
+    while start < len(body) and _computes_a_fresh_name(body[start], body[start:]):
+        start += 1
     own, tail = list(body[lead:start]), list(body[start:])
     work = [*body[:unpack], *own]
     if not own or (not lead and len(tail) <= 1 and loop_accumulator(loop) is not None):

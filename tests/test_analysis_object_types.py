@@ -4,6 +4,7 @@ the loops that reach them through a name, an attribute, a parameter or a same-mo
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.loops import find_loop_sites
 from advisor.analysis.object_types import instance_types, object_calls, object_type
 from advisor.syntax.source import Source
+from conftest import fixed_once, rule_findings, script_stdout
 
 KNOWLEDGE = load_knowledge()
 
@@ -328,3 +330,80 @@ def test_every_known_object_blocks_a_coroutine_and_a_loop_that_makes_one_per_ite
     loop = f"{imports}\ndef run(urls):\n{body}"
     [(line, calls, _)] = loop_calls(loop)
     assert line == 3 and qualified in calls
+
+
+# A urllib3 pool manager (no cookies, a thread-safe pool) is vouched for: its GETs, called
+# safe above, are run before and after the fix against a local server whose answers come back
+# out of order, and a refused connection ends the run as it did.
+POOL_SERVER = """
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import urllib3
+
+
+class Slow(BaseHTTPRequestHandler):
+    def do_GET(self):
+        n = int(self.path.strip("/"))
+        time.sleep(0.01 * (6 - n))  # later items answer first
+        body = f"page {n} " .encode() * n
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+BASE = f"http://127.0.0.1:{server.server_address[1]}"
+"""
+
+POOL_SHAPES = {
+    "parameter": """
+def download(http: urllib3.PoolManager, urls):
+    return [http.request("GET", url).data for url in urls]
+
+
+def run(urls):
+    return download(urllib3.PoolManager(retries=False), urls)
+""",
+    "attribute": """
+class Mirror:
+    def __init__(self):
+        self.http = urllib3.PoolManager(retries=False)
+
+    def fetch(self, urls):
+        return [self.http.request("GET", url).data for url in urls]
+
+
+def run(urls):
+    return Mirror().fetch(urls)
+""",
+}
+
+POOL_MAIN = """
+for page in run([f"{BASE}/{n}" for n in range(1, 6)]):
+    print(page.decode())
+try:
+    run([f"{BASE}/1", "http://127.0.0.1:1/refused"])
+except Exception as error:
+    print("failed:", type(error).__name__)
+"""
+
+
+@pytest.mark.parametrize("shape", sorted(POOL_SHAPES))
+def test_a_pool_managers_gets_are_safe_and_run_the_same_after_the_fix(
+    shape: str, tmp_path: Path
+) -> None:
+    before = POOL_SERVER + POOL_SHAPES[shape] + POOL_MAIN
+    (finding,) = rule_findings(before, "CA101")
+    assert (finding.fix_safety, finding.reasons) == ("safe", ())
+    after = fixed_once(before, "CA101")
+    assert "ThreadPoolExecutor" in after
+    expected = script_stdout(before, tmp_path, "before.py")
+    assert expected.endswith("page 5 page 5 page 5 page 5 page 5 \nfailed: NewConnectionError\n")
+    assert script_stdout(after, tmp_path, "after.py") == expected

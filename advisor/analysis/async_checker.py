@@ -29,10 +29,7 @@ from advisor.syntax.bindings import dotted_name
 from advisor.syntax.item_flow import MUTATING_METHODS
 from advisor.syntax.scopes import (
     Scope,
-    instance_attributes,
     int_value,
-    module_constants,
-    scope_of,
 )
 from advisor.syntax.sites import node_shape, site_of
 from advisor.syntax.source import Source
@@ -216,8 +213,7 @@ class AsyncChecker:
         self.hooks = hooks
         self.min_items = min_items
         self.findings: list[Finding] = []
-        module = Scope(facts.resolver, facts.effects.functions, module_constants(facts.source.tree))
-        self.frame = Frame(None, None, scope=module)
+        self.frame = Frame(None, None, scope=facts.effects.scopes.module)
         self.statement: ast.stmt | None = None
         # calls that are awaited, entered with `async with` or iterated with `async for`: they
         # return awaitables, so they are async APIs, not blocking calls
@@ -226,23 +222,20 @@ class AsyncChecker:
         self.statement_calls: set[int] = set()  # calls that are a whole expression statement
         self._remembered: dict[tuple[str, int], Any] = {}
         self._loop: EventLoop | str | None = None  # the module's event-loop library, once read
-        self._method_class: dict[int, ast.ClassDef] = {}  # a class's own methods, by id
 
     # ---------------------------------------------------------------- scopes and resolution
 
     def scope(self, frame: Frame) -> Scope:
         if frame.scope is None:
             assert frame.parent is not None and frame.node is not None
-            enclosing = self.scope(frame.parent)
-            cls = self._method_class.get(id(frame.node))
-            attributes = None if cls is None else self._class_attributes(cls, enclosing)
-            frame.scope = scope_of(frame.node, enclosing, attributes)
+            # the scopes the effects and the proof read too, each function's read once
+            chain: list[FunctionNode | ast.Lambda] = []
+            current: Frame | None = frame
+            while current is not None and current.node is not None:
+                chain.append(current.node)
+                current = current.parent
+            frame.scope = self.facts.effects.scopes.of(chain[::-1])
         return frame.scope
-
-    def _class_attributes(self, cls: ast.ClassDef, enclosing: Scope) -> dict[str, str]:
-        return self.remember(
-            "instance_attributes", cls, lambda: instance_attributes(cls, enclosing)
-        )
 
     def qualify(self, expr: ast.expr) -> str | None:
         return self.scope(self.frame).resolver.qualify(expr)
@@ -291,7 +284,6 @@ class AsyncChecker:
             ast.With: self._plan_with,
             ast.Expr: self._plan_expression_statement,
             ast.Call: self._plan_call,
-            ast.ClassDef: self._plan_class,
         }
         stack: list[Step] = [tree]
         while stack:
@@ -350,10 +342,7 @@ class AsyncChecker:
         return [*self._signature(node.args), (self._push_frame, node), node.body,
                 (self._pop_frame, None)]  # fmt: skip
 
-    def _plan_class(self, node: ast.ClassDef) -> list[Step | None]:
-        # a class body runs where the class statement is: it stays in the enclosing frame
-        self._method_class.update((id(m), node) for m in node.body if isinstance(m, FUNCTIONS))
-        return list(ast.iter_child_nodes(node))
+    # a class body runs where the class statement is: it stays in the enclosing frame
 
     def _plan_await(self, node: ast.Await) -> list[Step | None]:
         if isinstance(node.value, ast.Call):

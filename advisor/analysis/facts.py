@@ -94,7 +94,7 @@ def module_facts(
     package = None if project is None else project.package_of(source.path)
     resolver = build_resolver(tree, knowledge.instance_types, package)
     functions = {s.name: s for s in tree.body if isinstance(s, FunctionNode)}
-    scopes = FunctionScopes(tree, Scope(resolver, functions))
+    scopes = FunctionScopes(tree, Scope(resolver, functions, module_constants(tree)))
     return ModuleFacts(
         source=source,
         knowledge=knowledge,

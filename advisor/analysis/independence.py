@@ -29,7 +29,8 @@ from advisor.analysis.concurrency_knowledge import ConcurrencyKnowledge
 from advisor.syntax.bindings import bindings, dotted_name, parameters, target_names
 from advisor.syntax.item_flow import MUTATING_METHODS
 from advisor.syntax.resolve import NameResolver
-from advisor.syntax.scopes import FunctionScopes, Scope, statements_in
+from advisor.syntax.scopes import FunctionScopes, Scope
+from advisor.syntax.statements import statements_in
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -121,7 +122,7 @@ class IndependenceProof:
         # a method name some class of the module defines is not trusted by name alone
         self.defined_methods = frozenset(
             item.name
-            for cls in statements_in(tree.body)
+            for cls in statements_in(tree.body, into_definitions=True)
             if isinstance(cls, ast.ClassDef)
             for item in cls.body
             if isinstance(item, FunctionNode)

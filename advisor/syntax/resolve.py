@@ -13,6 +13,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from advisor.syntax.bindings import bindings, import_bindings
+from advisor.syntax.statements import statements_in
 
 __all__ = ["NameResolver", "build_resolver"]
 
@@ -113,47 +114,29 @@ def _functions_returning(
     for function in tree.body:
         if not isinstance(function, ast.FunctionDef):
             continue
+        statements = list(statements_in(function.body))  # nested functions' returns are theirs
         made_locally: dict[str, str | None] = {}
-        kinds: set[str | None] = set()
-        for statement in _statements(function.body):
+        for statement in statements:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-                target = statement.targets[0]
+                target, value = statement.targets[0], statement.value
                 if isinstance(target, ast.Name):
-                    kind = (
-                        resolver.qualify(statement.value)
-                        if isinstance(statement.value, ast.Call)
-                        else None
-                    )
+                    kind = resolver.qualify(value) if isinstance(value, ast.Call) else None
                     seen = made_locally.get(target.id, kind)
                     made_locally[target.id] = kind if seen == kind else None
-            elif isinstance(statement, ast.Return):
-                value = statement.value
-                if isinstance(value, ast.Call):
-                    kinds.add(resolver.qualify(value))
-                elif isinstance(value, ast.Name):
-                    kinds.add(made_locally.get(value.id))
-                else:
-                    kinds.add(None)
+        kinds: set[str | None] = set()
+        for statement in statements:
+            if not isinstance(statement, ast.Return):
+                continue
+            value = statement.value
+            if isinstance(value, ast.Call):
+                kinds.add(resolver.qualify(value))
+            elif isinstance(value, ast.Name):
+                kinds.add(made_locally.get(value.id))
+            else:
+                kinds.add(None)
         if len(kinds) == 1 and (kind := next(iter(kinds))) in known:
             found[function.name] = kind  # type: ignore[assignment]
     return found
-
-
-def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    """The statements of a function body in source order, nested blocks included (not nested
-    functions or classes: their returns are theirs)."""
-    out: list[ast.stmt] = []
-    for statement in body:
-        out.append(statement)
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        for field_name in ("body", "orelse", "finalbody"):
-            out += _statements(getattr(statement, field_name, []))
-        for handler in getattr(statement, "handlers", ()):
-            out += _statements(handler.body)
-        for case in getattr(statement, "cases", ()):
-            out += _statements(case.body)
-    return out
 
 
 def _imports_a_maker(aliases: dict[str, str], made: dict[str, str]) -> bool:

@@ -8,12 +8,12 @@ the fixers resolve the same call the same way, from this one reading of each sco
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from advisor.syntax.bindings import bindings, declarations, target_names
 from advisor.syntax.resolve import NameResolver
-from advisor.syntax.statements import FUNCTIONS
+from advisor.syntax.statements import FUNCTIONS, statements_in
 
 __all__ = [
     "FunctionScopes",
@@ -158,7 +158,7 @@ def instance_attributes(cls: ast.ClassDef, enclosing: Scope) -> dict[str, str]:
         if me is None:
             continue
         method = _MethodValues(statement, enclosing)  # type: ignore[arg-type]
-        for node in statements_in(statement.body):
+        for node in statements_in(statement.body, into_definitions=True):
             if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -297,7 +297,7 @@ class FunctionScopes:
         self._attributes: dict[int, dict[str, str]] = {}
         self._method_class: dict[int, ast.ClassDef] | None = None
 
-    def of(self, functions: Sequence[FunctionNode]) -> Scope:
+    def of(self, functions: Sequence[FunctionNode | ast.Lambda]) -> Scope:
         """The scope inside the innermost of ``functions`` (outermost first; none: the module)."""
         scope = self.module
         for function in functions:
@@ -315,7 +315,7 @@ class FunctionScopes:
             attributes = self._attributes[id(cls)] = instance_attributes(cls, enclosing)
         return attributes
 
-    def _class_of(self, function: FunctionNode) -> ast.ClassDef | None:
+    def _class_of(self, function: FunctionNode | ast.Lambda) -> ast.ClassDef | None:
         if self._method_class is None:
             self._method_class = method_classes(self._tree)
         return self._method_class.get(id(function))
@@ -324,22 +324,7 @@ class FunctionScopes:
 def method_classes(tree: ast.Module) -> dict[int, ast.ClassDef]:
     """Each method's class, by the method's id."""
     found: dict[int, ast.ClassDef] = {}
-    for statement in statements_in(tree.body):
+    for statement in statements_in(tree.body, into_definitions=True):
         if isinstance(statement, ast.ClassDef):
             found.update((id(s), statement) for s in statement.body if isinstance(s, FUNCTIONS))
     return found
-
-
-def statements_in(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement under ``body``, nested defs and classes included, and no expression:
-    assignments and classes are statements, and statements are a small part of a tree."""
-    stack: list[ast.stmt] = list(body)
-    while stack:
-        statement = stack.pop()
-        yield statement
-        for field_name in ("body", "orelse", "finalbody"):
-            stack.extend(getattr(statement, field_name, ()))
-        for handler in getattr(statement, "handlers", ()):
-            stack.extend(handler.body)
-        for case in getattr(statement, "cases", ()):
-            stack.extend(case.body)

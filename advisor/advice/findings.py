@@ -218,10 +218,7 @@ def _finding_for(
         )
         return Finding(
             rule=rule,
-            path=site.path,
-            site=site.site,
-            line=site.line,
-            end_line=site.end_line,
+            **_where(site),
             message=message,
             kind=kind,
             suggestion="thread_pool",
@@ -297,10 +294,7 @@ def _process_pool_finding(
     )
     return Finding(
         rule="CA102",
-        path=site.path,
-        site=site.site,
-        line=site.line,
-        end_line=site.end_line,
+        **_where(site),
         message=message,
         kind=kind,  # type: ignore[arg-type]
         suggestion="process_pool",
@@ -356,10 +350,7 @@ def _awaits_by_hand(site: LoopSite) -> Finding:
     inside = f" inside `async def {site.enclosing_function}`" if site.enclosing_function else ""
     return Finding(
         rule="CA104",
-        path=site.path,
-        site=site.site,
-        line=site.line,
-        end_line=site.end_line,
+        **_where(site),
         message=f"serial loop of awaits{inside}: gather a coroutine per item",
         kind="io",
         suggestion="asyncio_gather",
@@ -371,6 +362,11 @@ def _awaits_by_hand(site: LoopSite) -> Finding:
             "gather those",
         ),
     )
+
+
+def _where(site: LoopSite) -> dict[str, Any]:
+    """The fields that place a loop's finding: its file, its located site and its lines."""
+    return {"path": site.path, "site": site.site, "line": site.line, "end_line": site.end_line}
 
 
 def _process_safety(site: LoopSite) -> dict[str, Any]:
@@ -409,10 +405,7 @@ def _beyond_one_machine(finding: Finding, run_wall_s: float, settings: AdviceSet
 def _where_time_goes(site: LoopSite, ev: Evidence, kind: str, rule: str, message: str) -> Finding:
     return Finding(
         rule=rule,
-        path=site.path,
-        site=site.site,
-        line=site.line,
-        end_line=site.end_line,
+        **_where(site),
         kind=kind,  # type: ignore[arg-type]
         suggestion="none",
         fix_safety="none",
@@ -428,10 +421,7 @@ def _no_gain(
     speedup = rounded(speedup, 2)
     return Finding(
         rule=rule,
-        path=site.path,
-        site=site.site,
-        line=site.line,
-        end_line=site.end_line,
+        **_where(site),
         message=f"serial loop ({share}) is too small to gain from concurrency "
         f"(at best ~{speedup_text(speedup, 2)} for the whole run)",
         kind=kind,  # type: ignore[arg-type]

@@ -357,3 +357,63 @@ def test_the_fixed_program_prints_the_same(name: str, tmp_path: Path) -> None:
     fixed = _fix(original, rule)
     assert "Executor" in fixed
     assert _stdout(fixed, tmp_path, "fixed.py") == _stdout(original, tmp_path, "original.py")
+
+
+def test_a_later_loop_binding_the_item_again_reads_its_own_value() -> None:
+    before = """\
+        import threading
+
+
+        def work(item):
+            return item
+
+
+        def run(items):
+            threads = []
+            for item in items:
+                thread = threading.Thread(target=work, args=(item,))
+                thread.start()
+                threads.append(thread)
+            for thread in threads:
+                thread.join()
+            for item in items[:2]:
+                print(item)
+        """
+    after = """\
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def work(item):
+            return item
+
+
+        def run(items):
+            with ThreadPoolExecutor(max_workers=8) as executor:
+                list(executor.map(work, items))
+            for item in items[:2]:
+                print(item)
+        """
+    assert _fix(before, workers=8) == textwrap.dedent(after)
+
+
+def test_a_loop_around_the_threads_binding_the_item_is_still_a_use_after() -> None:
+    source = """\
+        import threading
+
+
+        def work(item):
+            return item
+
+
+        def run(batches):
+            for item in batches:
+                threads = []
+                for item in item:
+                    thread = threading.Thread(target=work, args=(item,))
+                    thread.start()
+                    threads.append(thread)
+                for thread in threads:
+                    thread.join()
+                print(item)
+        """
+    assert "`item` is used after" in _refusal(textwrap.dedent(source))

@@ -303,8 +303,26 @@ class ParsedModule:
         kept = {id(n) for region in inside for n in walk(region)}
         for assignment in scope.assignments[name]:
             for access in assignment.references:
-                if id(access.node) not in kept:
+                if id(access.node) not in kept and not self._rebound_by_loop(name, access.node, at):
                     return True
+        return False
+
+    def _rebound_by_loop(self, name: str, read: cst.CSTNode, bound_at: cst.CSTNode) -> bool:
+        """Is ``read`` in the body of another ``for`` (not around ``bound_at``) whose target
+        binds ``name`` again (``for url in more: print(url)``)? It sees that loop's value."""
+        child = read
+        for ancestor in self.ancestors(read):
+            if isinstance(ancestor, (*_SCOPE_NODES, cst.Module)):
+                return False
+            if (
+                isinstance(ancestor, cst.For)
+                and child is ancestor.body
+                and ancestor is not bound_at
+                and not any(a is ancestor for a in self.ancestors(bound_at))
+                and any(n.value == name for n in walk(ancestor.target) if isinstance(n, cst.Name))
+            ):
+                return True
+            child = ancestor
         return False
 
     def bindings(self, name: cst.Name) -> list[object]:

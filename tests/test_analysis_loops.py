@@ -216,6 +216,21 @@ UNSAFE_CASES = [
         """,
         ("per-item work writes `self.last`, which every item shares",),
     ),
+    (
+        # `os.remove` has a list's method name, but `os` is a module: no value is carried; a
+        # module the body binds again is a value
+        "module-call",
+        """
+        import os, shutil as sh
+        for name in names:
+            os.remove(name)
+            sh.copy(name, os.path.join("out", name))
+            if name == "last":
+                sh = None
+        """,
+        # (the removal is a doubt a run settles: checkable_reasons)
+        ("`sh` is carried from one iteration to the next",),
+    ),
 ]
 
 

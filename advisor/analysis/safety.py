@@ -90,7 +90,7 @@ def for_loop_doubts(
     use = NameUse()
     for statement in work:
         use.visit(statement)
-    for name in sorted(use.carried() - bound_names(loop.target)):
+    for name in sorted(use.carried(facts.resolver.modules) - bound_names(loop.target)):
         reasons.append(f"`{name}` is carried from one iteration to the next")
     functions, cls = facts.surroundings(loop)
     proof = facts.proof(cooperative=cooperative)

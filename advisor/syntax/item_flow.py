@@ -12,7 +12,7 @@ the previous iteration, which the function does not see.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from advisor.syntax.bindings import bound_in, bound_names, dotted_name, loads, target_names
 from advisor.syntax.name_uses import ScopeNames
@@ -68,12 +68,18 @@ class NameUse(ast.NodeVisitor):
         self.first_use.setdefault(name, kind)
         {"read": self.reads, "write": self.writes, "reduce": self.reductions}[kind].add(name)
 
-    def carried(self) -> set[str]:
+    def carried(self, modules: Collection[str] = ()) -> set[str]:
+        """The names carried from one iteration to the next. ``modules``: the names the module
+        imports; a call on one (``os.remove(path)``, whose method name is a list's) changes no
+        value the next item reads, unless the body binds the name itself."""
         return {
             name
             for name in self.writes | self.reductions
-            if self.first_use.get(name) == "read"
-            or (name in self.reductions and name in self.reads)
+            if (
+                self.first_use.get(name) == "read"
+                or (name in self.reductions and name in self.reads)
+            )
+            and not (name in modules and name not in self.writes)
         }
 
     def _store(self, target: ast.expr, kind: str = "write") -> None:

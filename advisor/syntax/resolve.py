@@ -32,6 +32,8 @@ class NameResolver:
     made: dict[str, str] = field(default_factory=dict)
     # the module's functions that return such an object: "make_session" -> "requests.Session()"
     returns: dict[str, str] = field(default_factory=dict)
+    # names bound by `import x` / `import x.y as z` anywhere: modules, never a loop's values
+    modules: frozenset[str] = frozenset()
 
     def qualify(self, expr: ast.expr) -> str | None:
         """The qualified name an expression refers to, if it can be told."""
@@ -101,7 +103,13 @@ def build_resolver(
         aliases |= _module_objects(tree, partial, known)
         returns = _functions_returning(tree, partial, known)
     defined_names = frozenset(defined - aliases.keys())
-    return NameResolver(aliases, defined_names, made=made, returns=returns)
+    modules = frozenset(
+        (alias.asname or alias.name.split(".")[0])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    )
+    return NameResolver(aliases, defined_names, made=made, returns=returns, modules=modules)
 
 
 def _functions_returning(

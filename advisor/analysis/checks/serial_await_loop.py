@@ -63,7 +63,7 @@ def on_for_in_async(checker: AsyncChecker, loop: ast.For) -> None:
     use = NameUse()
     for statement in work:
         use.visit(statement)
-    if use.carried() - bound_names(loop.target):
+    if use.carried(checker.facts.resolver.modules) - bound_names(loop.target):
         return  # the next call needs the previous result (pagination, a running version)
     doubts = [
         doubt

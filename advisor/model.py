@@ -161,6 +161,27 @@ class LoopCount:
 
 
 @dataclass(frozen=True, slots=True)
+class StartCounts:
+    """Concurrent work one place started in the profiled run: threads, processes or tasks
+    submitted to an executor, with the most of them running at once (tasks: submitted, not
+    done)."""
+
+    what: Literal["thread", "process", "thread_pool_task", "process_pool_task"]
+    started: int
+    most_at_once: int
+    workers: int | None = None  # the executor's max_workers, for tasks
+
+
+@dataclass(frozen=True, slots=True)
+class StartedWork:
+    """What a line of the user's code started (bootstrap's start_watch.py)."""
+
+    path: str
+    line: int
+    counts: StartCounts
+
+
+@dataclass(frozen=True, slots=True)
 class UncountedFile:
     """A file of the user's whose loops the bootstrap could not count: its loops are advised
     without item counts, and the report says so rather than predicting past what items allow."""
@@ -192,6 +213,8 @@ class ProfileResult:
     # the process py-spy attached to (`profile --pid`), which it sampled for ``wall_s`` seconds
     # of its life: no start-up, no end, and no loop counts
     attached_pid: int | None = field(default=None, metadata=_ADDED_IN_V1)
+    # the threads, processes and pool tasks the user's lines started, by line; None: none seen
+    started: tuple[StartedWork, ...] | None = field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +344,8 @@ class Finding:
     # items a process pool sends a worker at a time (executor.map's chunksize) when the items
     # are too many and too small for one task each
     chunksize: int | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
+    # what the finding's lines started in the profiled run (CA201, CA202, CA205)
+    started: StartCounts | None = dataclasses.field(default=None, metadata=_ADDED_IN_V1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from advisor.advice.findings import (
     profiled_findings,
 )
 from advisor.advice.plan import indexed_plan, plan_findings
+from advisor.advice.started import waited_loops, with_started_work
 from advisor.analysis.detectors import detect_async_rules, detect_pool_rules
 from advisor.analysis.facts import ModuleFacts, module_facts
 from advisor.analysis.knowledge import CallKnowledge, load_knowledge
@@ -381,6 +382,7 @@ def advise_profile(
             )
         )
     sites: list[LoopSite] = []
+    all_loops: list[LoopSite] = []  # the loops that start or join work too
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
     static: list[Finding] = []
@@ -395,6 +397,7 @@ def advise_profile(
             loops, pools_here = _sites_of(facts, errors)
             # a loop that starts or joins work already concurrent is not a serial loop of work
             sites += [site for site in loops if site.coordinates is None]
+            all_loops += loops
             pools += pools_here
             found = _static_findings_of(facts, errors)
             serial_awaits.update({(f.path, f.line): f for f in found if f.rule == "CA104"})
@@ -419,6 +422,10 @@ def advise_profile(
             "time as divisible among the workers"
         )
     evidence = evidence_by_site(profile, sites)
+    # a loop that submits and waits item by item is CA205's, judged with what the run started
+    waited = waited_loops(static, sites)
+    waited_evidence = {site: ev for site, ev in evidence.items() if site in waited}
+    evidence = {site: ev for site, ev in evidence.items() if site not in waited}
     if attached:  # nothing counted: the items the source tells, where it tells them
         evidence = {
             site: ev
@@ -452,7 +459,14 @@ def advise_profile(
         settings,
         profile.imported,
     )
-    findings += _measured_static(static, profile, main_thread_seconds(profile))
+    findings += with_started_work(
+        _measured_static(static, profile, main_thread_seconds(profile)),
+        profile.started or (),
+        all_loops,
+        waited_evidence,
+        profile.wall_s,
+        settings,
+    )
     findings = _by_measured_impact(_not_silenced(findings, find_config(script), suppressions))
     findings, refused = _confirmed(_relative(findings), texts)
     findings, failed = attach_proposed_diffs(with_fingerprints(findings, texts), verifiable=True)

@@ -48,6 +48,8 @@ RECORDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fetch_and_score": ("fetch_and_score.py", ()),
     # CA102 for native work: 4 KB chunks hashed, the GIL taken back after each (a convoy)
     "checksum_chunks": ("checksum_chunks.py", ()),
+    # CA201 and CA205 with what the run started: 60 threads at once, a pool's tasks one by one
+    "check_links": ("check_links.py", ()),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from advisor.analysis.cache import CachedResult, FindingsCache, default_cache_dir
-from advisor.model import ErrorEntry, Evidence, Finding, Site, TextEdit
+from advisor.model import ErrorEntry, Evidence, Finding, Site, StartCounts, TextEdit
 
 CONTENT = b"for url in urls:\n    fetch(url)\n"
 
@@ -35,6 +35,7 @@ def finding(path: str, **changes: object) -> Finding:
         "fingerprint": "0" * 64,
         "run_checkable": True,
         "chunksize": 37500,
+        "started": StartCounts("thread_pool_task", 20, 1, workers=4),
     }
     fields.update(changes)
     return Finding(**fields)  # type: ignore[arg-type]

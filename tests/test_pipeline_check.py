@@ -22,6 +22,9 @@ def test_check_finds_exactly_the_io_loops_of_the_fixtures(monkeypatch) -> None:
         ("CA302", "fixtures/async_checksum_downloads.py", 26, "unsafe"),
         ("CA103", "fixtures/async_fetch_prices.py", 28, "none"),
         ("CA104", "fixtures/async_fetch_prices.py", 28, "safe"),
+        # a thread per page; a pool's tasks submitted and waited for one by one
+        ("CA201", "fixtures/check_links.py", 63, "unsafe"),
+        ("CA205", "fixtures/check_links.py", 74, "safe"),
         # statically an I/O loop (its profile says the GIL is what matters: CA102 or CA103)
         ("CA101", "fixtures/checksum_chunks.py", 31, "safe"),
         ("CA101", "fixtures/checksum_chunks.py", 37, "unsafe"),

@@ -134,6 +134,23 @@ EXPECTED: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
             "plan step 1 is applied; alone, ~1.07x",
         ],
     ),
+    # concurrency already there, judged with what the run started: the pool's tasks ran one at
+    # a time (the loop around them is CA205's, no CA101 of its own), the threads all at once
+    "check_links": (
+        [
+            ("CA205", 74, "io", "bounded_pool", "safe", 8, 4.35),
+            ("CA201", 63, "io", "bounded_pool", "unsafe", 60, None),
+        ],
+        [
+            "`future.result()` waits for `pool.submit(...)` in the same iteration of the loop at "
+            "line 73, so the tasks run one at a time: submit all, then collect (measured: 30 "
+            "tasks, never more than one running at once on a pool of 8 workers; the loop took "
+            "89% of the run, 30 items: run 8 at a time, the whole run would be ~4.4x faster)",
+            "`threading.Thread(...)` starts a new thread for every item of the loop at line 62, "
+            "with no bound on how many run at once: use a ThreadPoolExecutor with bounded "
+            "`max_workers` (measured: 60 threads started, up to 60 running at once)",
+        ],
+    ),
 }
 
 

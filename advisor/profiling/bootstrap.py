@@ -172,13 +172,14 @@ class LoopCounter:
                 loops.append(loop)
         return loops
 
-    def write(self, path: str) -> None:
+    def write(self, path: str, started: list[dict[str, object]]) -> None:
         try:
             # whether a rewrite would pay for importing the pool's module
             imported = [name for name in _POOL_MODULES if name in sys.modules]
             with open(path, "w", encoding="utf-8") as out:
                 counts = {"version": 1, "imported": imported, "loops": self.snapshot()}
                 counts["uncounted"] = self.uncounted
+                counts["started"] = started
                 json.dump(counts, out)
         except OSError:
             pass  # counts are an extra: never turn a finished run into a failure
@@ -540,10 +541,24 @@ def _handshake(fds: str | None) -> None:
         pass  # no launcher to wait for: run at once
 
 
-def _finish(counter: LoopCounter, counts_file: str | None, interrupted: list[bool]) -> None:
+def _watch_starts(script: str, user_dir: str) -> object:
+    """The threads, processes and pool tasks the user's lines start, counted (start_watch.py,
+    next to this file, loaded by path like this one)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(_THIS_FILE), "start_watch.py")
+    spec = importlib.util.spec_from_file_location("_concadvise_start_watch", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.watch_starts(lambda file: file == script or is_user_file(file, user_dir))
+
+
+def _finish(
+    counter: LoopCounter, watch: list[object], counts_file: str | None, interrupted: list[bool]
+) -> None:
     """Registered first, so it runs after the user's own exit handlers."""
     if counts_file:
-        counter.write(counts_file)
+        counter.write(counts_file, watch[0].snapshot() if watch else [])  # type: ignore[attr-defined]
     if interrupted:
         # `python script.py` ends by SIGINT after an uncaught KeyboardInterrupt
         for stream in (sys.stdout, sys.stderr):
@@ -562,16 +577,20 @@ def main(argv: list[str]) -> None:
     handshake = os.environ.pop(HANDSHAKE_ENV, None)
     counter = LoopCounter()
     interrupted: list[bool] = []
-    atexit.register(_finish, counter, counts_file, interrupted)
+    watch: list[object] = []
+    atexit.register(_finish, counter, watch, counts_file, interrupted)
     if argv[0] == "-m":
-        install_import_hook(user_dir or os.getcwd(), counter)  # before the package is imported
+        user_dir = user_dir or os.getcwd()
+        install_import_hook(user_dir, counter)  # before the package is imported
         module, origin = _module_target(argv[1])
         sys.argv = [origin, *argv[2:]]
     else:
-        install_import_hook(user_dir or os.path.dirname(os.path.realpath(argv[0])), counter)
+        user_dir = user_dir or os.path.dirname(os.path.realpath(argv[0]))
+        install_import_hook(user_dir, counter)
         module, origin = _script_target(argv[0])
         sys.argv = list(argv)
     sys.modules["__main__"] = module
+    watch.append(_watch_starts(origin, os.path.realpath(user_dir)))
     try:
         with open(origin, "rb") as file:
             source = file.read()

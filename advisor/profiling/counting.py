@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.model import LoopCount, UncountedFile
+from advisor.model import LoopCount, StartedWork, UncountedFile, from_plain
 from advisor.profiling import bootstrap
 from advisor.profiling.target import Target
 
@@ -41,6 +41,7 @@ class CountsFile:
     imported: tuple[str, ...] = ()
     written: bool = False  # False: the run ended before the bootstrap could write (os._exit)
     uncounted: tuple[UncountedFile, ...] = ()
+    started: tuple[StartedWork, ...] = ()
 
 
 def read_counts(path: str | Path) -> CountsFile:
@@ -69,6 +70,7 @@ def read_counts(path: str | Path) -> CountsFile:
                 UncountedFile(str(entry["path"]), str(entry["reason"]))
                 for entry in data.get("uncounted", ())
             ),
+            started=from_plain(tuple[StartedWork, ...], data.get("started", [])),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return CountsFile()

@@ -366,6 +366,7 @@ def profile_with_pyspy(
         imported=loop_counts.imported,
         counts_written=loop_counts.written,
         uncounted=loop_counts.uncounted,
+        started=loop_counts.started or None,
         startup_s=float(launched.get("startup_s") or 0.0),
     )
     return profile, run

@@ -186,5 +186,6 @@ def profile_with_scalene(
         imported=counts.imported,
         counts_written=counts.written,
         uncounted=counts.uncounted,
+        started=counts.started or None,
     )
     return profile, run

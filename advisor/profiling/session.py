@@ -58,6 +58,8 @@ def _with_paths(session: ProfileSession, move: Callable[[str], str]) -> ProfileS
             stacks=stacks,
             loop_counts=counts,
             uncounted=tuple(dataclasses.replace(u, path=move(u.path)) for u in profile.uncounted),
+            started=tuple(dataclasses.replace(w, path=move(w.path)) for w in profile.started or ())
+            or None,
         ),
         sources=tuple(dataclasses.replace(s, path=move(s.path)) for s in session.sources),
     )

@@ -1,5 +1,6 @@
 """Predicted vs measured whole-run speedup of `concadvise profile --apply` on the fixtures whose
-hot loop has a rewrite (thread pool: the I/O fixtures and the native one).
+hot loop has a rewrite (thread pool: the I/O fixtures and the native one; a pool's tasks
+collected after all are submitted: check_links.py).
 
 Each workload is copied to a temporary directory; then, RUNS rounds of: profile it (default
 profiler, py-spy, with the bootstrap's loop counts and this machine's measured pool overheads:
@@ -38,15 +39,21 @@ WORKLOADS = [
     ("slow service records, `+=` (20 x 100 ms)", "fetch_records.py", True),
     ("external command per file (16 x `sleep 0.1; cksum`)", "checksum_files.py", False),
     ("SHA-256 of 40 x 1 MB blocks (GIL released)", "hash_blocks.py", False),
+    # a pool already there, its tasks waited for one by one (CA205): collected after all submits
+    ("pool tasks waited for one by one (30 x 100 ms, 8 workers)", "check_links.py", True),
 ]
+# the findings whose rewrite runs a loop's items together: a serial loop, or a pool's tasks
+# submitted and waited for in the same iteration
+_LOOP_RULES = ("CA101", "CA102", "CA103", "CA104", "CA205")
+_SUGGESTED = ("thread_pool", "bounded_pool")
 
 
 def hot_loop(report: Report) -> Finding:
     """The finding of the workload's hot loop: the one suggestion, or, when the model predicts
     too little gain to suggest anything (e.g. native work with no free core), the hottest loop
     (the outer one of two nested loops: it ran fewer times)."""
-    loops = [f for f in report.findings if f.evidence is not None and f.rule.startswith("CA10")]
-    suggested = [f for f in loops if f.suggestion == "thread_pool"]
+    loops = [f for f in report.findings if f.evidence is not None and f.rule in _LOOP_RULES]
+    suggested = [f for f in loops if f.suggestion in _SUGGESTED and f.predicted_speedup]
     if suggested:
         return suggested[0]
     hottest = max(f.evidence.wall_s for f in loops)  # type: ignore[union-attr]
@@ -111,7 +118,7 @@ def measure(name: str, script: str, needs_server: bool, url: str, rounds: int) -
         "workload": name,
         "loop": f"{script}:{finding.line}",
         "kind": finding.kind,
-        "suggested": finding.suggestion == "thread_pool",
+        "suggested": finding.suggestion in _SUGGESTED,
         "waiting_share": evidence.waiting,
         "native_share": evidence.cpu_native,
         "items": evidence.iterations,

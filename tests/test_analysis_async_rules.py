@@ -76,6 +76,9 @@ MUST_FLAG: dict[str, list[list[Row]]] = {
         # aiohttp's own shape: the `async with` block is the whole body, on a session whose
         # cookie jar every item shares (a doubt a run settles)
         [("CA104", 9, 11, "asyncio_gather", "unsafe")],
+        # a coroutine of the module awaited for its effect, in a `with` block: a shared
+        # context manager and a child process are doubts
+        [("CA104", 11, 13, "asyncio_gather", "unsafe")],
     ],
     "CA302": [
         [("CA302", 11, 11, "asyncio_gather", "unsafe")],

@@ -184,20 +184,38 @@ TEXTBOOK_CONCURRENCY = {
         "    print(await asyncio.gather(*(fetch(u) for u in urls)))\n"
         "asyncio.run(main())\n"
     ),
+    "thread_pool_map.py": (
+        "import time\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def work(n):\n"
+        "    time.sleep(0.2)\n"
+        "    return n\n"
+        "with ThreadPoolExecutor(max_workers=8) as pool:\n"
+        "    print(sum(pool.map(work, range(16))))\n"
+    ),
+    # the one thing wrong here is the missing guard (CA208): nothing else is flagged
+    "process_pool_unguarded.py": (
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def crunch(n):\n"
+        "    return sum(i % (n + 1) for i in range(1_000_000))\n"
+        "with ProcessPoolExecutor(max_workers=2) as pool:\n"
+        "    print(sum(pool.map(crunch, range(4))))\n"
+    ),
 }
+_TEXTBOOK_FINDINGS = {"process_pool_unguarded.py": [("CA208", 4)]}
 
 
 @pytest.mark.parametrize("name", sorted(TEXTBOOK_CONCURRENCY))
 def test_concurrency_already_there_is_no_serial_loop(name: str, tmp_path) -> None:
-    """Joining started threads, waiting for started processes, gathering three coroutines:
-    their time is the concurrent work's, and nothing is to be made concurrent."""
+    """Joining started threads, waiting for started processes, gathering three coroutines, a
+    pool's map: their time is the concurrent work's, and nothing is to be made concurrent."""
     script = tmp_path / name
     script.write_text(TEXTBOOK_CONCURRENCY[name])
     report = profile_script(
         ProfileRequest(str(script), timeout=120, settings=AdviceSettings(cores=2, free_cores=2))
     )
     assert report.run is not None and report.run.exit_code == 0
-    assert [(f.rule, f.line) for f in report.findings] == []
+    assert [(f.rule, f.line) for f in report.findings] == _TEXTBOOK_FINDINGS.get(name, [])
 
 
 def test_three_long_awaits_are_worth_gathering(tmp_path) -> None:

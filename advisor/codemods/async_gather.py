@@ -292,8 +292,11 @@ class _LoopRewrite:
             # the loop would see the items it adds; the gather takes the items up front
             raise RewriteError("the loop changes the collection it iterates over")
         index = next(i for i, line in enumerate(lines) if parsed.inside(awaited, line))
-        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines[: index + 1]):
-            raise RewriteError("the await is inside a compound statement (if, with, try, ...)")
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines[:index]) or not (
+            isinstance(lines[index], cst.SimpleStatementLine)
+            or _with_ending_in(parsed, lines[index], awaited)
+        ):
+            raise RewriteError("the await is inside a compound statement (if, try, ...)")
         if _Facts.of(*lines[: index + 1]).exits:
             # after the await, `continue` skips the rest of an item's serial part, as it did
             raise RewriteError("the loop body contains `continue` before its await")
@@ -307,9 +310,14 @@ class _LoopRewrite:
         ):
             collect = None  # a name of the loop is read after it: the split form binds it there
         if wrapper is not None and collect is None:
-            raise RewriteError(
-                "the `with` block is the whole body, but its body is not one collecting statement"
-            )
+            if not _with_ending_in(parsed, wrapper, awaited):
+                raise RewriteError(
+                    "the `with` block is the whole body, but its body is not one collecting "
+                    "statement"
+                )
+            # the block as a unit, entered per item in the nested coroutine
+            lines, index, wrapper = [wrapper], 0, None
+            self._check_carried(lines, index, awaited, targets)
         if collect is not None:
             self._check_closures(lines, targets)
             helper, store = self._collect_rewrite(
@@ -425,8 +433,9 @@ class _LoopRewrite:
     ) -> tuple[cst.FunctionDef | None, cst.BaseStatement]:
         parsed = self.parsed
         line = lines[index]
-        # `r = await f(x)`: the whole statement runs per item; else only the await does
-        whole = _assigns_names(parsed, line.body[0])
+        # `r = await f(x)`: the whole statement runs per item; else only the await does; a
+        # `with` block around the await runs whole per item, entered by each item on its own
+        whole = _runs_whole(parsed, line)
         concurrent = lines[: index + 1] if whole else lines[:index]
         serial = lines[index + 1 :]
         self._check_closures(concurrent, targets)
@@ -451,9 +460,11 @@ class _LoopRewrite:
             and isinstance(awaited.expression, cst.Call)
             and (
                 (not whole and not returned)
+                or (whole and index == 0 and _discarded(line) and not returned)
                 or (
                     whole
                     and index == 0
+                    and isinstance(line, cst.SimpleStatementLine)
                     and _value_of(line.body[0]) is awaited
                     and returned == [n.value for n in parsed.writes(line)]
                 )
@@ -463,7 +474,11 @@ class _LoopRewrite:
         if direct:
             element: cst.BaseExpression = awaited.expression
             target: cst.BaseExpression = (
-                cst.Name(result) if result else _single_target(line.body[0])
+                cst.Name(result)
+                if result
+                else cst.Name(self._name("_"))
+                if _discarded(line)
+                else _single_target(line.body[0])  # type: ignore[attr-defined]
             )
         else:
             name = self._name(_helper_base(awaited))
@@ -545,14 +560,12 @@ class _LoopRewrite:
         maximum there is as serial as before (``total += await f(x)``; ``if p > best: best =
         p``), as long as the concurrent part never reads it."""
         line = lines[index]
-        whole = isinstance(line, cst.SimpleStatementLine) and _assigns_names(
-            self.parsed, line.body[0]
-        )
+        whole = _runs_whole(self.parsed, line)
         concurrent = list(lines[: index + 1] if whole else lines[:index])
         bound = self._bound(lines, targets)
         written = set(targets)
         for part in concurrent:
-            for small in part.body:  # type: ignore[attr-defined]  # simple lines, checked above
+            for small in _in_order(part):
                 for name in self.parsed.reads(small):
                     if name.value in bound and name.value not in written:
                         raise RewriteError(f"`{name.value}` is carried from one item to the next")
@@ -646,6 +659,58 @@ def _helper_base(awaited: cst.Await) -> str:
     callee = awaited.expression
     name = last_name(callee.func) if isinstance(callee, cst.Call) else None
     return f"{name or 'item'}_one"
+
+
+def _simple_with(line: cst.BaseStatement) -> bool:
+    """A `with` or `async with` block of one-statement lines and no early exit: a unit an item
+    can run on its own, entering the block as the loop entered it per item."""
+    return (
+        isinstance(line, cst.With)
+        and isinstance(line.body, cst.IndentedBlock)
+        and all(
+            isinstance(inner, cst.SimpleStatementLine) and len(inner.body) == 1
+            for inner in line.body.body
+        )
+        and not _Facts.of(line).exits
+    )
+
+
+def _with_ending_in(parsed: Region, line: cst.BaseStatement, awaited: cst.Await) -> bool:
+    """A `with` block (see _simple_with) whose last statement holds the await: the block runs
+    whole per item, so nothing may follow the await in it (a `print(text)` there would run in
+    the order the items finish)."""
+    if not _simple_with(line):
+        return False
+    last = line.body.body[-1]  # type: ignore[attr-defined]
+    return parsed.inside(awaited, last)
+
+
+def _runs_whole(parsed: Region, line: cst.BaseStatement) -> bool:
+    """Does the statement holding the await run whole per item (``r = await f(x)``, the await
+    alone for its effect, or a ``with`` block around it), rather than its await alone?"""
+    if isinstance(line, cst.SimpleStatementLine):
+        return _assigns_names(parsed, line.body[0]) or _discarded(line)
+    return _simple_with(line)
+
+
+def _discarded(line: cst.BaseStatement) -> bool:
+    """``await save(x)``: a line that awaits for the effect and keeps nothing."""
+    return (
+        isinstance(line, cst.SimpleStatementLine)
+        and isinstance(line.body[0], cst.Expr)
+        and isinstance(line.body[0].value, cst.Await)
+    )
+
+
+def _in_order(part: cst.BaseStatement) -> list[cst.CSTNode]:
+    """What a statement of the per-item part evaluates, in order: a simple line's statement; a
+    `with` block's items, then its statements."""
+    if isinstance(part, cst.SimpleStatementLine):
+        return list(part.body)
+    if isinstance(part, cst.With) and isinstance(part.body, cst.IndentedBlock):
+        inner = [small for line in part.body.body for small in line.body]  # type: ignore[attr-defined]
+        return [*part.items, *inner]
+    return [part]
 
 
 def _value_of(small: cst.BaseSmallStatement) -> cst.BaseExpression | None:

@@ -35,14 +35,27 @@ _COLLECTING_METHODS = frozenset({"append", "appendleft", "add", "extend", "inser
 def _serial_await(
     checker: AsyncChecker, awaits: list[ast.Await], collected: set[int]
 ) -> ast.Call | None:
-    """The one call awaited per item, when its result is collected. Several awaits per item
-    are a sequence (send, then receive) and ``await asyncio.sleep(...)`` paces on purpose."""
-    if len(awaits) != 1 or id(awaits[0]) not in collected:
+    """The one call awaited per item, when its result is collected, or when it is a coroutine
+    of this module awaited for its effects (``await save(url)``: what it does, the analysis
+    sees and judges). Several awaits per item are a sequence (send, then receive), an unknown
+    call awaited for its effect is usually one too (``await ws.send(m)``), and ``await
+    asyncio.sleep(...)`` paces on purpose."""
+    if len(awaits) != 1:
         return None
     call = awaits[0].value
     if not isinstance(call, ast.Call) or checker.qualify(call.func) == "asyncio.sleep":
         return None
+    if id(awaits[0]) not in collected and not _own_coroutine(checker, call):
+        return None
     return call
+
+
+def _own_coroutine(checker: AsyncChecker, call: ast.Call) -> bool:
+    """Is ``call`` a call of an ``async def`` of this module (or of the enclosing function)?"""
+    if not isinstance(call.func, ast.Name):
+        return False
+    found = checker.function_named(call.func.id)
+    return found is not None and isinstance(found[0], ast.AsyncFunctionDef)
 
 
 def on_for_in_async(checker: AsyncChecker, loop: ast.For) -> None:
@@ -222,7 +235,9 @@ def _is_collection_form(loop: ast.For, function: FunctionNode) -> bool:
     """The body awaits one call and collects its result into a local list or dict:
     ``out.append(await f(x))``, ``r = await f(x); out.append(<r...>)``, ``d[x] = await f(x)``,
     also as the whole body of a `with` or `async with` block (``async with session.get(u) as r:
-    out.append(await r.text())``), which each item then enters on its own."""
+    out.append(await r.text())``), which each item then enters on its own, or with the await in
+    such a block before the collecting (``async with limiter: r = await f(x)``, then
+    ``out.append(r)``)."""
     body = loop.body
     if len(body) == 1 and isinstance(body[0], ast.With | ast.AsyncWith):
         body = body[0].body
@@ -242,6 +257,13 @@ def _is_collection_form(loop: ast.For, function: FunctionNode) -> bool:
                 and target.slice.id in bound_names(loop.target)
             )
         return False
+    if len(body) == 2 and isinstance(body[0], ast.With | ast.AsyncWith):
+        # `async with limiter: r = await f(x)` then `out.append(r)`: the block runs per item
+        assigned = [s for s in body[0].body if isinstance(s, ast.Assign)]
+        awaited = [s for s in assigned if isinstance(s.value, ast.Await)]
+        if len(awaited) != 1:
+            return False
+        body = [awaited[0], body[1]]
     if len(body) == 2 and isinstance(body[0], ast.Assign):
         first, appended = body[0], appended_statement(body[1])
         if appended is None or not isinstance(first.value, ast.Await):

@@ -1240,12 +1240,35 @@ def test_effects_and_with_blocks_print_the_same_once_gathered(tmp_path: Path) ->
     assert _run(tmp_path, "after.py", rewritten) == _run(tmp_path, "before.py", program)
 
 
-def test_an_unknown_call_awaited_for_its_effect_is_a_sequence_not_a_finding() -> None:
-    source = _code(
-        """
+_SEQUENCES = {
+    # an unknown call awaited for its effect: one step of a conversation
+    "unknown call": """
         async def broadcast(websocket, messages):
             for message in messages:
                 await websocket.send(message)
-        """
-    )
-    assert _findings(source, "CA104") == []
+        """,
+    # a nested coroutine: most often a callback handed in, sending in order
+    "nested coroutine": """
+        async def relay(receive, messages):
+            async def send(message):
+                await receive(message)
+
+            for message in messages:
+                await send(message)
+        """,
+    # the same call repeated: a benchmark or a poll, not a list of items
+    "repeated call": """
+        async def query(session):
+            return await session.get("/")
+
+
+        async def hammer(session, count):
+            for _ in range(count):
+                await query(session)
+        """,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SEQUENCES))
+def test_awaits_for_an_effect_that_are_sequences_are_no_finding(shape: str) -> None:
+    assert _findings(_code(_SEQUENCES[shape]), "CA104") == []

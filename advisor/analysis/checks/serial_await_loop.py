@@ -33,7 +33,7 @@ _COLLECTING_METHODS = frozenset({"append", "appendleft", "add", "extend", "inser
 
 
 def _serial_await(
-    checker: AsyncChecker, awaits: list[ast.Await], collected: set[int]
+    checker: AsyncChecker, awaits: list[ast.Await], collected: set[int], item: set[str]
 ) -> ast.Call | None:
     """The one call awaited per item, when its result is collected, or when it is a coroutine
     of this module awaited for its effects (``await save(url)``: what it does, the analysis
@@ -45,17 +45,22 @@ def _serial_await(
     call = awaits[0].value
     if not isinstance(call, ast.Call) or checker.qualify(call.func) == "asyncio.sleep":
         return None
-    if id(awaits[0]) not in collected and not _own_coroutine(checker, call):
+    if id(awaits[0]) not in collected and not _own_coroutine(checker, call, item):
         return None
     return call
 
 
-def _own_coroutine(checker: AsyncChecker, call: ast.Call) -> bool:
-    """Is ``call`` a call of an ``async def`` of this module (or of the enclosing function)?"""
+def _own_coroutine(checker: AsyncChecker, call: ast.Call, item: set[str]) -> bool:
+    """Is ``call`` a call of a module-level ``async def`` of this module, given the loop's item?
+    A nested coroutine awaited for its effect is most often a callback handed in (``await
+    send(message)``, in order), and the same call repeated (``for _ in range(n): await
+    query()``) is a benchmark or a poll, not a list of items."""
     if not isinstance(call.func, ast.Name):
         return False
     found = checker.function_named(call.func.id)
-    return found is not None and isinstance(found[0], ast.AsyncFunctionDef)
+    if found is None or not isinstance(found[0], ast.AsyncFunctionDef) or found[1].node is not None:
+        return False
+    return bool(item & {n.id for n in ast.walk(call) if isinstance(n, ast.Name)})
 
 
 def on_for_in_async(checker: AsyncChecker, loop: ast.For) -> None:
@@ -66,7 +71,7 @@ def on_for_in_async(checker: AsyncChecker, loop: ast.For) -> None:
     if found is None:
         return
     awaits, collected = found
-    awaited = _serial_await(checker, awaits, collected)
+    awaited = _serial_await(checker, awaits, collected, set(bound_names(loop.target)))
     if awaited is None:
         return
     # what follows the await and only prints or collects (a serial tail) runs after the
@@ -119,7 +124,8 @@ def on_comprehension_in_async(checker: AsyncChecker, node: ast.expr) -> None:
         return
     elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
     awaits = [n for n in _walk_expression(elements) if isinstance(n, ast.Await)]
-    awaited = _serial_await(checker, awaits, {id(a) for a in awaits})  # the element is the result
+    # the element is the result
+    awaited = _serial_await(checker, awaits, {id(a) for a in awaits}, set())
     if awaited is None:
         return
     doubts = comprehension_doubts(node, checker.facts, cooperative=True)

@@ -249,3 +249,27 @@ def test_three_long_awaits_are_worth_gathering(tmp_path) -> None:
     assert "asyncio.gather(*(report(name) for name in ('sales', 'stock', 'staff')))" in (
         finding.diff
     )
+
+
+def test_concurrency_the_run_started_judges_ca201_and_ca205(fixture_copy, pages_server) -> None:
+    """A live run of check_links.py: the pool's tasks one at a time (CA205, with the loop's
+    time and the pool's 8 workers, and no CA101 of the loop), the 60 threads counted."""
+    script = fixture_copy("check_links.py")
+    report = profile_script(
+        ProfileRequest(str(script), (pages_server,), timeout=120, measure_overheads=False)
+    )
+    assert report.run is not None and report.run.exit_code == 0
+    by_rule = {f.rule: f for f in report.findings}
+    assert sorted(by_rule) == ["CA201", "CA205"]
+    waited, threads = by_rule["CA205"], by_rule["CA201"]
+    assert waited.started is not None and threads.started is not None
+    assert (waited.started.what, waited.started.started, waited.started.most_at_once) == (
+        "thread_pool_task",
+        30,
+        1,
+    )
+    assert (waited.workers, waited.started.workers) == (8, 8)
+    assert waited.evidence is not None and waited.evidence.iterations == 30
+    assert waited.predicted_speedup is not None and waited.predicted_speedup > 2
+    assert (threads.started.what, threads.started.started) == ("thread", 60)
+    assert 1 <= threads.started.most_at_once <= 60

@@ -1074,26 +1074,45 @@ def test_a_filtering_continue_after_the_await_is_safe_and_runs_the_same(tmp_path
 
 # --- CA104: effects only, and a `with` block around the await ----------------------------------
 
+# a program's parts, indented as the tests' other snippets (`_code` dedents them together)
 _UPLOADS = """
-    import asyncio
+        import asyncio
+
+        done = []
 
 
-    async def upload(path):
-        await asyncio.sleep(0.01)
+        async def upload(path):
+            await asyncio.sleep(0.01 * (len(path) % 3))
+            done.append(path)
 
 
-    class Slot:
-        async def __aenter__(self):
-            return self
+        class Slot:
+            async def __aenter__(self):
+                return self
 
-        async def __aexit__(self, *exc):
-            return False
+            async def __aexit__(self, *exc):
+                return False
 
 
-    async def size_of(path):
-        await asyncio.sleep(0.01)
-        return len(path)
+        async def size_of(path):
+            await asyncio.sleep(0.01 * (len(path) % 3))
+            return len(path)
 
+"""
+_WITH_BLOCKS = """
+        async def sizes(paths):
+            found = []
+            for path in paths:
+                async with Slot():
+                    size = await size_of(path)
+                found.append(size)
+            return found
+
+
+        async def upload_all(paths):
+            for path in paths:
+                async with Slot():
+                    await upload(path)
 """
 
 
@@ -1123,24 +1142,7 @@ def test_a_coroutine_of_the_module_awaited_for_its_effect_is_gathered() -> None:
 
 
 def test_a_with_block_around_the_await_runs_whole_per_item() -> None:
-    before = _code(
-        _UPLOADS
-        + """
-        async def sizes(paths):
-            found = []
-            for path in paths:
-                async with Slot():
-                    size = await size_of(path)
-                found.append(size)
-            return found
-
-
-        async def upload_all(paths):
-            for path in paths:
-                async with Slot():
-                    await upload(path)
-        """
-    )
+    before = _code(_UPLOADS + _WITH_BLOCKS)
     after = _code(
         _UPLOADS
         + f"""
@@ -1186,44 +1188,9 @@ def _fix_all(source: str) -> str:
 
 def test_effects_and_with_blocks_print_the_same_once_gathered(tmp_path: Path) -> None:
     program = _code(
-        """
-        import asyncio
-
-        done = []
-
-
-        async def upload(path):
-            await asyncio.sleep(0.01 * (len(path) % 3))
-            done.append(path)
-
-
-        class Slot:
-            async def __aenter__(self):
-                return self
-
-            async def __aexit__(self, *exc):
-                return False
-
-
-        async def size_of(path):
-            await asyncio.sleep(0.01 * (len(path) % 3))
-            return len(path)
-
-
-        async def sizes(paths):
-            found = []
-            for path in paths:
-                async with Slot():
-                    size = await size_of(path)
-                found.append(size)
-            return found
-
-
-        async def upload_all(paths):
-            for path in paths:
-                async with Slot():
-                    await upload(path)
-
+        _UPLOADS
+        + _WITH_BLOCKS
+        + """
 
         async def main():
             paths = [f"file{'x' * n}.txt" for n in range(12)]

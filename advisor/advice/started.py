@@ -61,12 +61,12 @@ def with_started_work(
     findings: Sequence[Finding],
     started: Sequence[StartedWork],
     all_loops: Sequence[LoopSite],
-    loops: Mapping[LoopSite, Evidence],
+    waited: Mapping[LoopSite, Evidence],
     run_wall_s: float,
     settings: AdviceSettings,
 ) -> list[Finding]:
     """``findings`` with CA201/CA202/CA205 judged by what the run started in the loop each one
-    is about (``all_loops``: the files' loop sites); ``loops``: the evidence of the loops
+    is about (``all_loops``: the files' loop sites); ``waited``: the evidence of the loops
     around the CA205 findings (waited_loops)."""
     judged = []
     for finding in findings:
@@ -91,7 +91,8 @@ def with_started_work(
         if finding.rule == SERIAL_WAIT:
             if work.most_at_once > 1:
                 continue  # the run overlapped them: not one at a time after all
-            loop = _loop_around(finding, loops)
+            site = _innermost_loop(finding, waited)
+            loop = (site, waited[site]) if site is not None else None
             judged.append(_serial_wait(finding, work, loop, run_wall_s, settings))
         else:
             judged.append(_per_item(finding, work, settings))
@@ -108,17 +109,6 @@ def _together(seen: Sequence[StartedWork]) -> StartCounts:
         most_at_once=max(c.most_at_once for c in counts),
         workers=max((c.workers for c in counts if c.workers), default=None),
     )
-
-
-def _loop_around(
-    finding: Finding, loops: Mapping[LoopSite, Evidence]
-) -> tuple[LoopSite, Evidence] | None:
-    around = [
-        (site, ev)
-        for site, ev in loops.items()
-        if site.path == finding.path and site.line <= finding.line <= site.end_line
-    ]
-    return max(around, key=lambda pair: pair[0].line) if around else None
 
 
 def _per_item(finding: Finding, work: StartCounts, settings: AdviceSettings) -> Finding:

@@ -4,6 +4,7 @@ the analysis' verdict, and real runs whose output must not change."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from advisor.codemods.loop_executor import PROCESS_POOL, rewrite_loop
 from advisor.codemods.thread_pool import rewrite_loops_to_thread_pool
 from advisor.errors import RewriteError
+from advisor.syntax.serial_tail import serial_tail
 from conftest import rule_findings, script_stdout
 
 
@@ -1143,3 +1145,87 @@ def test_a_value_computed_between_two_prints_stays_between_them(tmp_path: Path) 
     assert script_stdout(after, tmp_path, "after.py") == expected
     (finding,) = rule_findings(BETWEEN_PRINTS, "CA101")
     assert (finding.line, finding.fix_safety) == (13, "safe")
+
+
+GROUPED = textwrap.dedent(
+    """\
+    import hashlib
+    import time
+
+
+    def digest(path):
+        time.sleep(0.01)
+        return hashlib.sha1(path.encode()).hexdigest()[:1]
+
+
+    def group(paths):
+        by_digest = {}
+        by_length = {}
+        for path in paths:
+            key = digest(path)
+            if key in by_digest.keys():
+                by_digest[key].append(path)
+            else:
+                by_digest[key] = [path]
+            by_length.setdefault(len(path), []).append(path)
+        return by_digest, by_length
+
+
+    print(group([f"file{n}.txt" for n in range(40)]))
+    """
+)
+
+
+def test_grouping_into_a_dicts_lists_stays_in_the_serial_tail(tmp_path: Path) -> None:
+    # `groups[key].append(v)` and `groups.setdefault(key, []).append(v)`: the group-by idiom
+    # collects into the dict like `groups[key] = v`, serially and in order
+    after = _rewrite(GROUPED, 13)
+    assert after == textwrap.dedent(
+        """\
+        import hashlib
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+
+        def digest(path):
+            time.sleep(0.01)
+            return hashlib.sha1(path.encode()).hexdigest()[:1]
+
+
+        def group(paths):
+            by_digest = {}
+            by_length = {}
+
+            def _path_result(path):
+                key = digest(path)
+                return path, key
+
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                for path, key in executor.map(_path_result, paths):
+                    if key in by_digest.keys():
+                        by_digest[key].append(path)
+                    else:
+                        by_digest[key] = [path]
+                    by_length.setdefault(len(path), []).append(path)
+            return by_digest, by_length
+
+
+        print(group([f"file{n}.txt" for n in range(40)]))
+        """
+    )
+    (finding,) = rule_findings(GROUPED, "CA101")
+    assert (finding.line, finding.fix_safety) == (13, "safe")
+    assert script_stdout(after, tmp_path, "after.py") == script_stdout(
+        GROUPED, tmp_path, "before.py"
+    )
+
+
+def test_a_group_the_work_reads_keeps_the_grouping_in_the_work() -> None:
+    source = (
+        "for p in paths:\n    k = digest(p, groups)\n    groups[k].append(p)\n"
+        "    groups.setdefault(k, []).append(p)\n"
+    )
+    # the work reads the groups: no serial tail, and no plain form either
+    assert serial_tail(ast.parse(source).body[0]) is None  # type: ignore[arg-type]
+    with pytest.raises(RewriteError, match="append target is not a plain name"):
+        rewrite_loops_to_thread_pool(source, {1: 4})

@@ -9,8 +9,9 @@ of the tail runs exactly as before, serially and in order; what moves is only th
 items' work may happen before an earlier item's tail. That is invisible when the work cannot see
 what the tail does, so the tail is held to statements whose only effects are ones the work does
 not read: ordered output (``print``, a logger, ``sys.stdout.write``), accumulation into names
-the work never mentions (``acc.append(v)``, ``n += 1``, ``d[k] = v``, ``best = v``), and ``if``
-blocks of those, with arguments and tests that call nothing but pure builtins and methods.
+the work never mentions (``acc.append(v)``, ``n += 1``, ``d[k] = v``, ``best = v``, a group's
+``d[k].append(v)``), and ``if`` blocks of those, with arguments and tests that call nothing but
+pure builtins and methods.
 
 Both the analysis (which judges only the work as concurrent) and the rewrite ask here.
 """
@@ -206,9 +207,11 @@ def _written(tail: Sequence[ast.stmt]) -> set[str]:
     for node in ast.walk(ast.Module(body=list(tail), type_ignores=[])):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             receiver = node.func.value
-            methods = ACCUMULATING_METHODS | _WRITE_METHODS
-            if node.func.attr in methods and isinstance(receiver, ast.Name):
+            if node.func.attr in _WRITE_METHODS and isinstance(receiver, ast.Name):
                 written.add(receiver.id)
+            root = _accumulator_root(receiver)
+            if node.func.attr in ACCUMULATING_METHODS and root is not None:
+                written.add(root)
         elif (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Store)
@@ -306,12 +309,33 @@ def _ordered_write(call: ast.Call) -> bool:
 
 
 def _accumulation(call: ast.Call) -> bool:
+    """``acc.append(v)``, or into a group of a dict: ``groups[key].append(v)``,
+    ``groups.setdefault(key, []).append(v)``."""
     func = call.func
     return (
         isinstance(func, ast.Attribute)
         and func.attr in ACCUMULATING_METHODS
-        and isinstance(func.value, ast.Name)
+        and _accumulator_root(func.value) is not None
     )
+
+
+def _accumulator_root(receiver: ast.expr) -> str | None:
+    """The name a tail accumulates into through ``receiver``: ``acc``, ``groups[key]`` or
+    ``groups.setdefault(key, [])`` (key and default pure); None for anything else."""
+    if isinstance(receiver, ast.Name):
+        return receiver.id
+    if isinstance(receiver, ast.Subscript) and isinstance(receiver.value, ast.Name):
+        return receiver.value.id if _pure(receiver.slice) else None
+    if (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Attribute)
+        and receiver.func.attr == "setdefault"
+        and isinstance(receiver.func.value, ast.Name)
+        and not receiver.keywords
+        and _pure_arguments(receiver)
+    ):
+        return receiver.func.value.id
+    return None
 
 
 def _pure_arguments(call: ast.Call) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import signal
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -391,55 +393,74 @@ def profile(
     args = tuple(script_args or ())
     if module is not None and script is not None:
         args = (script, *args)
-    request = ProfileRequest(
-        script=script or "",
-        args=args,
-        timeout=timeout,
-        settings=replace(
-            advice_settings_for(
-                script or ".", min_share, fix_target(executor.value, None).executor, dask_threshold
+    # with --apply, the timed runs read the same stdin as the profiled one: read it once
+    with _stdin_once(stdin and apply) as stdin_path:
+        request = ProfileRequest(
+            script=script or "",
+            args=args,
+            timeout=timeout,
+            settings=replace(
+                advice_settings_for(
+                    script or ".",
+                    min_share,
+                    fix_target(executor.value, None).executor,
+                    dask_threshold,
+                ),
+                cores=_cores_asked(cores),
             ),
-            cores=_cores_asked(cores),
-        ),
-        profiler=profiler.value,  # type: ignore[arg-type]
-        module=module,
-        pass_stdin=stdin,
-        save_profile=save_profile,
-        load_profile=load_profile,
-        python=python,
-        output_masks=output_masks_for(script or ".", ignore_output or ()),
-        pid=pid,
-        duration=duration,
-    )
-    status = _status_console(output_format)
-    doing = f"Profiling {script if module is None else f'-m {module}'}"
-    if load_profile is not None:
-        doing = f"Advising from {load_profile}"
-    if pid is not None:
-        doing = f"Sampling process {pid} for {duration:g} s (Ctrl-C stops sooner)"
-    with status.status(f"{doing}…"):
-        report = profile_script(
-            request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
+            profiler=profiler.value,  # type: ignore[arg-type]
+            module=module,
+            pass_stdin=stdin and not apply,
+            stdin_path=stdin_path,
+            save_profile=save_profile,
+            load_profile=load_profile,
+            python=python,
+            output_masks=output_masks_for(script or ".", ignore_output or ()),
+            pid=pid,
+            duration=duration,
         )
-    if apply:
-        eligible = sum(1 for f in report.findings if is_applied_by_profile(f))
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=status,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(
-                "Verifying rewrites (before/after runs)", total=eligible * 2 * (runs + 1)
+        status = _status_console(output_format)
+        doing = f"Profiling {script if module is None else f'-m {module}'}"
+        if load_profile is not None:
+            doing = f"Advising from {load_profile}"
+        if pid is not None:
+            doing = f"Sampling process {pid} for {duration:g} s (Ctrl-C stops sooner)"
+        with status.status(f"{doing}…"):
+            report = profile_script(
+                request, on_notice=lambda message: typer.echo(f"concadvise: {message}", err=True)
             )
-            report = apply_and_verify(
-                report, request, runs, on_run=lambda _label: progress.advance(task)
-            )
-    _emit(report, output_format, applied=apply)
-    if any(e.kind == "script" for e in report.errors):
-        raise typer.Exit(2)
+        if apply:
+            eligible = sum(1 for f in report.findings if is_applied_by_profile(f))
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=status,
+                transient=True,
+            ) as progress:
+                task = progress.add_task(
+                    "Verifying rewrites (before/after runs)", total=eligible * 2 * (runs + 1)
+                )
+                report = apply_and_verify(
+                    report, request, runs, on_run=lambda _label: progress.advance(task)
+                )
+        _emit(report, output_format, applied=apply)
+        if any(e.kind == "script" for e in report.errors):
+            raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def _stdin_once(wanted: bool) -> Iterator[str | None]:
+    """Our stdin saved to a file for the command's duration, so every run of the program can
+    read it from its start; None when not wanted."""
+    if not wanted:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="concadvise-stdin-") as folder:
+        saved = Path(folder, "stdin")
+        saved.write_bytes(sys.stdin.buffer.read())
+        yield str(saved)
 
 
 @app.command()

@@ -379,3 +379,37 @@ def test_apply_rolls_back_a_rewrite_that_reorders_a_file_the_script_writes(
     assert script.read_text() == WRITES_A_LOG
     # the profiled run wrote the user's log; the timed runs wrote in scratch copies
     assert (tmp_path / "fetched.log").read_text() == "".join(f"fetched {i}\n" for i in range(8))
+
+
+READS_ITS_ITEMS = """\
+import sys, time
+
+
+def lookup(name):
+    time.sleep(0.1)
+    return name.upper()
+
+
+names = input("names: ").split()
+answers = []
+for name in names:
+    answers.append(lookup(name))
+print(answers)
+"""
+
+
+def test_apply_gives_the_timed_runs_the_stdin_the_profiled_run_read(tmp_path: Path) -> None:
+    """`--stdin --apply`: stdin is read once and every run reads it from its start, so the
+    timed runs have the same 12 items to work on (they used to get none, and nothing won)."""
+    script = tmp_path / "reads_its_items.py"
+    script.write_text(READS_ITS_ITEMS)
+    names = " ".join(f"n{i}" for i in range(12))
+    result = run_cli(
+        "profile", str(script), "--stdin", "--apply", "--runs", "1", "-f", "json",
+        cwd=tmp_path, input=names + "\n",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [verification] = json.loads(result.stdout)["verification"]
+    assert (verification["kept"], verification["same_output"]) == (True, True)
+    assert verification["speedup"] > 2  # 12 items of 0.1 s each, overlapped
+    assert "ThreadPoolExecutor" in script.read_text()

@@ -1154,3 +1154,18 @@ def test_a_loop_at_the_end_of_a_huge_module() -> None:
         f"{IMPORT}\n\n{filler}out = []\nwith ThreadPoolExecutor(max_workers=8) as executor:\n"
         "    out.extend(executor.map(time.sleep, urls))\n"
     )
+
+
+def test_a_tuple_target_written_without_spaces_is_rewritten() -> None:
+    # `for(k, v)in pairs:` is valid Python: the one-name loop it stands for needs the spaces
+    before = (
+        "import time\n\n\ndef f(pairs):\n    out = []\n    for(k, v)in pairs:\n"
+        "        out.append(time.sleep(k + v))\n    return out\n"
+    )
+    assert _rewrite(before, {"for(k, v)in pairs:": 4}) == (
+        "import time\nfrom concurrent.futures import ThreadPoolExecutor\n\n\n"
+        "def f(pairs):\n    out = []\n\n    def _item_result(item):\n        (k, v) = item\n"
+        "        return time.sleep(k + v)\n\n"
+        "    with ThreadPoolExecutor(max_workers=4) as executor:\n"
+        "        out.extend(executor.map(_item_result, pairs))\n    return out\n"
+    )

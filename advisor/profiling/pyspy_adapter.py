@@ -54,7 +54,7 @@ from advisor.profiling.counting import (
     read_counts,
 )
 from advisor.profiling.runner import CompletedRun, run_in_process_group
-from advisor.profiling.target import Target
+from advisor.profiling.target import Target, program_stdin
 
 NAME = "py-spy"
 # 100 samples a second per sampler: ~150 samples for a 1.5 s loop, ~4% of one core per sampler.
@@ -313,13 +313,14 @@ def profile_with_pyspy(
     script_path = os.path.realpath(target.path)
     with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
         counts_file = Path(tmp) / COUNTS_FILE
-        run = run_in_process_group(
-            launcher_command(tmp, pyspy, rate, counted_command(target)),
-            cwd=target.cwd,
-            timeout=timeout,
-            env=counting_env(target, counts_file),
-            stdin=None if target.pass_stdin else subprocess.DEVNULL,
-        )
+        with program_stdin(target) as stdin:
+            run = run_in_process_group(
+                launcher_command(tmp, pyspy, rate, counted_command(target)),
+                cwd=target.cwd,
+                timeout=timeout,
+                env=counting_env(target, counts_file),
+                stdin=stdin,
+            )
         state = Path(tmp)
         unavailable = state / _UNAVAILABLE_FILE
         if unavailable.exists():

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import tempfile
 from collections import defaultdict
 from dataclasses import replace
@@ -28,7 +27,7 @@ from advisor.profiling.counting import (
     read_counts,
 )
 from advisor.profiling.runner import CompletedRun, run_in_process_group
-from advisor.profiling.target import Target
+from advisor.profiling.target import Target, program_stdin
 
 NAME = "scalene"
 # Scalene runs the program in a child process of its own; when a signal kills that child, scalene
@@ -159,13 +158,14 @@ def profile_with_scalene(
     with tempfile.TemporaryDirectory(prefix="concadvise-") as tmp:
         outfile = str(Path(tmp) / "profile.json")
         counts_file = Path(tmp) / COUNTS_FILE
-        run = run_in_process_group(
-            scalene_command(target, outfile),
-            cwd=target.cwd,
-            timeout=timeout,
-            env=counting_env(target, counts_file),
-            stdin=None if target.pass_stdin else subprocess.DEVNULL,
-        )
+        with program_stdin(target) as stdin:
+            run = run_in_process_group(
+                scalene_command(target, outfile),
+                cwd=target.cwd,
+                timeout=timeout,
+                env=counting_env(target, counts_file),
+                stdin=stdin,
+            )
         run = death_by_signal(run)
         counts = read_counts(counts_file)
         try:

@@ -7,7 +7,10 @@ unless asked for (a profiled run must not wait on a terminal nobody watches).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,9 @@ class Target:
     module: str | None = None  # run as `python -m module`
     cwd: str | None = None  # None: the working directory concadvise runs in
     pass_stdin: bool = False  # hand concadvise's stdin to the program instead of closing it
+    # a file every run of the program reads from its start (`profile --stdin --apply`: the
+    # profiled run and the timed ones read the same bytes); wins over ``pass_stdin``
+    stdin_path: str | None = None
     user_dir: str = ""  # the user's code is under it; "" = the script's directory
     # the Python that runs the program (concadvise's own unless the caller found the user's)
     interpreter: Interpreter = field(default_factory=running_interpreter)
@@ -51,6 +57,7 @@ def module_target(
     *,
     cwd: str | None = None,
     pass_stdin: bool = False,
+    stdin_path: str | None = None,
     interpreter: Interpreter | None = None,
 ) -> Target:
     """``python -m module``'s target, found without importing anything (importing a package
@@ -73,9 +80,21 @@ def module_target(
                     module=module,
                     cwd=cwd,
                     pass_stdin=pass_stdin,
+                    stdin_path=stdin_path,
                     user_dir=os.path.realpath(root),
                     interpreter=interpreter,
                 )
         if (base / "__init__.py").is_file():
             raise UsageError(f"{module} is a package without a __main__.py: it cannot be run")
     raise UsageError(f"no module named {module} (looked in {root_dirs[0]} and sys.path)")
+
+
+@contextlib.contextmanager
+def program_stdin(target: Target) -> Iterator[int | None]:
+    """The stdin a run of ``target`` gets, for ``subprocess``: its file from the start, or
+    concadvise's own (None: inherited), or nothing (DEVNULL)."""
+    if target.stdin_path is not None:
+        with open(target.stdin_path, "rb") as given:
+            yield given.fileno()
+    else:
+        yield None if target.pass_stdin else subprocess.DEVNULL

@@ -539,7 +539,18 @@ def _one_name_loop(loop: cst.For) -> cst.For | None:
         if isinstance(body, cst.IndentedBlock)
         else [cst.SimpleStatementLine(list(body.body))]
     )
-    return loop.with_changes(target=cst.Name(item), body=cst.IndentedBlock([unpack, *statements]))
+    # `for(k, v)in pairs:` needs the spaces a plain name does
+    space = cst.SimpleWhitespace(" ")
+    return loop.with_changes(
+        target=cst.Name(item),
+        body=cst.IndentedBlock([unpack, *statements]),
+        whitespace_after_for=loop.whitespace_after_for
+        if getattr(loop.whitespace_after_for, "value", " ")
+        else space,
+        whitespace_before_in=loop.whitespace_before_in
+        if getattr(loop.whitespace_before_in, "value", " ")
+        else space,
+    )
 
 
 def _unpacks_to_names(target: cst.BaseExpression) -> bool:

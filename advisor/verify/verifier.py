@@ -96,11 +96,12 @@ def verify_rewrite(
     rule: OutputRule = DEFAULT_RULE,
     min_speedup: float = MIN_KEEP_SPEEDUP,
     expected_exit_code: int | None = None,
+    stdin: Path | None = None,
 ) -> VerificationRun:
     """Time ``command`` with ``path`` holding the original and the rewritten bytes, alternately,
     each run in a fresh scratch copy of the working directory ``cwd`` (advisor/verify/
     workspace.py), in place when it is too large or the program does not exit there with
-    ``expected_exit_code`` (the profiled run's).
+    ``expected_exit_code`` (the profiled run's); ``stdin``: a file every run reads from its start.
 
     One warm-up pair, then ``runs`` counted pairs. The file ends holding the rewrite only if it
     was kept, else the original bytes exactly. ``on_run`` hears "before"/"after" after each run.
@@ -120,6 +121,7 @@ def verify_rewrite(
                 on_run=None if on_run is None else lambda event: on_run(event.label),
                 scratch=True,
                 expected_exit_code=expected_exit_code,
+                stdin=stdin,
             )
         except RunTimedOut as exc:
             return VerificationRun((), (), False, False, str(exc))

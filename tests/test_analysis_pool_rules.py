@@ -222,16 +222,17 @@ def test_thread_fix_safety_reasons() -> None:
         19,
         "unsafe",
     )
+    assert (first.run_checkable, second.run_checkable) == (None, None)  # doubts no run settles
+    # `work()` writes `out[item]`, which every item shares: the threads already did, all at
+    # once; a pool does it with fewer at a time, no new doubt
     assert first.reasons == (
-        "`work()` writes `out[item]`, which every item shares",
         "`threads` is used other than to start and join the threads",
         "each thread is created with `daemon=`, which pool workers lack",
         "an exception in the target, which a bare thread reports while the others go on, is "
         "raised by the pool in the caller",
     )
+    # the shared `ready` is no doubt of its own; that items wait on each other is
     assert second.reasons == (
-        "`wait_for()` calls `ready.wait()` on an object every item shares, which concadvise "
-        "cannot vouch for",
         "`wait_for()` waits on or signals `ready` (`.wait()`): items that wait on each other can "
         "deadlock when fewer run at once",
         "`threads` is used other than to start and join the threads",
@@ -978,3 +979,52 @@ def test_standard_library_concurrency_code() -> None:
         pytest.skip(f"no reviewed findings for Python {sys.version_info[:2]}")
     present = {key: n for key, n in reviewed.items() if (STDLIB / key[0]).exists()}
     assert dict(counts) == present
+
+
+def test_threads_over_shared_state_are_checkable_and_thread_identity_is_not() -> None:
+    """The threads already ran all at once: what the target does to what they share is no
+    new doubt for a pool, only the exception (loud: a run shows it). A target that keeps state
+    per thread would share it between the items one worker runs."""
+    code = """
+        import threading
+
+        def check(url, sizes, lock):
+            with lock:
+                sizes[url] = len(url)
+
+        local = threading.local()
+
+        def check_cached(url, sizes):
+            if not hasattr(local, "seen"):
+                local.seen = len(url)
+            sizes[url] = local.seen
+
+        def run(urls):
+            sizes, lock = {}, threading.Lock()
+            threads = []
+            for url in urls:
+                t = threading.Thread(target=check, args=(url, sizes, lock))
+                t.start()
+                threads.append(t)
+            for t in threads:
+                t.join()
+            cached = []
+            for url in urls:
+                t = threading.Thread(target=check_cached, args=(url, sizes))
+                t.start()
+                cached.append(t)
+            for t in cached:
+                t.join()
+            return sizes
+    """
+    shared, identity = findings(code)
+    assert (shared.fix_safety, shared.run_checkable) == ("unsafe", True)
+    assert shared.reasons == (
+        "an exception in the target, which a bare thread reports while the others go on, is "
+        "raised by the pool in the caller",
+    )
+    assert (identity.fix_safety, identity.run_checkable) == ("unsafe", None)
+    assert identity.reasons[0] == (
+        "`check_cached()` uses its thread's identity (`threading.local`): a pool's worker "
+        "runs many items in one thread"
+    )

@@ -51,6 +51,9 @@ class Doubt:
 
     reason: str
     checkable: bool = False  # a verified run settles it; else only --unsafe-fixes applies it
+    # the same-module function whose code (or whose use of what it is given) raises it; None:
+    # the per-item work itself
+    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +177,7 @@ class IndependenceProof:
     ) -> list[Doubt]:
         scope = self._scope(functions)
         provenance = dict.fromkeys(items, ITEM)
-        walker = _Walker(
-            self, scope, provenance, functions, accumulator, cls, where="per-item work "
-        )
+        walker = _Walker(self, scope, provenance, functions, accumulator, cls, by=None)
         walker.settle(work)
         walker.judge(work)
         return list(dict.fromkeys(walker.doubts))
@@ -190,9 +191,7 @@ class IndependenceProof:
         provenance = {name: f"{_PARAM}{name}" for name in parameters(args, packed=False)}
         provenance |= {a.arg: FRESH for a in (args.vararg, args.kwarg) if a is not None}
         scope = self._scope([function])
-        walker = _Walker(
-            self, scope, provenance, [function], None, cls, where=f"`{function.name}()` "
-        )
+        walker = _Walker(self, scope, provenance, [function], None, cls, by=function.name)
         walker.settle(function.body)
         walker.judge(function.body)
         summary = _Summary(
@@ -223,7 +222,7 @@ class _Walker:
         functions: Sequence[FunctionNode],
         accumulator: str | None,
         cls: ast.ClassDef | None,
-        where: str,
+        by: str | None,
     ) -> None:
         self.proof = proof
         self.knowledge = proof.knowledge
@@ -232,7 +231,7 @@ class _Walker:
         self.functions = functions
         self.accumulator = accumulator
         self.cls = cls
-        self.where = where
+        self.by = by  # the function whose body this is; None: the per-item work
         self.doubts: list[Doubt] = []
         self.through: dict[str, list[str]] = {}
         self.instances: dict[str, str] = {}  # local name → module class it was made from
@@ -320,11 +319,11 @@ class _Walker:
 
     # -- judging -----------------------------------------------------------------------------
 
-    def doubt(self, reason: str, *, checkable: bool = False, subject: str | None = None) -> None:
-        """Record a doubt; ``subject`` (default: this body's) says who does it."""
-        self.doubts.append(
-            Doubt(f"{self.where if subject is None else subject}{reason}", checkable)
-        )
+    def doubt(self, reason: str, *, checkable: bool = False, by: str | None = None) -> None:
+        """Record a doubt; ``by`` (default: this body's function) says whose code does it."""
+        by = by or self.by
+        subject = "per-item work " if by is None else f"`{by}()` "
+        self.doubts.append(Doubt(f"{subject}{reason}", checkable, by))
 
     def judge(self, body: Sequence[ast.AST]) -> None:
         stack = list(body)[::-1]
@@ -385,7 +384,7 @@ class _Walker:
             return  # the collection the loop fills: the rewrite stores into it, in order
         self._changes(self.kind(target.value), f"writes `{_code(target)}`")
 
-    def _changes(self, kind: str, what: str, *, subject: str | None = None) -> None:
+    def _changes(self, kind: str, what: str, *, by: str | None = None) -> None:
         """``what`` changes (or may change) an object of provenance ``kind``."""
         if kind == FRESH:
             return
@@ -395,15 +394,15 @@ class _Walker:
             self.doubt(
                 f"{what}, on the loop's item: items that share an object would race",
                 checkable=True,
-                subject=subject,
+                by=by,
             )
         elif what.startswith("calls"):
             self.doubt(
                 f"{what} on an object every item shares, which concadvise cannot vouch for",
-                subject=subject,
+                by=by,
             )
         else:
-            self.doubt(f"{what}, which every item shares", subject=subject)
+            self.doubt(f"{what}, which every item shares", by=by)
 
     def _judge_iteration(self, iterable: ast.expr) -> None:
         kind = self.kind(iterable)
@@ -528,7 +527,7 @@ class _Walker:
                 summary = self.proof.summary(*found)
                 self._apply(summary, call, skip_first=True)
                 for what in summary.through.get(_self_name(found[0]), ()):
-                    self._changes(kind, what, subject=f"`{found[0].name}()` ")
+                    self._changes(kind, what, by=found[0].name)
                 return
         if kind == FRESH:
             return  # a method of a value made for this item alone
@@ -637,7 +636,7 @@ class _Walker:
             if argument is None:
                 continue
             for what in whats:
-                self._changes(self.kind(argument), what, subject=f"`{function.name}()` ")
+                self._changes(self.kind(argument), what, by=function.name)
 
     def _callee(self, call: ast.Call) -> FunctionNode | None:
         func = call.func

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from advisor.analysis.effects import Effects
 from advisor.analysis.facts import ModuleFacts
+from advisor.analysis.independence import Doubt
 from advisor.analysis.knowledge import load_knowledge
 from advisor.analysis.pool_shapes import (
     Collections,
@@ -31,7 +32,7 @@ from advisor.analysis.pool_shapes import (
     scope_body,
     stored_names,
 )
-from advisor.analysis.safety import comprehension_reasons, for_loop_reasons
+from advisor.analysis.safety import comprehension_doubts, for_loop_doubts
 from advisor.model import Finding, FixSafety, Kind
 from advisor.syntax import bindings as binding_model
 from advisor.syntax.bindings import bound_names
@@ -267,7 +268,7 @@ class PoolChecker:
         self.parents: list[ast.AST] = []
         self.on_import = True  # module-level code outside the `__main__` guard
         self.findings: list[Finding] = []
-        self._loop_reasons: dict[int, list[str]] = {}
+        self._loop_doubts: dict[int, list[Doubt]] = {}
         self._subclass_kinds: dict[str, str | None] = {}
         # names a call through a bare name must have to matter: the classes and methods
         # themselves, what the module imports them as, and every module-level name (classes,
@@ -618,18 +619,23 @@ class PoolChecker:
         )
 
     def loop_reasons(self, loop: EnclosingLoop) -> list[str]:
-        """Why the loop's iterations are not independent (CA101's conditions)."""
+        """Why the loop's iterations are not independent (CA101's conditions), a doubt a run
+        settles counted as unsafe (the pool rules' fixes are not verified by `fix`)."""
+        return [doubt.reason for doubt in self.loop_doubts(loop)]
+
+    def loop_doubts(self, loop: EnclosingLoop) -> list[Doubt]:
+        """:meth:`loop_reasons` as the proof's doubts, each with whose code raises it."""
         key = id(loop.node)
-        if key not in self._loop_reasons:
+        if key not in self._loop_doubts:
             node = loop.node
             if isinstance(node, ast.While):
-                reasons = ["a `while` loop: its items are not known before it runs"]
+                doubts = [Doubt("a `while` loop: its items are not known before it runs")]
             elif isinstance(node, COMPREHENSIONS):
-                reasons = comprehension_reasons(node, self.facts)  # type: ignore[arg-type]
+                doubts = comprehension_doubts(node, self.facts)  # type: ignore[arg-type]
             else:
-                reasons = for_loop_reasons(node, self.facts)  # type: ignore[arg-type]
-            self._loop_reasons[key] = reasons
-        return self._loop_reasons[key]
+                doubts = for_loop_doubts(node, self.facts)  # type: ignore[arg-type]
+            self._loop_doubts[key] = doubts
+        return self._loop_doubts[key]
 
     def worker_uses(self, call: ast.Call) -> tuple[str | None, WorkerUses]:
         """The name a new worker is assigned to in the innermost loop, and how that loop's body

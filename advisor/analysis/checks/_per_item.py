@@ -49,6 +49,8 @@ class WorkerPerItem:
     kind: Kind  # what the target does
     fix_safety: FixSafety
     reasons: tuple[str, ...]
+    # every doubt is one a verified run settles: `profile --apply` tries the fix
+    run_checkable: bool = False
 
 
 def worker_per_item(
@@ -77,9 +79,17 @@ def worker_per_item(
     per_item = _per_item_loop(checker, call)
     if per_item is None:
         return None
-    reasons = list(checker.loop_reasons(per_item))
-    target_reasons, effects = _target_reasons(checker, call, kind, subclass=subclass)
-    reasons += target_reasons
+    target_reasons, effects, target = _target_reasons(checker, call, kind, subclass=subclass)
+    doubts = checker.loop_doubts(per_item)
+    if kind == "thread" and target is not None:
+        # the target's items already run concurrently, all at once: a pool runs them with
+        # fewer at a time, an interleaving the threads could already have had. What the
+        # target does to what they share is no new doubt; items waiting on each other
+        # (_synchronisation) and thread identity (_thread_identity) are.
+        doubts = [d for d in doubts if d.by != target.name]
+        target_reasons += _thread_identity(checker, target)
+    reasons = [d.reason for d in doubts if not d.checkable] + target_reasons
+    checkable = [d.reason for d in doubts if d.checkable]
     noun, nouns = kind, f"{kind}{'es' if kind == 'process' else 's'}"
     if uses.other:
         reasons.append(f"the {noun} object is used other than to be started and joined")
@@ -95,13 +105,16 @@ def worker_per_item(
             setting = f"`{keyword.arg}=`" if keyword.arg else "`**` arguments"
             reasons.append(f"each {noun} is created with {setting}, which pool workers lack")
     # Always true, so the fix is never safe: a bare worker reports its exception and the
-    # others go on, a pool raises it in the caller.
-    reasons.append(
+    # others go on, a pool raises it in the caller. Loud either way: a run that raises shows it.
+    checkable.append(
         f"an exception in the target, which a bare {kind} reports while the others go on, "
         "is raised by the pool in the caller"
     )
-    safety, why = safety_of(reasons)
-    return WorkerPerItem(per_item, kind_of(effects), safety, why)
+    _safety, why = safety_of([*reasons, *checkable])
+    # threads only: a process pool's reused workers keep what a fresh process would discard,
+    # which no run is sure to show
+    run_checkable = kind == "thread" and not reasons
+    return WorkerPerItem(per_item, kind_of(effects), "unsafe", why, run_checkable)
 
 
 def report_worker_per_item(
@@ -128,6 +141,7 @@ def report_worker_per_item(
         suggestion=suggestion,
         fix_safety=found.fix_safety,
         reasons=found.reasons,
+        run_checkable=True if found.run_checkable else None,
     )
 
 
@@ -151,28 +165,33 @@ def _per_item_loop(checker: PoolChecker, call: ast.Call) -> EnclosingLoop | None
 
 def _target_reasons(
     checker: PoolChecker, call: ast.Call, kind: str, *, subclass: bool
-) -> tuple[list[str], Effects | None]:
-    """Why running a Thread/Process target in a pool could behave differently."""
+) -> tuple[list[str], Effects | None, ast.FunctionDef | None]:
+    """Why running a Thread/Process target in a pool could behave differently; what the
+    target does, and the target when it is a function of this module."""
     noun = kind.capitalize()
     target = next((kw.value for kw in call.keywords if kw.arg == "target"), None)
     if target is None and len(call.args) > 1:
         target = call.args[1]
     if subclass:
-        return [f"a `{noun}` subclass: its `run()` must first become a function"], None
+        return [f"a `{noun}` subclass: its `run()` must first become a function"], None, None
     if target is None:
-        return [f"the {kind} has no `target=`"], None
+        return [f"the {kind} has no `target=`"], None, None
     function = checker.module_function(checker.qualify(target))
     if function is None:
-        return [
-            f"the target `{checker.text(target)}` is not a function of this module: nothing "
-            "proves it only uses its arguments and returns a value"
-        ], None
+        return (
+            [
+                f"the target `{checker.text(target)}` is not a function of this module: nothing "
+                "proves it only uses its arguments and returns a value"
+            ],
+            None,
+            None,
+        )
     # what the target does is judged with the loop's per-item work (it runs the target)
     effects = checker.facts.effects.function_effects(function.name)
     reasons = _synchronisation(checker, function)
     if kind == "process":
         reasons += _process_state(checker, function)
-    return reasons, effects
+    return reasons, effects, function  # type: ignore[return-value]
 
 
 def _synchronisation(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:
@@ -194,6 +213,38 @@ def _synchronisation(checker: PoolChecker, function: ast.FunctionDef) -> list[st
                 "items that wait on each other can deadlock when fewer run at once"
             )
     return found
+
+
+# What tells one thread from another: a pool's worker runs many items, so what the target keeps
+# per thread (a `threading.local()`) or reads of its thread is shared by the items a worker runs.
+_THREAD_IDENTITY = frozenset(
+    {"threading.local", "threading.current_thread", "threading.get_ident",
+     "threading.get_native_id", "threading.currentThread", "_thread.get_ident"}
+)  # fmt: skip
+
+
+def _thread_identity(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:
+    """The target's calls that tell its thread, and the module's `threading.local()` objects it
+    reads."""
+    calls = sorted(
+        {
+            qualified
+            for node in walk_scope(function.body)
+            if isinstance(node, ast.Call)
+            and (qualified := checker.qualify(node.func, checker.module)) in _THREAD_IDENTITY
+        }
+        | {
+            "threading.local"
+            for node in walk_scope(function.body)
+            if isinstance(node, ast.Name)
+            and checker.qualify(node, checker.module) == "threading.local()"
+        }
+    )
+    return [
+        f"`{function.name}()` uses its thread's identity (`{c}`): a pool's worker runs many "
+        "items in one thread"
+        for c in calls
+    ]
 
 
 def _process_state(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:

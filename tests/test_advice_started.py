@@ -96,3 +96,11 @@ def test_processes_per_item_are_bounded_by_the_cores() -> None:
 
 def test_lines_that_started_nothing_keep_the_static_finding() -> None:
     assert judged([PER_ITEM, WAIT], []) == [PER_ITEM, WAIT]
+
+
+def test_a_serial_wait_is_judged_by_its_own_lines_only() -> None:
+    # threads the same loop starts elsewhere (line 28) overlap; the pool's tasks do not
+    tasks = StartedWork("s.py", 29, StartCounts("thread_pool_task", 40, 1, workers=4))
+    threads = StartedWork("s.py", 28, StartCounts("thread", 40, 5))
+    [finding] = judged([WAIT], [tasks, threads])
+    assert finding.started == tasks.counts

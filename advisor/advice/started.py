@@ -74,8 +74,9 @@ def with_started_work(
         if kinds is None:
             judged.append(finding)
             continue
-        # `t = Thread(...)` on one line, `t.start()` on the next: the loop's lines
-        loop = _innermost_loop(finding, all_loops)
+        # CA205 spans its submit (or start) and its wait; for CA201/CA202, `t = Thread(...)` is
+        # on one line and `t.start()` on another: the loop's lines
+        loop = None if finding.rule == SERIAL_WAIT else _innermost_loop(finding, all_loops)
         first, last = (loop.line, loop.end_line) if loop else (finding.line, finding.end_line)
         seen = [
             work

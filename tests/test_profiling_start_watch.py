@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from advisor.model import StartCounts, StartedWork
 from advisor.profiling.bootstrap import COUNTS_ENV
 from advisor.profiling.counting import BOOTSTRAP, CountsFile, read_counts
+from advisor.profiling.start_watch import StartWatch
 
 
 def run(tmp_path: Path, source: str, *, bootstrap: bool = True) -> subprocess.CompletedProcess:
@@ -127,3 +129,68 @@ def test_a_count_file_without_started_work_reads_as_none_started(tmp_path: Path)
     saved = tmp_path / "counts.json"
     saved.write_text('{"version": 1, "imported": [], "loops": []}')
     assert read_counts(saved).started == ()
+
+
+def test_a_child_process_that_starts_processes_runs_as_under_python(tmp_path: Path) -> None:
+    # the second child inherits the watch with its parent's first child in it: asking about a
+    # process that is not its own would fail ("can only test a child process"); the watch
+    # counts in the program's own process only
+    source = """\
+        import multiprocessing
+        import time
+
+
+        def spawn(n):
+            p = multiprocessing.Process(target=work, args=(n,))
+            p.start()
+            return p
+
+
+        def work(n):
+            time.sleep(0.2)
+            if n == 1:
+                child = spawn(0)
+                child.join()
+                print("inner exit", child.exitcode)
+
+
+        if __name__ == "__main__":
+            procs = [spawn(n) for n in (2, 1)]
+            for p in procs:
+                p.join()
+            print("exits", [p.exitcode for p in procs])
+        """
+    watched, plain = run(tmp_path, source), run(tmp_path, source, bootstrap=False)
+    assert (watched.stdout, watched.stderr) == (plain.stdout, plain.stderr)
+    assert watched.stdout == "inner exit 0\nexits [0, 0]\n"
+    assert [(w.line, w.counts) for w in read_counts(tmp_path / "counts.json").started] == [
+        (7, StartCounts("process", 2, 2))
+    ]
+
+
+def test_threads_that_do_not_end_by_delete_are_counted_by_who_is_alive() -> None:
+    """On a Python whose threads end otherwise than by `_delete`, finished threads are seen
+    finished when the next one starts, as child processes are."""
+
+    class OtherEnding(threading.Thread):
+        def _bootstrap_inner(self) -> None:  # no `_delete` of its own: the fallback is used
+            threading.Thread._bootstrap_inner(self)  # type: ignore[attr-defined]
+
+    watch = StartWatch(lambda path: path == __file__)
+    watch.watch_threads(OtherEnding)
+    go = threading.Event()
+    together = [OtherEnding(target=go.wait) for _ in range(5)]
+    for thread in together:
+        thread.start()
+    go.set()
+    for thread in together:
+        thread.join()
+    for n in range(3):
+        one = OtherEnding(target=abs, args=(n,))
+        one.start()
+        one.join()
+    counts = sorted(
+        (entry["counts"]["started"], entry["counts"]["most_at_once"]) for entry in watch.snapshot()
+    )
+    assert counts == [(3, 1), (5, 5)]
+    assert "_delete" not in vars(together[0])  # counted by who was alive, not at their end

@@ -16,6 +16,7 @@ program imports them itself is measured too), threading's at once (the bootstrap
 This file imports only the standard library and parses on the user's Python (3.11+).
 """
 
+import os
 import sys
 import threading
 from importlib.machinery import PathFinder
@@ -49,10 +50,19 @@ class StartWatch:
         self.sites = {}
         self.lock = threading.Lock()
         self.user_files = {}  # co_filename -> bool, asked once per file
+        # only the program's own process counts (it alone writes the counts): a forked child
+        # inherits the watch with its parent's processes, which it may not even ask about
+        self.pid = os.getpid()
 
     def _site(self, what, depth=2):
-        """The site of the user's line ``depth`` frames up, or None when it is not the user's."""
-        frame = sys._getframe(depth)
+        """The site of the user's line ``depth`` frames up, or None when it is not the user's
+        (or this is not the program's own process)."""
+        if os.getpid() != self.pid:
+            return None
+        try:
+            frame = sys._getframe(depth)
+        except ValueError:  # called with no Python caller
+            return None
         path = frame.f_code.co_filename
         mine = self.user_files.get(path)
         if mine is None:
@@ -75,17 +85,33 @@ class StartWatch:
         with self.lock:
             site.running -= 1
 
+    def _one_more_alive(self, site, started):
+        """One more worker with no callback at its end (a child process): the ones seen
+        finished leave the site's list first."""
+        with self.lock:
+            site.alive = [w for w in site.alive if w.is_alive()]
+            site.alive.append(started)
+            site.count += 1
+            site.most = max(site.most, len(site.alive))
+
     def watch_threads(self, thread_class):
         start = thread_class.start
         watch = self
+        # the thread calls `_delete` last, after its run and its exception hook: a wrapper there
+        # is in no traceback the user sees (a wrapped `run` would be). A Python whose threads end
+        # otherwise has them pruned when seen finished, as processes are.
+        bootstrap = getattr(thread_class, "_bootstrap_inner", None)
+        ends_by_delete = "_delete" in getattr(getattr(bootstrap, "__code__", None), "co_names", ())
 
         def counted_start(thread):
             site = watch._site("thread")
-            # the thread calls `_delete` last, after its run and its exception hook: a wrapper
-            # there is in no traceback the user sees (a wrapped `run` would be)
-            delete = getattr(thread, "_delete", None) if site is not None else None
-            if delete is None:
+            if site is None:
                 return start(thread)
+            delete = getattr(thread, "_delete", None) if ends_by_delete else None
+            if delete is None:
+                result = start(thread)
+                watch._one_more_alive(site, thread)
+                return result
 
             def counted_delete():
                 try:
@@ -111,12 +137,7 @@ class StartWatch:
             site = watch._site("process")
             result = start(process)
             if site is not None:
-                with watch.lock:
-                    # a child has no callback into the parent: the ones seen finished leave
-                    site.alive = [p for p in site.alive if p.is_alive()]
-                    site.alive.append(process)
-                    site.count += 1
-                    site.most = max(site.most, len(site.alive))
+                watch._one_more_alive(site, process)
             return result
 
         process_class.start = counted_start

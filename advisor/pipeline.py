@@ -393,8 +393,7 @@ def advise_profile(
                 f"{session.failure}; the findings cover what ran before",
             )
         )
-    sites: list[LoopSite] = []
-    all_loops: list[LoopSite] = []  # the loops that start or join work too
+    all_loops: list[LoopSite] = []
     pools: list[PoolSite] = []
     serial_awaits: dict[tuple[str, int], Finding] = {}
     static: list[Finding] = []
@@ -407,14 +406,15 @@ def advise_profile(
         if facts is not None:
             texts[display_path(facts.path)] = facts.source.text
             loops, pools_here = _sites_of(facts, errors)
-            # a loop that starts or joins work already concurrent is not a serial loop of work
-            sites += [site for site in loops if site.coordinates is None]
             all_loops += loops
             pools += pools_here
             found = _static_findings_of(facts, errors)
             serial_awaits.update({(f.path, f.line): f for f in found if f.rule == "CA104"})
             static += found
             suppressions[facts.path] = suppressed_lines(facts.source.text)
+    # a loop that starts or joins work already concurrent is not a serial loop of work (its
+    # starts judge CA201/CA202/CA205 below)
+    sites = [site for site in all_loops if site.coordinates is None]
     if attached:
         on_notice(
             f"attached to process {profile.attached_pid} for {profile.wall_s:.1f} s: its loops "

@@ -1192,10 +1192,16 @@ def test_effects_and_with_blocks_print_the_same_once_gathered(tmp_path: Path) ->
         + _WITH_BLOCKS
         + """
 
+        async def upload_each(paths):
+            for path in paths:
+                await upload(path)
+
+
         async def main():
             paths = [f"file{'x' * n}.txt" for n in range(12)]
             print(await sizes(paths))
             await upload_all(paths)
+            await upload_each(paths)
             print(sorted(done))
 
 
@@ -1203,7 +1209,7 @@ def test_effects_and_with_blocks_print_the_same_once_gathered(tmp_path: Path) ->
         """
     )
     rewritten = _fix_all(program)
-    assert rewritten.count("asyncio.gather(") == 2
+    assert rewritten.count("asyncio.gather(") == 3  # each loop, the plain effect one too
     assert _run(tmp_path, "after.py", rewritten) == _run(tmp_path, "before.py", program)
 
 

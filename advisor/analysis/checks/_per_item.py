@@ -226,20 +226,18 @@ _THREAD_IDENTITY = frozenset(
 def _thread_identity(checker: PoolChecker, function: ast.FunctionDef) -> list[str]:
     """The target's calls that tell its thread, and the module's `threading.local()` objects it
     reads."""
-    calls = sorted(
-        {
-            qualified
-            for node in walk_scope(function.body)
-            if isinstance(node, ast.Call)
-            and (qualified := checker.qualify(node.func, checker.module)) in _THREAD_IDENTITY
-        }
-        | {
-            "threading.local"
-            for node in walk_scope(function.body)
-            if isinstance(node, ast.Name)
+    found: set[str] = set()
+    for node in walk_scope(function.body):
+        if isinstance(node, ast.Call):
+            qualified = checker.qualify(node.func, checker.module)
+            if qualified in _THREAD_IDENTITY:
+                found.add(qualified)
+        elif (
+            isinstance(node, ast.Name)
             and checker.qualify(node, checker.module) == "threading.local()"
-        }
-    )
+        ):
+            found.add("threading.local")
+    calls = sorted(found)
     return [
         f"`{function.name}()` uses its thread's identity (`{c}`): a pool's worker runs many "
         "items in one thread"
